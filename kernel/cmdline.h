@@ -1,0 +1,28 @@
+// Kernel command line (from the Multiboot2 info): space-separated `key=value` and flag words.
+// Each parameter registers itself with __setup() into a linker section, as Linux's init/main.c does,
+// so the portable core declares its own knobs beside the code they tune.
+// An unknown word, a flag given a value, a key without one, or a value its handler rejects is reported
+// on the console and ignored; parsing continues with the next word.
+#pragma once
+#include "kernel/types.h"
+
+struct kernel_param {
+    const char* name;     // "hz" (takes a value) or "irqpoll" (a flag)
+    bool takes_value;
+    int (*setup)(const char* value);   // value is "" for flags; return 0 or -EINVAL (reported, ignored)
+};
+
+#define __setup_param(name, takes_value, fn, id) \
+    [[gnu::used, gnu::section("irqos_params"), gnu::aligned(8)]] \
+    static const kernel_param __param_##id = {name, takes_value, fn}
+// __setup("hz", hz_setup): value parameter; __setup_flag("irqpoll", irqpoll_setup): flag word.
+#define __setup(name, fn) __setup_param(name, true, fn, fn)
+#define __setup_flag(name, fn) __setup_param(name, false, fn, fn)
+
+// Parse and apply the whole line; returns the number of words rejected. Boot, before interrupts.
+int parse_cmdline(const char* line);
+// The line as given (for the shell and for tests that look for a word like "ktest").
+const char* saved_command_line();
+bool cmdline_has_flag(const char* word);
+// Parse a decimal or 0x-hex unsigned; false on junk or overflow (so "hz=12x" is reported, not half-read).
+bool parse_uint(const char* s, unsigned long* out);

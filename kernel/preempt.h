@@ -1,0 +1,47 @@
+// preempt_count with Linux's field layout (include/linux/preempt.h) and the interrupt-context tests.
+// One count per CPU; only the owning CPU changes it, with interrupts off or from its own interrupt path.
+#pragma once
+#include "kernel/percpu.h"
+
+constexpr unsigned PREEMPT_BITS = 8, SOFTIRQ_BITS = 8, HARDIRQ_BITS = 4, NMI_BITS = 4;
+constexpr unsigned PREEMPT_SHIFT = 0;
+constexpr unsigned SOFTIRQ_SHIFT = PREEMPT_SHIFT + PREEMPT_BITS;   // 8
+constexpr unsigned HARDIRQ_SHIFT = SOFTIRQ_SHIFT + SOFTIRQ_BITS;   // 16
+constexpr unsigned NMI_SHIFT = HARDIRQ_SHIFT + HARDIRQ_BITS;       // 20
+constexpr unsigned PREEMPT_OFFSET = 1u << PREEMPT_SHIFT;
+constexpr unsigned SOFTIRQ_OFFSET = 1u << SOFTIRQ_SHIFT;            // 0x100: serving a softirq
+constexpr unsigned SOFTIRQ_DISABLE_OFFSET = 2 * SOFTIRQ_OFFSET;     // 0x200: local_bh_disable
+constexpr unsigned HARDIRQ_OFFSET = 1u << HARDIRQ_SHIFT;            // 0x10000
+constexpr unsigned NMI_OFFSET = 1u << NMI_SHIFT;                    // 0x100000
+constexpr unsigned PREEMPT_MASK = ((1u << PREEMPT_BITS) - 1) << PREEMPT_SHIFT;
+constexpr unsigned SOFTIRQ_MASK = ((1u << SOFTIRQ_BITS) - 1) << SOFTIRQ_SHIFT;
+constexpr unsigned HARDIRQ_MASK = ((1u << HARDIRQ_BITS) - 1) << HARDIRQ_SHIFT;
+constexpr unsigned NMI_MASK = ((1u << NMI_BITS) - 1) << NMI_SHIFT;
+constexpr unsigned PREEMPT_NEED_RESCHED = 0x80000000u;
+
+extern PerCpu<unsigned> __preempt_count;
+
+static inline unsigned preempt_count() { return READ_ONCE(__preempt_count.this_cpu()); }
+static inline void preempt_count_add(unsigned v) { __preempt_count.this_cpu() += v; barrier(); }
+static inline void preempt_count_sub(unsigned v) { barrier(); __preempt_count.this_cpu() -= v; }
+static inline void preempt_disable() { preempt_count_add(PREEMPT_OFFSET); }
+static inline void preempt_enable() { preempt_count_sub(PREEMPT_OFFSET); }
+
+static inline unsigned hardirq_count() { return preempt_count() & HARDIRQ_MASK; }
+static inline unsigned softirq_count() { return preempt_count() & SOFTIRQ_MASK; }
+static inline unsigned nmi_count() { return preempt_count() & NMI_MASK; }
+static inline unsigned irq_count() { return preempt_count() & (NMI_MASK | HARDIRQ_MASK | SOFTIRQ_MASK); }
+static inline bool in_nmi() { return nmi_count() != 0; }
+static inline bool in_hardirq() { return hardirq_count() != 0; }
+static inline bool in_irq() { return hardirq_count() != 0; }        // Linux's older name
+static inline bool in_softirq() { return softirq_count() != 0; }   // also true with BH disabled
+static inline bool in_serving_softirq() { return (softirq_count() & SOFTIRQ_OFFSET) != 0; }
+static inline bool in_interrupt() { return irq_count() != 0; }
+static inline bool in_task() { return !in_interrupt(); }
+
+// Hard interrupt entry/exit (kernel/hardirq.cpp). Interrupts must be off.
+// irq_exit also runs deferred interrupt work queued during the handler (software resend).
+void irq_enter();
+void irq_exit();
+void nmi_enter();
+void nmi_exit();

@@ -1,0 +1,72 @@
+// printk with Linux's log levels (include/linux/kern_levels.h: "\001" + digit prefixes), WARN and
+// rate limiting. The core (kernel/printk.cpp) keeps a ring buffer and feeds registered consoles;
+// the kernel registers serial and VGA, the host tests register a capture buffer.
+#pragma once
+#include "kernel/types.h"
+
+#define KERN_SOH "\001"
+#define KERN_EMERG KERN_SOH "0"
+#define KERN_ALERT KERN_SOH "1"
+#define KERN_CRIT KERN_SOH "2"
+#define KERN_ERR KERN_SOH "3"
+#define KERN_WARNING KERN_SOH "4"
+#define KERN_NOTICE KERN_SOH "5"
+#define KERN_INFO KERN_SOH "6"
+#define KERN_DEBUG KERN_SOH "7"
+#define KERN_CONT KERN_SOH "c"
+
+enum { LOGLEVEL_EMERG = 0, LOGLEVEL_ALERT, LOGLEVEL_CRIT, LOGLEVEL_ERR, LOGLEVEL_WARNING,
+       LOGLEVEL_NOTICE, LOGLEVEL_INFO, LOGLEVEL_DEBUG };
+
+// Safe from any context, including with interrupts off and from interrupt handlers.
+int printk(const char* fmt, ...) __printf(1, 2);
+int vprintk(const char* fmt, va_list ap);
+
+// A console receives each finished record: its level and its text (without the level prefix).
+struct console {
+    const char* name;
+    void (*write)(const char* text, size_t len);
+    int loglevel;          // records with level < loglevel are written (like console_loglevel)
+    console* next;
+};
+void register_console(console* c);
+void unregister_console(console* c);
+extern int console_loglevel;   // default for new consoles; "loglevel=" on the command line
+
+// The last `n` bytes of the ring buffer (for tests and the shell's `dmesg`). Returns bytes copied.
+size_t printk_log_read(char* out, size_t n);
+void printk_log_clear();
+
+#define pr_emerg(fmt, ...) printk(KERN_EMERG fmt, ##__VA_ARGS__)
+#define pr_alert(fmt, ...) printk(KERN_ALERT fmt, ##__VA_ARGS__)
+#define pr_crit(fmt, ...) printk(KERN_CRIT fmt, ##__VA_ARGS__)
+#define pr_err(fmt, ...) printk(KERN_ERR fmt, ##__VA_ARGS__)
+#define pr_warn(fmt, ...) printk(KERN_WARNING fmt, ##__VA_ARGS__)
+#define pr_notice(fmt, ...) printk(KERN_NOTICE fmt, ##__VA_ARGS__)
+#define pr_info(fmt, ...) printk(KERN_INFO fmt, ##__VA_ARGS__)
+#define pr_debug(fmt, ...) printk(KERN_DEBUG fmt, ##__VA_ARGS__)
+#define pr_cont(fmt, ...) printk(KERN_CONT fmt, ##__VA_ARGS__)
+
+// Rate limiting as Linux's DEFAULT_RATELIMIT_INTERVAL (5 s) / BURST (10), in jiffies.
+struct ratelimit_state {
+    unsigned long begin = 0;
+    int printed = 0;
+    int missed = 0;
+};
+bool __ratelimit(ratelimit_state* rs);   // true: print this one
+#define printk_ratelimited(fmt, ...) ({ static ratelimit_state _rs; if (__ratelimit(&_rs)) printk(fmt, ##__VA_ARGS__); })
+#define pr_emerg_ratelimited(fmt, ...) printk_ratelimited(KERN_EMERG fmt, ##__VA_ARGS__)
+#define pr_err_ratelimited(fmt, ...) printk_ratelimited(KERN_ERR fmt, ##__VA_ARGS__)
+#define pr_warn_ratelimited(fmt, ...) printk_ratelimited(KERN_WARNING fmt, ##__VA_ARGS__)
+
+// WARN: prints "WARNING: at file:line func" , the message, and a stack dump; counts it. Returns cond.
+void __warn(const char* file, int line, const char* func, const char* fmt, ...) __printf(4, 5);
+extern unsigned long warn_count;   // how many WARNs fired (tests and the shell read it)
+#define WARN(cond, fmt, ...) ({ bool _c = !!(cond); if (unlikely(_c)) __warn(__FILE__, __LINE__, __func__, fmt, ##__VA_ARGS__); _c; })
+#define WARN_ON(cond) WARN(cond, "%s", "")
+#define WARN_ONCE(cond, fmt, ...) ({ static bool _w; bool _c = !!(cond); if (unlikely(_c) && !_w) { _w = true; __warn(__FILE__, __LINE__, __func__, fmt, ##__VA_ARGS__); } _c; })
+#define WARN_ON_ONCE(cond) WARN_ONCE(cond, "%s", "")
+#define BUG() panic("BUG at %s:%d %s", __FILE__, __LINE__, __func__)
+#define BUG_ON(cond) do { if (unlikely(cond)) BUG(); } while (0)
+
+[[noreturn]] void panic(const char* fmt, ...) __printf(1, 2);
