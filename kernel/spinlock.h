@@ -26,8 +26,9 @@ static inline void raw_spin_unlock_irq(raw_spinlock_t* l) { raw_spin_unlock(l); 
 #define local_irq_restore(flags) arch::irq_restore(flags)
 #define local_irq_enable() arch::irq_enable()
 #define local_irq_disable() arch::irq_disable()
-#define irqs_disabled() arch::irqs_disabled()
-#define smp_processor_id() arch::smp_processor_id()
+// Functions, not macros: a macro would also rewrite the qualified arch::smp_processor_id() calls.
+static inline bool irqs_disabled() { return arch::irqs_disabled(); }
+static inline unsigned smp_processor_id() { return arch::smp_processor_id(); }
 
 // RAII: interrupts off on this CPU for the guard's lifetime (restored, not blindly enabled).
 class IrqSaveGuard {

@@ -19,6 +19,7 @@ enum : unsigned long {
     IRQF_TIMER = __IRQF_TIMER | IRQF_NO_SUSPEND | IRQF_NO_THREAD,
 };
 constexpr unsigned IRQ_NOTCONNECTED = 1u << 31;
+constexpr unsigned long IRQTF_WARNED = 1ul << 2;   // "returned IRQ_WAKE_THREAD but no thread" said once
 
 struct irqaction {
     irq_handler_t handler = nullptr;
@@ -28,6 +29,7 @@ struct irqaction {
     unsigned irq = 0;
     unsigned long flags = 0;
     unsigned long thread_mask = 0;
+    unsigned long thread_flags = 0;      // IRQTF_* (only IRQTF_WARNED until threads arrive)
     const char* name = nullptr;
 };
 

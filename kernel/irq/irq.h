@@ -26,8 +26,12 @@ enum : unsigned {
     IRQD_IRQ_MASKED = 1u << 17,     // physical: the chip line is masked right now
     IRQD_IRQ_INPROGRESS = 1u << 18, // a handler is running (synchronize_irq waits on it)
     IRQD_IRQ_STARTED = 1u << 22,
+    IRQD_DEFAULT_TRIGGER_SET = 1u << 25,  // the trigger was configured: a sharer must match it
     IRQD_RESEND_WHEN_IN_PROGRESS = 1u << 30,
 };
+
+// IrqChip::irq_set_type results (Linux IRQ_SET_MASK_OK*); anything else (negative errno) is a failure.
+enum : int { IRQ_SET_MASK_OK = 0, IRQ_SET_MASK_OK_NOCOPY = 1, IRQ_SET_MASK_OK_DONE = 2 };
 
 // IrqChip::flags(), Linux's IRQCHIP_* flags that the core looks at.
 enum : unsigned {
@@ -61,7 +65,7 @@ enum IrqChipOp : unsigned {
 // the descriptor lock held and interrupts off, and must not sleep.
 class IrqChip {
 public:
-    IrqChip(const char* name, unsigned ops, unsigned flags = 0) : name_(name), ops_(ops), flags_(flags) {}
+    constexpr IrqChip(const char* name, unsigned ops, unsigned flags = 0) : name_(name), ops_(ops), flags_(flags) {}
     const char* name() const { return name_; }
     bool has(IrqChipOp op) const { return (ops_ & op) != 0; }
     unsigned flags() const { return flags_; }
@@ -75,7 +79,7 @@ public:
     virtual void irq_disable(irq_data*) {}
     virtual unsigned irq_startup(irq_data*) { return 0; }
     virtual void irq_shutdown(irq_data*) {}
-    virtual int irq_set_type(irq_data*, unsigned /*flow_type*/) { return -ENOSYS; }
+    virtual int irq_set_type(irq_data*, unsigned /*flow_type*/) { return -ENOSYS; }   // IRQ_SET_MASK_OK*
     virtual int irq_retrigger(irq_data*) { return 0; }   // 1: the hardware will re-raise it
 
 protected:

@@ -18,7 +18,7 @@ enum : unsigned {
 };
 
 struct irq_desc {
-    irq_data irq_data;
+    ::irq_data irq_data;                  // qualified: the member name would otherwise hide the type
     PerCpu<unsigned> kstat_irqs;          // handled-by-flow counts per CPU (the interrupts view)
     irq_flow_handler_t handle_irq = handle_bad_irq;
     irqaction* action = nullptr;          // chain; walked under lock or by the running flow
@@ -60,4 +60,7 @@ extern unsigned long irq_err_count;                 // spurious 8259 interrupts,
 extern unsigned long irq_mis_count;                 // level interrupts delivered as edge (IO-APIC)
 extern PerCpu<unsigned> irq_spurious_count;         // LAPIC spurious vector (SPU)
 extern PerCpu<unsigned> irq_unhandled_vector_count; // vectors with no IRQ ("No irq handler")
+// handle_bad_irq's last step (Linux ack_bad_irq, which on x86 does apic_eoi()): the arch sets the hook
+// to acknowledge at the active interrupt controller. Hard-IRQ context; NULL (the default) acks nothing.
+extern void (*arch_ack_bad_irq)(unsigned irq);
 static inline void atomic_inc_ulong(unsigned long* p) { __atomic_fetch_add(p, 1, __ATOMIC_RELAXED); }

@@ -1,0 +1,99 @@
+; The 256 interrupt entry stubs and common_interrupt. Like Linux's irq_entries_start, one macro loop
+; makes every stub: push a 0 where the CPU pushes no error code (so every TrapFrame has the same shape),
+; push the vector number, jump to the common code. common_interrupt saves the GPRs into a TrapFrame
+; (arch/x86/trapframe.h), calls x86_interrupt_dispatch(TrapFrame*) and returns with iretq.
+; It also stamps the TSC at entry and just before iretq into this CPU's area (arch/x86/bench.h).
+%include "asm-offsets.inc"
+
+NR_VECTORS      equ 256
+STUB_ALIGN      equ 16
+; Vectors for which the CPU pushes an error code (Intel SDM vol. 3A, table 6-1): #DF 8, #TS 10, #NP 11,
+; #SS 12, #GP 13, #PF 14, #AC 17, #CP 21, #VC 29, #SX 30. The one place they are listed.
+ERRCODE_VECTORS equ (1 << 8) | (1 << 10) | (1 << 11) | (1 << 12) | (1 << 13) | (1 << 14) | (1 << 17) | (1 << 21) | (1 << 29) | (1 << 30)
+
+; The push order below must give the TrapFrame layout the C++ side sees (checked both ways:
+; static_asserts in trapframe.h, these against the generated offsets).
+%if TF_RAX != TF_VECTOR - 8 || TF_RDX != TF_VECTOR - 16 || TF_VECTOR != TF_GPRS * 8
+%error "TrapFrame layout in trapframe.h does not match common_interrupt's push order"
+%endif
+%if TF_ERROR_CODE != TF_VECTOR + 8 || TF_RIP != TF_VECTOR + 16 || TF_SIZE % 16 != 0
+%error "TrapFrame tail does not match the stub/CPU pushes"
+%endif
+
+global irqos_vector_stubs, common_interrupt
+extern x86_interrupt_dispatch
+
+section .text
+bits 64
+align STUB_ALIGN
+irqos_vector_stub_code:
+%assign v 0
+%rep NR_VECTORS
+    align STUB_ALIGN
+vector_stub_%[v]:
+%if v >= 32 || ((ERRCODE_VECTORS >> v) & 1) == 0
+    push qword 0                    ; no CPU error code: keep the frame shape
+%endif
+    push qword v
+    jmp common_interrupt
+%assign v v + 1
+%endrep
+
+; Entered with interrupts off (every IDT gate is an interrupt gate) on the interrupted stack, or on
+; an IST stack for #DF and NMI.
+common_interrupt:
+    push rax
+    push rdx
+    rdtsc                           ; as early as possible once rax/rdx are free
+    shl rdx, 32
+    or rax, rdx
+    mov [gs:CPU_IRQ_ENTRY_TSC], rax
+    push rcx
+    push rbx
+    push rbp
+    push rsi
+    push rdi
+    push r8
+    push r9
+    push r10
+    push r11
+    push r12
+    push r13
+    push r14
+    push r15
+    cld                             ; the SysV ABI wants DF clear on function entry
+    mov rdi, rsp                    ; TrapFrame* (16-byte aligned, see trapframe.h)
+    call x86_interrupt_dispatch
+    pop r15
+    pop r14
+    pop r13
+    pop r12
+    pop r11
+    pop r10
+    pop r9
+    pop r8
+    pop rdi
+    pop rsi
+    pop rbp
+    pop rbx
+    pop rcx
+    rdtsc                           ; the last moment rax/rdx are free before the return
+    shl rdx, 32
+    or rax, rdx
+    mov [gs:CPU_IRQ_EXIT_TSC], rax
+    pop rdx
+    pop rax
+    add rsp, 16                     ; vector and error code
+    iretq
+
+section .rodata
+align 8
+; Entry address of each stub, read by arch/x86/idt.cpp to fill the gates.
+irqos_vector_stubs:
+%assign v 0
+%rep NR_VECTORS
+    dq vector_stub_%[v]
+%assign v v + 1
+%endrep
+
+section .note.GNU-stack noalloc noexec nowrite progbits

@@ -1,0 +1,49 @@
+// do_IRQ: from a vector to the genirq core (Linux arch/x86/kernel/irq.c, common_interrupt()). Looks up
+// the current CPU's vector_irq table and hands the IRQ number to generic_handle_irq between
+// irq_enter() and irq_exit(); a vector with no IRQ is reported (rate-limited), counted and acknowledged.
+#include "arch/x86/irq.h"
+#include "arch/x86/vector.h"
+#include "kernel/irq/irqdesc.h"
+#include "kernel/preempt.h"
+#include "kernel/printk.h"
+
+PerCpu<VectorIrqTable> vector_irq;
+
+namespace {
+// With the 8259 pair there is nothing to acknowledge: every vector it can raise (0x20-0x2F) is mapped to
+// an IRQ whose flow handler sends the EOI, so an unmapped vector came from software (`int n`) or a
+// misprogrammed device, and an EOI to the PIC would end an unrelated in-service interrupt. Once the local
+// APIC is in use its driver installs an EOI here (Linux's do_IRQ calls apic_eoi() on this path).
+void ack_vector_nothing(unsigned) {}
+void (*unhandled_vector_ack)(unsigned vector) = ack_vector_nothing;
+}  // namespace
+
+void vector_irq_set(unsigned cpu, unsigned vector, int irq) {
+    if (cpu < NR_CPUS && vector < NR_VECTORS)
+        WRITE_ONCE(vector_irq[cpu].irq[vector], irq);
+}
+
+int vector_irq_get(unsigned cpu, unsigned vector) {
+    if (cpu >= NR_CPUS || vector >= NR_VECTORS)
+        return VECTOR_UNUSED;
+    return READ_ONCE(vector_irq[cpu].irq[vector]);
+}
+
+void set_unhandled_vector_ack(void (*ack)(unsigned vector)) { unhandled_vector_ack = ack ? ack : ack_vector_nothing; }
+
+void ack_unhandled_vector(unsigned vector) { unhandled_vector_ack(vector); }
+
+void do_IRQ(TrapFrame* regs) {
+    unsigned vector = unsigned(regs->vector);
+    unsigned cpu = arch::smp_processor_id();
+    irq_enter();
+    int irq = READ_ONCE(vector_irq[cpu].irq[vector]);
+    if (irq >= 0) {
+        generic_handle_irq(unsigned(irq));
+    } else {
+        pr_emerg_ratelimited("%s: %d.%u No irq handler for vector\n", __func__, int(cpu), vector);
+        irq_unhandled_vector_count.this_cpu()++;
+        ack_unhandled_vector(vector);
+    }
+    irq_exit();
+}

@@ -1,0 +1,40 @@
+// Power-off and emulator exit. PIIX4/ICH9 ACPI PM1a control: SLP_TYP=0 | SLP_EN (bit 13) = 0x2000 at the
+// PM base + 4 (ACPI spec 4.8.3.2.1): QEMU's firmware puts the PM base at 0x600, older QEMU and Bochs
+// answer at 0xB000. Bochs also ends on the string "Shutdown" written to port 0x8900. The debug-exit
+// device (QEMU -device isa-debug-exit,iobase=0xf4) turns a byte v into exit status (v << 1) | 1.
+#include "arch/x86/poweroff.h"
+#include "arch/x86/early_console.h"
+#include "arch/x86/portio.h"
+#include "kernel/arch.h"
+
+namespace {
+constexpr uint16_t ACPI_PM1A_CNT_QEMU = 0x604, ACPI_PM1A_CNT_LEGACY = 0xB004;
+constexpr uint16_t ACPI_SLP_EN = 1u << 13;
+constexpr uint16_t BOCHS_SHUTDOWN_PORT = 0x8900;
+constexpr uint16_t QEMU_DEBUG_EXIT_PORT = 0xF4;
+constexpr uint8_t DEBUG_EXIT_PASS = 0x10;   // QEMU exit status 33
+constexpr uint8_t DEBUG_EXIT_FAIL = 0x11;   // QEMU exit status 35
+
+void bochs_shutdown(X86PortIo& io) {
+    for (const char* p = "Shutdown"; *p; p++)
+        io.outb(BOCHS_SHUTDOWN_PORT, uint8_t(*p));
+}
+}  // namespace
+
+void machine_poweroff() {
+    X86PortIo& io = x86_port_io();
+    emergency_puts("irqos: power down\n");
+    io.outw(ACPI_PM1A_CNT_QEMU, ACPI_SLP_EN);
+    io.outw(ACPI_PM1A_CNT_LEGACY, ACPI_SLP_EN);
+    bochs_shutdown(io);
+    emergency_puts("irqos: power-off failed, halting\n");
+    arch::halt();
+}
+
+void emulator_exit(bool pass) {
+    X86PortIo& io = x86_port_io();
+    emergency_puts(pass ? "IRQOS-VERDICT: PASS\n" : "IRQOS-VERDICT: FAIL\n");
+    io.outb(QEMU_DEBUG_EXIT_PORT, pass ? DEBUG_EXIT_PASS : DEBUG_EXIT_FAIL);
+    bochs_shutdown(io);
+    machine_poweroff();
+}

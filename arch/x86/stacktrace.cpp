@@ -1,0 +1,61 @@
+// Frame-pointer unwinding and arch::dump_stack (Linux arch/x86/kernel/dumpstack.c prints the same
+// "Call Trace:" block; it unwinds with ORC, we follow rbp as its frame-pointer unwinder does).
+#include "arch/x86/stacktrace.h"
+#include "arch/x86/cpu.h"
+#include "kernel/arch.h"
+#include "kernel/printk.h"
+
+namespace {
+constexpr unsigned MAX_STACKS = 32;   // boot stack + 2 IST stacks per CPU (NR_CPUS = 8) + task stacks later
+struct StackRange { uintptr_t lo, hi; };
+StackRange stacks[MAX_STACKS];
+unsigned nr_stacks;
+
+void print_frame(uintptr_t ret, void*) { printk(" [<%016lx>] %pS\n", (unsigned long)ret, (void*)ret); }
+}  // namespace
+
+void register_kernel_stack(uintptr_t lo, uintptr_t hi) {
+    if (nr_stacks < MAX_STACKS)
+        stacks[nr_stacks++] = {lo, hi};
+}
+
+bool on_kernel_stack(uintptr_t addr, size_t len) {
+    for (unsigned i = 0; i < nr_stacks; i++)
+        if (addr >= stacks[i].lo && addr <= stacks[i].hi && len <= stacks[i].hi - addr)
+            return true;
+    return false;
+}
+
+// Any context. The frame must be 8-byte aligned, on a known stack, and above the previous frame
+// (stacks grow down, so callers' frames are at higher addresses).
+WalkEnd walk_stack(uintptr_t rbp, void (*out)(uintptr_t ret, void* ctx), void* ctx) {
+    uintptr_t prev = 0;
+    for (unsigned depth = 0; depth < STACKTRACE_MAX_FRAMES; depth++) {
+        if (rbp == 0)
+            return WalkEnd::end_of_chain;
+        if ((rbp & 7) != 0 || rbp <= prev || !on_kernel_stack(rbp, 2 * sizeof(uintptr_t)))
+            return WalkEnd::bad_frame;
+        const uintptr_t* frame = reinterpret_cast<const uintptr_t*>(rbp);
+        uintptr_t ret = frame[1];
+        if (ret == 0)
+            return WalkEnd::end_of_chain;
+        out(ret, ctx);
+        prev = rbp;
+        rbp = frame[0];
+    }
+    return WalkEnd::too_deep;
+}
+
+namespace arch {
+
+// Any context (WARN, "nobody cared"); prints through printk at the default level, lines as Linux:
+// "Call Trace:" then " [<address>] symbol+0xoff/0xsize" per frame, innermost first.
+void dump_stack() {
+    printk("Call Trace:\n");
+    // Start at our own frame: its return address is dump_stack's caller.
+    WalkEnd end = walk_stack(x86::read_rbp(), print_frame, nullptr);
+    if (end == WalkEnd::too_deep)
+        printk(" ...\n");
+}
+
+}  // namespace arch

@@ -1,0 +1,44 @@
+// The legacy PIC seam (Linux arch/x86/include/asm/i8259.h struct legacy_pic): the 8259 pair when the
+// machine runs in PIC mode, a null object once the IO-APIC takes over, chosen at run time, not by #ifdef.
+#pragma once
+#include "kernel/io.h"
+#include "kernel/irq/irq.h"
+
+class LegacyPic {
+public:
+    virtual unsigned nr_legacy_irqs() const = 0;   // 16 for the 8259 pair, 0 for the null PIC
+    virtual IrqChip* chip() = 0;
+    virtual void mask(unsigned irq) = 0;
+    virtual void unmask(unsigned irq) = 0;
+    virtual void mask_all() = 0;
+    virtual void restore_mask() = 0;
+    virtual void init(bool auto_eoi) = 0;
+    // Detect the hardware by writing and reading back the mask register. False: nothing there.
+    virtual bool probe() = 0;
+    // Is a request latched for `irq` (the IRR bit)? Used by probing and tests.
+    virtual bool irq_pending(unsigned irq) = 0;
+    // For the vector entry: true if `irq` arrived as a spurious interrupt, which has then been counted
+    // (irq_err_count) and acknowledged as the hardware requires; the caller must not dispatch it.
+    virtual bool filter_spurious(unsigned irq) = 0;
+
+protected:
+    ~LegacyPic() = default;
+};
+
+// The active legacy PIC: null_legacy_pic until legacy_pic_setup() has found and set up the 8259 pair.
+extern LegacyPic* legacy_pic;
+extern LegacyPic& null_legacy_pic;
+static inline unsigned nr_legacy_irqs() { return legacy_pic->nr_legacy_irqs(); }
+
+// The vector entry's spurious filter (arch/x86 do_IRQ calls it with the IRQ number, interrupts off,
+// before generic_handle_irq; true => skip the dispatch). Cheap for every line but IRQ7 and IRQ15.
+static inline bool legacy_pic_filter_spurious(unsigned irq) { return legacy_pic->filter_spurious(irq); }
+
+// Boot, interrupts off, before any request_irq on lines 0-15: probe and initialise the 8259 pair at
+// vectors 0x20-0x2F, wire IRQ 0-15 to it (handle_level_irq, IRQ_LEVEL, hwirq = pin) and request IRQ2 as
+// "cascade". Returns 0, or -ENODEV if no 8259 answers (legacy_pic stays the null PIC).
+[[nodiscard]] int legacy_pic_setup(PortIo& io);
+
+class Pic8259;
+// The same for an existing chip object (host tests pass their own, each with its fake PortIo).
+[[nodiscard]] int legacy_pic_setup_chip(Pic8259& pic);

@@ -1,0 +1,96 @@
+// kernel_main: the boot sequence after the long-mode trampoline (arch/x86/boot/boot64.asm), in the order
+// Linux's start_kernel follows where it applies: consoles first, traps, command line, memory, the
+// interrupt core, the legacy controllers and their devices, interrupts on, then the shell or the tests.
+#include "init/multiboot2.h"
+#include "arch/x86/cpu_local.h"
+#include "arch/x86/crashtest.h"
+#include "arch/x86/early_console.h"
+#include "arch/x86/gdt.h"
+#include "arch/x86/idt.h"
+#include "arch/x86/paging.h"
+#include "arch/x86/portio.h"
+#include "arch/x86/poweroff.h"
+#include "arch/x86/vector.h"
+#include "drivers/vga/vga_console.h"
+#include "kernel/cmdline.h"
+#include "kernel/irq/irqdesc.h"
+#include "kernel/jiffies.h"
+#include "kernel/printk.h"
+#include "kernel/shell/shell.h"
+#include "kernel/slab.h"
+#include "mm/pmm.h"
+#include "tests/kernel/ktest.h"
+
+// The other helpers' boot entry points (drivers/pic, pit, keyboard, serial); see the brief.
+int legacy_pic_setup(PortIo& io);
+int pit_init(PortIo& io, unsigned hz);
+int i8042_init(PortIo& io);
+int serial_console_setup(PortIo& io);
+
+namespace {
+constexpr uintptr_t VGA_TEXT_FRAMEBUFFER = 0xB8000;   // colour text mode, identity-mapped
+constexpr unsigned ISA_IRQ_VECTOR_BASE = FIRST_EXTERNAL_VECTOR;   // 8259 pair remapped to 0x20-0x2F
+constexpr unsigned NR_ISA_IRQS = 16;
+
+void vga_emergency_write(const char* s, size_t len) {
+    if (VgaConsole* v = vga_console())
+        v->write_unlocked(s, len);
+}
+
+#if defined(__clang__)
+constexpr const char* COMPILER = "clang " __clang_version__;
+#else
+constexpr const char* COMPILER = "gcc " __VERSION__;
+#endif
+
+void check(int err, const char* what) {
+    if (err < 0)
+        pr_err("%s failed: %d\n", what, err);
+}
+}  // namespace
+
+extern "C" [[noreturn]] void kernel_main(uint32_t magic, uint32_t mbi_addr) {
+    cpu_local_init(0);
+    early_console_init();
+    gdt_init(0);
+    idt_init();   // from here on every exception gets a report instead of a triple fault
+    register_console(&early_serial_console);
+
+    VgaConsole* vga = vga_console_init(x86_port_io(), reinterpret_cast<volatile uint16_t*>(VGA_TEXT_FRAMEBUFFER));
+    (void)vga;
+    early_set_screen_writer(vga_emergency_write);
+
+    pr_info("irqos x86_64 (%s)\n", COMPILER);
+    if (magic != MULTIBOOT2_BOOTLOADER_MAGIC)
+        panic("not started by a Multiboot2 loader (magic %x)", magic);
+    BootInfo boot;
+    if (!multiboot2_parse(mbi_addr, &boot))
+        panic("malformed Multiboot2 information at %x", mbi_addr);
+    pr_info("Boot loader: %s\n", boot.loader_name);
+    pr_info("Command line: %s\n", boot.cmdline);
+    int rejected = parse_cmdline(boot.cmdline);
+    if (rejected)
+        pr_warn("cmdline: %d word(s) ignored\n", rejected);
+
+    paging_init_guards();
+    calibrate_tsc(x86_port_io());
+    pmm_init(boot);
+
+    early_irq_init();
+    check(legacy_pic_setup(x86_port_io()), "legacy_pic_setup");
+    for (unsigned i = 0; i < NR_ISA_IRQS; i++)
+        vector_irq_set(0, ISA_IRQ_VECTOR_BASE + i, int(i));
+    check(pit_init(x86_port_io(), HZ), "pit_init");
+    check(i8042_init(x86_port_io()), "i8042_init");
+    check(serial_console_setup(x86_port_io()), "serial_console_setup");
+
+    local_irq_enable();
+    pr_info("irqos: interrupts enabled, HZ=%u\n", HZ);
+
+    crash_test_run();
+    if (cmdline_has_flag("ktest")) {
+        int failures = ktest_run_all();
+        emulator_exit(failures == 0);
+    }
+    shell_run();
+}

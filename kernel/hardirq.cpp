@@ -1,0 +1,33 @@
+// Entering and leaving hard-interrupt and NMI context: the HARDIRQ and NMI fields of preempt_count
+// (Linux kernel/softirq.c irq_enter/irq_exit, include/linux/hardirq.h nmi_enter/nmi_exit).
+// irq_exit is also where deferred interrupt work runs once the outermost interrupt ends: today the
+// software resend of lost edges (kernel/irq/resend.cpp); softirqs take that place in a later issue.
+#include "kernel/preempt.h"
+#include "kernel/irq/internals.h"
+#include "kernel/printk.h"
+
+PerCpu<unsigned> __preempt_count;
+
+// Interrupts off (the entry path); nests.
+void irq_enter() {
+    preempt_count_add(HARDIRQ_OFFSET);
+}
+
+// Interrupts off. Leaving the outermost interrupt (not inside a softirq or another interrupt),
+// run queued resends, as Linux runs pending softirqs from here.
+void irq_exit() {
+    WARN_ON_ONCE(!irqs_disabled());
+    preempt_count_sub(HARDIRQ_OFFSET);
+    if (!in_interrupt() && irq_resend_pending()) irq_resend_run();
+}
+
+// Any context, interrupts off; an NMI counts as a hard interrupt too (in_irq() is true inside one).
+void nmi_enter() {
+    BUG_ON(nmi_count() == NMI_MASK);   // the 4-bit nesting field would overflow
+    preempt_count_add(NMI_OFFSET + HARDIRQ_OFFSET);
+}
+
+void nmi_exit() {
+    BUG_ON(!in_nmi());
+    preempt_count_sub(NMI_OFFSET + HARDIRQ_OFFSET);
+}

@@ -1,0 +1,146 @@
+// Flow handlers: how one interrupt on a line is acknowledged, run and finished at the controller
+// (Linux kernel/irq/chip.c handle_simple_irq, handle_level_irq, handle_fasteoi_irq, handle_edge_irq,
+// handle_percpu_irq). Each is called from generic_handle_irq in hard-IRQ context with interrupts off,
+// takes desc->lock plainly (interrupts are already off) and drops it only while the actions run.
+#include "kernel/irq/internals.h"
+
+// Linux irq_may_run. Another CPU already in the handler (INPROGRESS) means this interrupt must not run
+// the actions concurrently; the one exception is a poll from misrouted_irq, which we may wait out.
+bool irq_may_run(irq_desc* desc) {
+    if (!irqd_has(&desc->irq_data, IRQD_IRQ_INPROGRESS)) return true;
+    if (!(desc->istate & IRQS_POLL_INPROGRESS)) return false;
+    return irq_wait_for_poll(desc);
+}
+
+// No controller work at all (demultiplexed or software-raised lines). A disabled line just records
+// PENDING: nothing to mask.
+void handle_simple_irq(irq_desc* desc) {
+    raw_spin_lock(&desc->lock);
+    if (irq_may_run(desc)) {
+        desc->istate &= ~(IRQS_REPLAY | IRQS_WAITING);
+        if (unlikely(!desc->action || irqd_has(&desc->irq_data, IRQD_IRQ_DISABLED))) {
+            desc->istate |= IRQS_PENDING;
+        } else {
+            kstat_incr_irqs_this_cpu(desc);
+            handle_irq_event(desc);
+        }
+    }
+    raw_spin_unlock(&desc->lock);
+}
+
+// Level lines keep asserting until the device is serviced, so the line is masked and acked first and
+// unmasked only after the actions ran, and only if nobody disabled it meanwhile (that includes the
+// spurious detector). A level interrupt that finds the line disabled stays masked and PENDING; it is
+// never replayed, because the hardware re-asserts it once unmasked.
+void handle_level_irq(irq_desc* desc) {
+    raw_spin_lock(&desc->lock);
+    mask_ack_irq(desc);
+    if (irq_may_run(desc)) {
+        desc->istate &= ~(IRQS_REPLAY | IRQS_WAITING);
+        if (unlikely(!desc->action || irqd_has(&desc->irq_data, IRQD_IRQ_DISABLED))) {
+            desc->istate |= IRQS_PENDING;
+        } else {
+            kstat_incr_irqs_this_cpu(desc);
+            handle_irq_event(desc);
+            // Linux cond_unmask_irq: threads_oneshot keeps a ONESHOT line masked until its thread ran.
+            if (!irqd_has(&desc->irq_data, IRQD_IRQ_DISABLED) && irqd_has(&desc->irq_data, IRQD_IRQ_MASKED) &&
+                !desc->threads_oneshot)
+                unmask_irq(desc);
+        }
+    }
+    raw_spin_unlock(&desc->lock);
+}
+
+// Fasteoi chips always provide irq_eoi in Linux; the check keeps the "never call an unlisted op" rule.
+static inline void chip_eoi(IrqChip* chip, irq_data* d) {
+    if (chip->has(IRQCHIP_OP_EOI)) chip->irq_eoi(d);
+}
+
+// Linux cond_unmask_eoi_irq: the EOI ends the interrupt at the controller; a ONESHOT line that did not
+// wake a thread is unmasked as well.
+static void cond_unmask_eoi_irq(IrqChip* chip, irq_desc* desc) {
+    if (!(desc->istate & IRQS_ONESHOT)) {
+        chip_eoi(chip, &desc->irq_data);
+        return;
+    }
+    if (!irqd_has(&desc->irq_data, IRQD_IRQ_DISABLED) && irqd_has(&desc->irq_data, IRQD_IRQ_MASKED) &&
+        !desc->threads_oneshot) {
+        chip_eoi(chip, &desc->irq_data);
+        unmask_irq(desc);
+    } else if (!(chip->flags() & IRQCHIP_EOI_THREADED)) {
+        chip_eoi(chip, &desc->irq_data);
+    }
+}
+
+// Controllers that need only an EOI after the handler (IO-APIC level lines, the LAPIC): no ack, no
+// mask in the common path. A disabled line is masked (and still EOIed) so it cannot storm.
+void handle_fasteoi_irq(irq_desc* desc) {
+    IrqChip* chip = desc->irq_data.chip;
+    raw_spin_lock(&desc->lock);
+    if (!irq_may_run(desc)) {
+        // Affinity change race: the next interrupt arrived on another CPU before this one finished.
+        if (irqd_has(&desc->irq_data, IRQD_RESEND_WHEN_IN_PROGRESS)) desc->istate |= IRQS_PENDING;
+        goto out_eoi;
+    }
+    desc->istate &= ~(IRQS_REPLAY | IRQS_WAITING);
+    if (unlikely(!desc->action || irqd_has(&desc->irq_data, IRQD_IRQ_DISABLED))) {
+        desc->istate |= IRQS_PENDING;
+        mask_irq(desc);
+        goto out_eoi;
+    }
+    kstat_incr_irqs_this_cpu(desc);
+    if (desc->istate & IRQS_ONESHOT) mask_irq(desc);
+    handle_irq_event(desc);
+    cond_unmask_eoi_irq(chip, desc);
+    if (unlikely(desc->istate & IRQS_PENDING)) check_irq_resend(desc, false);
+    raw_spin_unlock(&desc->lock);
+    return;
+out_eoi:
+    if (!(chip->flags() & IRQCHIP_EOI_IF_HANDLED)) chip_eoi(chip, &desc->irq_data);
+    raw_spin_unlock(&desc->lock);
+}
+
+// Edge lines latch one event, so the ack comes first (the next edge can then be latched while the
+// handler runs) and the line is never masked in the normal path. An edge that arrives while the line
+// is disabled, has no action, or is being handled on another CPU is recorded as PENDING and the line
+// is masked and acked: the running CPU loops to handle it, or enable_irq replays it.
+//
+//   CPU0                              CPU1
+//   handle_edge_irq: ack, INPROGRESS
+//   actions run (lock dropped)        edge arrives: PENDING, mask_ack
+//   sees PENDING: unmask, run again
+void handle_edge_irq(irq_desc* desc) {
+    IrqChip* chip = desc->irq_data.chip;
+    raw_spin_lock(&desc->lock);
+    desc->istate &= ~(IRQS_REPLAY | IRQS_WAITING);
+    if (!irq_may_run(desc) || irqd_has(&desc->irq_data, IRQD_IRQ_DISABLED) || !desc->action) {
+        desc->istate |= IRQS_PENDING;
+        mask_ack_irq(desc);
+        raw_spin_unlock(&desc->lock);
+        return;
+    }
+    kstat_incr_irqs_this_cpu(desc);
+    if (chip->has(IRQCHIP_OP_ACK)) chip->irq_ack(&desc->irq_data);
+    do {
+        if (unlikely(!desc->action)) {   // freed while we ran the previous round
+            mask_irq(desc);
+            break;
+        }
+        if (unlikely(desc->istate & IRQS_PENDING)) {
+            if (!irqd_has(&desc->irq_data, IRQD_IRQ_DISABLED) && irqd_has(&desc->irq_data, IRQD_IRQ_MASKED))
+                unmask_irq(desc);
+        }
+        handle_irq_event(desc);
+    } while ((desc->istate & IRQS_PENDING) && !irqd_has(&desc->irq_data, IRQD_IRQ_DISABLED));
+    raw_spin_unlock(&desc->lock);
+}
+
+// Per-CPU lines (local timer, IPIs) never run on two CPUs for the same descriptor instance, so no lock
+// and no INPROGRESS; Linux does not touch tot_count here either.
+void handle_percpu_irq(irq_desc* desc) {
+    IrqChip* chip = desc->irq_data.chip;
+    desc->kstat_irqs.this_cpu()++;
+    if (chip->has(IRQCHIP_OP_ACK)) chip->irq_ack(&desc->irq_data);
+    handle_irq_event_percpu(desc);
+    chip_eoi(chip, &desc->irq_data);
+}

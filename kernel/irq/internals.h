@@ -1,0 +1,91 @@
+// What the genirq core files share but drivers must not use (Linux kernel/irq/internals.h and
+// settings.h): state-bit helpers, the chip-state transitions, the event loop and the resend queue.
+// Everything here expects desc->lock held unless the comment says otherwise.
+#pragma once
+#include "kernel/irq/interrupt.h"
+
+// ---- IRQD_* state bits (irq_data.state). Written only under desc->lock, but synchronize_irq and
+// other CPUs read them without it, so every access is an atomic (relaxed) word operation.
+static inline unsigned irqd_state(const irq_data* d) { return __atomic_load_n(&d->state, __ATOMIC_RELAXED); }
+static inline void irqd_set(irq_data* d, unsigned bits) { __atomic_fetch_or(&d->state, bits, __ATOMIC_RELAXED); }
+static inline void irqd_clear(irq_data* d, unsigned bits) { __atomic_fetch_and(&d->state, ~bits, __ATOMIC_RELAXED); }
+static inline bool irqd_has(const irq_data* d, unsigned bits) { return (irqd_state(d) & bits) != 0; }
+static inline unsigned irqd_get_trigger_type(const irq_data* d) { return irqd_state(d) & IRQD_TRIGGER_MASK; }
+static inline bool irqd_trigger_type_was_set(const irq_data* d) { return irqd_has(d, IRQD_DEFAULT_TRIGGER_SET); }
+// Record a trigger as the line's configured one (so a later sharer must match it).
+static inline void irqd_set_trigger_type(irq_data* d, unsigned type) {
+    irqd_clear(d, IRQD_TRIGGER_MASK);
+    irqd_set(d, (type & IRQD_TRIGGER_MASK) | IRQD_DEFAULT_TRIGGER_SET);
+}
+
+// ---- IRQ_* settings (desc->status_use_accessors), Linux kernel/irq/settings.h.
+// The bits a driver may change through irq_modify_status (Linux IRQF_MODIFY_MASK); IRQ_NO_DEBUG is
+// the core's own (set by __setup_irq) and is not in it.
+constexpr unsigned IRQ_SETTINGS_MODIFY_MASK =
+    unsigned{IRQ_TYPE_SENSE_MASK} | IRQ_NOPROBE | IRQ_NOREQUEST | IRQ_NOAUTOEN | IRQ_MOVE_PCNTXT | IRQ_LEVEL |
+    IRQ_NO_BALANCING | IRQ_PER_CPU | IRQ_NESTED_THREAD | IRQ_NOTHREAD | IRQ_PER_CPU_DEVID |
+    IRQ_IS_POLLED | IRQ_DISABLE_UNLAZY | IRQ_HIDDEN;
+static inline bool irq_settings_has(const irq_desc* d, unsigned bit) { return (d->status_use_accessors & bit) != 0; }
+static inline bool irq_settings_can_request(const irq_desc* d) { return !irq_settings_has(d, IRQ_NOREQUEST); }
+static inline bool irq_settings_can_autoenable(const irq_desc* d) { return !irq_settings_has(d, IRQ_NOAUTOEN); }
+static inline bool irq_settings_disable_unlazy(const irq_desc* d) { return irq_settings_has(d, IRQ_DISABLE_UNLAZY); }
+static inline bool irq_settings_no_debug(const irq_desc* d) { return irq_settings_has(d, IRQ_NO_DEBUG); }
+static inline bool irq_settings_is_per_cpu(const irq_desc* d) { return irq_settings_has(d, IRQ_PER_CPU); }
+static inline bool irq_settings_is_polled(const irq_desc* d) { return irq_settings_has(d, IRQ_IS_POLLED); }
+static inline bool irq_settings_is_nested_thread(const irq_desc* d) { return irq_settings_has(d, IRQ_NESTED_THREAD); }
+static inline bool irq_settings_is_per_cpu_devid(const irq_desc* d) { return irq_settings_has(d, IRQ_PER_CPU_DEVID); }
+
+// ---- Chip state transitions (kernel/irq/chip.cpp). desc->lock held, interrupts off.
+constexpr bool IRQ_RESEND = true, IRQ_NORESEND = false;
+int irq_startup(irq_desc* desc, bool resend);
+void irq_shutdown(irq_desc* desc);
+void irq_enable(irq_desc* desc);
+void irq_disable(irq_desc* desc);
+void mask_irq(irq_desc* desc);
+void unmask_irq(irq_desc* desc);
+void mask_ack_irq(irq_desc* desc);
+int __irq_set_trigger(irq_desc* desc, unsigned type);
+
+// Depth counting without the lookup (kernel/irq/manage_depth.cpp). desc->lock held.
+void __disable_irq(irq_desc* desc);
+void __enable_irq(irq_desc* desc);
+
+// ---- Event handling (kernel/irq/handle.cpp).
+// Runs the action chain with the lock dropped and IRQD_IRQ_INPROGRESS set. desc->lock held on entry
+// and on return; interrupts off throughout.
+irqreturn_t handle_irq_event(irq_desc* desc);
+// Runs the chain and note_interrupt; no lock (per-CPU lines, or the caller set INPROGRESS).
+irqreturn_t handle_irq_event_percpu(irq_desc* desc);
+static inline void kstat_incr_irqs_this_cpu(irq_desc* desc) {
+    desc->kstat_irqs.this_cpu()++;
+    desc->tot_count++;
+}
+// Linux kernel/irq/debug.h: the descriptor summary handle_bad_irq prints (rate limited: 5 per 5 s).
+void print_irq_desc(unsigned irq, irq_desc* desc);
+// x86 arch/x86/kernel/irq.c: "unexpected IRQ trap at vector %02x", then the arch acknowledge hook.
+void ack_bad_irq(unsigned irq);
+
+// ---- Poll interlock (kernel/irq/spurious.cpp). A flow that finds INPROGRESS set asks whether it may
+// still run the line: false when the owner is a poller on this CPU (WARN) or the line got disabled.
+bool irq_wait_for_poll(irq_desc* desc);
+// Linux chip.c irq_may_run: true when nothing (a handler, a poll) is running the line elsewhere.
+bool irq_may_run(irq_desc* desc);
+
+// ---- Replay of lost edges (kernel/irq/resend.cpp).
+// desc->lock held: the Linux rules (level: -EINVAL; REPLAY: -EBUSY; else retrigger or software resend).
+int check_irq_resend(irq_desc* desc, bool inject);
+// desc->lock held: forget a queued software resend (the line is being shut down).
+void clear_irq_resend(irq_desc* desc);
+// Run every queued software resend (desc->handle_irq with interrupts off, counted as softirq context).
+// Called from irq_exit() when leaving the outermost interrupt and from enable_irq() in process context
+// with interrupts on. No lock held by the caller; cheap when the queue is empty.
+void irq_resend_run();
+bool irq_resend_pending();
+
+// ---- Resetting the core's global state (kernel/irq/irqdesc.cpp calls these from early_irq_init).
+void irq_resend_reset();
+void irq_handle_reset();
+void irq_spurious_reset();
+
+// Linux's for_each_action_of_desc.
+#define for_each_action_of_desc(desc, act) for (irqaction* act = (desc)->action; act; act = act->next)

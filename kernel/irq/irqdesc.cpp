@@ -1,0 +1,77 @@
+// The descriptor table: one statically allocated irq_desc per Linux IRQ number, its reset to the
+// "unused line" state, lookup, dispatch entry and statistics (Linux kernel/irq/irqdesc.c with
+// !CONFIG_SPARSE_IRQ). Also home of the architecture-wide ERR/MIS/SPU counters, kept portable here.
+#include "kernel/irq/internals.h"
+
+namespace {
+irq_desc irq_descs[NR_IRQS];
+}
+
+unsigned long irq_err_count;
+unsigned long irq_mis_count;
+PerCpu<unsigned> irq_spurious_count;
+PerCpu<unsigned> irq_unhandled_vector_count;
+void (*arch_ack_bad_irq)(unsigned irq);
+
+// Linux desc_set_defaults: no chip, handle_bad_irq, depth 1, logically disabled and (as far as the
+// core knows) masked, so the first request_irq starts from a known state.
+static void desc_set_defaults(unsigned irq, irq_desc* desc) {
+    raw_spin_lock_init(&desc->lock);
+    desc->irq_data = irq_data{};
+    desc->irq_data.irq = irq;
+    desc->irq_data.chip = &no_irq_chip;
+    desc->irq_data.state = IRQD_IRQ_DISABLED | IRQD_IRQ_MASKED;
+    for_each_possible_cpu(cpu) desc->kstat_irqs[cpu] = 0;
+    desc->handle_irq = handle_bad_irq;
+    desc->action = nullptr;
+    desc->status_use_accessors = 0;   // x86: ARCH_IRQ_INIT_FLAGS is 0, every line may be requested
+    desc->istate = 0;
+    desc->depth = 1;
+    desc->tot_count = 0;
+    desc->irq_count = 0;
+    desc->irqs_unhandled = 0;
+    desc->last_unhandled = 0;
+    desc->threads_oneshot = 0;
+    desc->name = nullptr;
+}
+
+// Boot (one CPU, interrupts off) or between host tests. Forgets every action without freeing it:
+// at boot there are none; a host test owns whatever it allocated.
+void early_irq_init() {
+    for (unsigned irq = 0; irq < NR_IRQS; irq++) desc_set_defaults(irq, &irq_descs[irq]);
+    irq_resend_reset();
+    irq_handle_reset();
+    irq_spurious_reset();
+    irq_err_count = 0;
+    irq_mis_count = 0;
+    for_each_possible_cpu(cpu) {
+        irq_spurious_count[cpu] = 0;
+        irq_unhandled_vector_count[cpu] = 0;
+    }
+}
+
+// Any context. The table is static, so the pointer stays valid forever.
+irq_desc* irq_to_desc(unsigned irq) {
+    return irq < NR_IRQS ? &irq_descs[irq] : nullptr;
+}
+
+// Hard-IRQ context, interrupts off (do_IRQ, or a test's simulated interrupt).
+int generic_handle_irq(unsigned irq) {
+    irq_desc* desc = irq_to_desc(irq);
+    if (!desc) return -EINVAL;
+    generic_handle_irq_desc(desc);
+    return 0;
+}
+
+// Any context; a racy but tear-free sum, as Linux's /proc/interrupts reads it.
+unsigned kstat_irqs_cpu(unsigned irq, unsigned cpu) {
+    irq_desc* desc = irq_to_desc(irq);
+    if (!desc || cpu >= NR_CPUS) return 0;
+    return READ_ONCE(desc->kstat_irqs[cpu]);
+}
+
+unsigned kstat_irqs(unsigned irq) {
+    unsigned sum = 0;
+    for_each_possible_cpu(cpu) sum += kstat_irqs_cpu(irq, cpu);
+    return sum;
+}

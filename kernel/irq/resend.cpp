@@ -1,0 +1,109 @@
+// Replaying an edge interrupt that was swallowed while its line was (lazily) disabled
+// (Linux kernel/irq/resend.c check_irq_resend with CONFIG_HARDIRQS_SW_RESEND, as on x86).
+// An edge is latched and acked once; if the flow consumed it as PENDING, nothing will signal it
+// again, so enable_irq asks the chip to retrigger it or queues it here. Until tasklets exist the queue
+// is drained by irq_exit() and by enable_irq() in process context, always with interrupts off.
+#include "kernel/irq/internals.h"
+#include "kernel/preempt.h"
+
+namespace {
+
+// Linux keeps an hlist through irq_desc.resend_node; irqos keeps the links here, indexed by IRQ
+// number, so the descriptor layout stays the contract's. LIFO like hlist_add_head.
+constexpr int RESEND_NONE = -1;
+raw_spinlock_t irq_resend_lock;
+int resend_head = RESEND_NONE;
+int resend_next[NR_IRQS];
+bool resend_queued[NR_IRQS];
+
+// irq_resend_lock held.
+void resend_unlink(unsigned irq) {
+    if (!resend_queued[irq]) return;
+    for (int* p = &resend_head; *p != RESEND_NONE; p = &resend_next[*p]) {
+        if (*p == (int)irq) {
+            *p = resend_next[irq];
+            break;
+        }
+    }
+    resend_queued[irq] = false;
+}
+
+// desc->lock held. Linux irq_sw_resend (no nested-thread parents in irqos).
+int irq_sw_resend(irq_desc* desc) {
+    unsigned irq = irq_desc_get_irq(desc);
+    raw_spin_lock(&irq_resend_lock);
+    if (!resend_queued[irq]) {
+        resend_next[irq] = resend_head;
+        resend_head = (int)irq;
+        resend_queued[irq] = true;
+    }
+    raw_spin_unlock(&irq_resend_lock);
+    return 0;
+}
+
+// The chip's retrigger (x86: a self-IPI on the vector); 0 means it cannot, so resend in software.
+int try_retrigger(irq_desc* desc) {
+    IrqChip* chip = desc->irq_data.chip;
+    return chip->has(IRQCHIP_OP_RETRIGGER) ? chip->irq_retrigger(&desc->irq_data) : 0;
+}
+
+}  // namespace
+
+void irq_resend_reset() {
+    raw_spin_lock_init(&irq_resend_lock);
+    resend_head = RESEND_NONE;
+    for (unsigned i = 0; i < NR_IRQS; i++) {
+        resend_next[i] = RESEND_NONE;
+        resend_queued[i] = false;
+    }
+}
+
+// desc->lock held, interrupts off. Returns 0 when nothing was pending or the replay was arranged
+// (then REPLAY is set until the flow runs), -EINVAL for level lines (the hardware re-asserts, so
+// PENDING is just dropped), -EBUSY if a replay is already under way.
+int check_irq_resend(irq_desc* desc, bool inject) {
+    if (irq_settings_is_level(desc)) {
+        desc->istate &= ~IRQS_PENDING;
+        return -EINVAL;
+    }
+    if (desc->istate & IRQS_REPLAY) return -EBUSY;
+    if (!(desc->istate & IRQS_PENDING) && !inject) return 0;
+    desc->istate &= ~IRQS_PENDING;
+    int err = 0;
+    if (!try_retrigger(desc)) err = irq_sw_resend(desc);
+    if (!err) desc->istate |= IRQS_REPLAY;
+    return err;
+}
+
+// desc->lock held.
+void clear_irq_resend(irq_desc* desc) {
+    raw_spin_lock(&irq_resend_lock);
+    resend_unlink(irq_desc_get_irq(desc));
+    raw_spin_unlock(&irq_resend_lock);
+}
+
+// Any context; a racy peek that lets irq_exit skip the lock in the common case.
+bool irq_resend_pending() {
+    return __atomic_load_n(&resend_head, __ATOMIC_RELAXED) != RESEND_NONE;
+}
+
+// No lock held by the caller; must not be in hard-IRQ context (the caller checks !in_interrupt()).
+// Linux resend_irqs runs as a tasklet: softirq context, so the replayed handler sees in_interrupt()
+// true and an interrupt arriving meanwhile does not drain the queue recursively.
+void irq_resend_run() {
+    if (!irq_resend_pending()) return;
+    unsigned long flags = arch::irq_save();
+    preempt_count_add(SOFTIRQ_OFFSET);
+    raw_spin_lock(&irq_resend_lock);
+    while (resend_head != RESEND_NONE) {
+        unsigned irq = (unsigned)resend_head;
+        resend_unlink(irq);
+        raw_spin_unlock(&irq_resend_lock);
+        irq_desc* desc = irq_to_desc(irq);
+        desc->handle_irq(desc);
+        raw_spin_lock(&irq_resend_lock);
+    }
+    raw_spin_unlock(&irq_resend_lock);
+    preempt_count_sub(SOFTIRQ_OFFSET);
+    arch::irq_restore(flags);
+}

@@ -1,0 +1,80 @@
+# `make test` and `make bench` (test helper). `make test` runs every level and keeps going after a failing
+# step, so that every count is collected; tools/test-summary then adds them up and prints the final line
+# "N passed, N failed". A step that crashes or yields no results counts as a failure, never as 0 tests.
+#
+#   host        make host-test: GoogleTest suites of the portable core (build/host/results.xml)
+#   build-gcc   the kernel and both ISOs build with g++ (no warning in what was compiled)
+#   build-clang a fresh clang++/ld.lld kernel build with no warning at all
+#   ktest-qemu  the in-kernel tests (irqos-test.iso) in QEMU: one test per KTAP result + the exit status
+#   ktest-bochs the same ISO in Bochs: one test per KTAP result + the IRQOS-VERDICT line
+#   e2e         tests/e2e/shell_e2e.py: serial shell, monitor sendkey, (crash=pf report if supported)
+#
+# Variables: TEST_STEPS="host ktest-qemu ..." runs a subset (the summary still demands each listed step).
+
+TOUT := $(BUILD)/test
+TEST_STEPS ?= host build-gcc build-clang ktest-qemu ktest-bochs e2e
+HOST_RESULTS := $(BUILD)/host/results.xml
+CLANG_CHECK_BUILD := $(BUILD)/check-clang
+CRASH_ISO := $(TOUT)/irqos-crash.iso
+BENCH_ISO := $(BUILD)/bench/irqos-bench.iso
+# The panic-report check needs the boot helper's `crash=pf` parameter; without it the check is left out.
+CRASH_SUPPORTED := $(shell grep -rls '"crash"' arch init 2>/dev/null | head -1)
+
+# An ISO whose only menu entry boots the kernel with command line $(1) (test configurations of our own,
+# so that `make test` never rebuilds build/irqos.iso with a different CMDLINE).
+define test_iso
+	@rm -rf $@.dir && mkdir -p $@.dir/boot/grub
+	cp $(KERNEL_ELF) $@.dir/boot/irqos.elf
+	printf 'set timeout=0\nset default=0\nmenuentry "irqos $(1)" {\n  multiboot2 /boot/irqos.elf $(1)\n  boot\n}\n' \
+	  > $@.dir/boot/grub/grub.cfg
+	grub-mkrescue --install-modules="$(GRUB_MODULES)" -o $@ $@.dir 2>$@.log || { cat $@.log; exit 1; }
+	@rm -rf $@.dir
+endef
+
+$(CRASH_ISO): $(KERNEL_ELF) mk/test.mk
+	@mkdir -p $(dir $@)
+	$(call test_iso,crash=pf)
+
+$(BENCH_ISO): $(KERNEL_ELF) mk/test.mk
+	@mkdir -p $(dir $@)
+	$(call test_iso,bench)
+
+# Build check: $(1) name, $(2) log, rest: the command. Writes a one-line results file.
+define build_check_fn
+build_check() { name=$$1; log=$$2; shift 2; "$$@" >"$$log" 2>&1; rc=$$?; \
+  if [ $$rc -ne 0 ]; then echo "FAIL build/$$name: exit status $$rc (log: $$log)"; tail -n 20 "$$log" >&2; \
+  elif grep -q 'warning:' "$$log"; then echo "FAIL build/$$name: compiler warnings (log: $$log)"; \
+    grep -m 5 'warning:' "$$log" >&2; \
+  else echo "PASS build/$$name"; fi > $(TOUT)/$$name.results; return $$rc; }
+endef
+
+.PHONY: test bench
+test: deps
+	@rm -rf $(TOUT) && mkdir -p $(TOUT)
+	@$(build_check_fn); \
+	want() { [[ " $(TEST_STEPS) " == *" $$1 "* ]]; }; \
+	step() { name=$$1; shift; echo "=== $$name"; "$$@"; rc=$$?; echo "$$name $$rc" >> $(TOUT)/steps; }; \
+	specs=""; \
+	if want host; then rm -f $(HOST_RESULTS); \
+	  step host $(MAKE) --no-print-directory host-test; specs="$$specs host=$(HOST_RESULTS)"; fi; \
+	if want build-gcc || want ktest-qemu || want ktest-bochs || want e2e; then \
+	  step build-gcc build_check gcc $(TOUT)/build-gcc.log $(MAKE) --no-print-directory KCXX=gcc iso ktest-iso \
+	    $(if $(CRASH_SUPPORTED),$(CRASH_ISO)); \
+	  want build-gcc && specs="$$specs build-gcc=$(TOUT)/gcc.results"; fi; \
+	if want build-clang; then rm -rf $(CLANG_CHECK_BUILD); \
+	  step build-clang build_check clang $(TOUT)/build-clang.log $(MAKE) --no-print-directory \
+	    BUILD=$(CLANG_CHECK_BUILD) KCXX=clang kernel; \
+	  specs="$$specs build-clang=$(TOUT)/clang.results"; fi; \
+	if want ktest-qemu; then step ktest-qemu python3 tests/e2e/ktest_run.py qemu $(KTEST_ISO) $(TOUT); \
+	  specs="$$specs ktest-qemu=$(TOUT)/ktest-qemu.results"; fi; \
+	if want ktest-bochs; then step ktest-bochs python3 tests/e2e/ktest_run.py bochs $(KTEST_ISO) $(TOUT); \
+	  specs="$$specs ktest-bochs=$(TOUT)/ktest-bochs.results"; fi; \
+	if want e2e; then step e2e python3 tests/e2e/shell_e2e.py $(ISO) $(if $(CRASH_SUPPORTED),$(CRASH_ISO),-) $(TOUT); \
+	  specs="$$specs e2e=$(TOUT)/e2e.results"; fi; \
+	echo "=== summary"; \
+	tools/test-summary $(TOUT) $$specs
+
+# Interrupt-path instruction counts under -icount shift=0 (single-threaded TCG). Prints the figures;
+# fails only if the bench run does not complete.
+bench: deps $(BENCH_ISO)
+	python3 tools/bench.py $(BENCH_ISO) $(BUILD)/bench

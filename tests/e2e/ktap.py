@@ -1,0 +1,73 @@
+"""A KTAP version 1 reader (Linux Documentation/dev-tools/ktap.rst) for the in-kernel test output on the
+serial log: the version line, the plan "1..N", result lines "ok N desc [# SKIP reason]" / "not ok N desc",
+and the "# " diagnostic lines the runner prints before a failing result."""
+import re
+
+RESULT = re.compile(r"^(not ok|ok) (\d+)(?: ([^#]*?))?\s*(?:#\s*(SKIP|TODO)\b\s*(.*))?$")
+PLAN = re.compile(r"^1\.\.(\d+)\s*$")
+
+
+class Ktap:
+    def __init__(self):
+        self.version = False
+        self.plan = None
+        self.results = []    # (number, name, status "PASS"/"FAIL"/"SKIP", diagnostics list)
+        self.summary = None  # the runner's "# irqos ktest: ..." line
+
+
+def parse(text):
+    k = Ktap()
+    diags = []
+    for raw in text.splitlines():
+        line = raw.rstrip("\r")
+        if line.strip() == "KTAP version 1":
+            k.version = True
+            continue
+        if not k.version:
+            continue   # boot log before the test run
+        m = PLAN.match(line)
+        if m and k.plan is None:
+            k.plan = int(m.group(1))
+            continue
+        m = RESULT.match(line)
+        if m:
+            ok = m.group(1) == "ok"
+            status = "PASS" if ok else "FAIL"
+            if m.group(4) == "SKIP":
+                status = "SKIP" if ok else "FAIL"
+            k.results.append((int(m.group(2)), (m.group(3) or "").strip(), status,
+                              diags + ([m.group(5)] if m.group(5) else [])))
+            diags = []
+            continue
+        s = line.strip()
+        if s.startswith("# irqos ktest:"):
+            k.summary = s
+        elif s.startswith("#"):
+            diags.append(s[1:].strip())
+    return k
+
+
+def check_lines(k, prefix):
+    """The results-file lines for a parsed run: one per KTAP test, plus FAIL lines for a missing version,
+    plan, or results the plan promised but the log does not have (the kernel died mid-run)."""
+    out = []
+    if not k.version:
+        return [f"FAIL {prefix}/ktap: no 'KTAP version 1' line on serial"]
+    if k.plan is None:
+        out.append(f"FAIL {prefix}/ktap: no plan line '1..N'")
+    seen = set()
+    for num, name, status, diags in k.results:
+        seen.add(num)
+        label = f"{prefix}/{name or num}"
+        if status == "PASS":
+            out.append(f"PASS {label}")
+        elif status == "SKIP":
+            out.append(f"SKIP {label}: {diags[-1] if diags else 'skipped'}")
+        else:
+            why = "; ".join(diags[-3:]) if diags else "not ok"
+            out.append(f"FAIL {label}: {why}")
+    if k.plan is not None:
+        missing = [n for n in range(1, k.plan + 1) if n not in seen]
+        for n in missing:
+            out.append(f"FAIL {prefix}/test-{n}: no result on serial (the run stopped early)")
+    return out

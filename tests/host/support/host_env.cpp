@@ -1,0 +1,50 @@
+// Implementation of host_env.h: one place that knows every global the portable core keeps.
+// Kernel headers first: kernel/errno.h defines the E* names that <errno.h> (pulled in by gtest) makes macros.
+#include "kernel/irq/interrupt.h"
+#include "kernel/jiffies.h"
+#include "kernel/preempt.h"
+#include "kernel/printk.h"
+#include "tests/host/support/host_env.h"
+#include "tests/host/support/capture_console.h"
+#include "tests/host/support/host_heap.h"
+#include "tests/host/support/sim_cpu.h"
+
+namespace host_env {
+void reset_all() {
+    SimCpu::reset();
+    for_each_possible_cpu(cpu) __preempt_count[cpu] = 0;
+    // Actions a test left requested would leak when early_irq_init forgets them.
+    for (unsigned irq = 0; irq < NR_IRQS; irq++) {
+        irq_desc* desc = irq_to_desc(irq);
+        for (irqaction* a = desc->action; a;) {
+            irqaction* next = a->next;
+            kfree(a);
+            a = next;
+        }
+        desc->action = nullptr;
+    }
+    early_irq_init();
+    arch_ack_bad_irq = nullptr;
+    kernel_hz = HZ_DEFAULT;
+    jiffies = 0;
+    spurious_window = SPURIOUS_WINDOW_DEFAULT;
+    spurious_threshold = SPURIOUS_THRESHOLD_DEFAULT;
+    noirqdebug = false;
+    irqfixup = 0;
+    host_heap::reset();
+    host_console::install();
+    host_console::reset();
+    printk_log_clear();
+    warn_count = 0;
+}
+
+void fire_irq(unsigned irq) {
+    unsigned long flags = arch::irq_save();
+    irq_enter();
+    generic_handle_irq(irq);
+    irq_exit();
+    arch::irq_restore(flags);
+}
+
+void set_jiffies(unsigned long j) { jiffies = j; }
+}  // namespace host_env

@@ -1,0 +1,22 @@
+// The host test environment: reset of everything the portable core keeps in globals, a fixture that
+// does it before each test, and a simulated interrupt (what do_IRQ does around generic_handle_irq).
+#pragma once
+#include <gtest/gtest.h>
+
+namespace host_env {
+// Free leftover irqactions, early_irq_init(), simulated CPUs back to one CPU 0 with interrupts on,
+// preempt counts 0, HZ 1000 and jiffies 0, spurious tunables and boot flags to their defaults,
+// kmalloc failure injection off, printk capture cleared, warn_count 0.
+void reset_all();
+// Deliver `irq` on the calling thread's simulated CPU: interrupts off, irq_enter, generic_handle_irq,
+// irq_exit (which drains software resends), interrupts restored.
+void fire_irq(unsigned irq);
+void set_jiffies(unsigned long j);
+}  // namespace host_env
+
+// Base fixture for core tests. main() also resets before every test, so tests of other suites start
+// clean too; the fixture makes the dependency explicit for readers.
+class IrqTest : public ::testing::Test {
+protected:
+    void SetUp() override { host_env::reset_all(); }
+};

@@ -1,0 +1,142 @@
+// disable_irq / enable_irq depth counting, the unbalanced-enable warning and the state a line is in
+// after free_irq and a new request_irq (Linux kernel/irq/manage.c; the sheet's section 3).
+#include "kernel/irq/internals.h"
+#include "kernel/printk.h"
+#include "tests/host/support/capture_console.h"
+#include "tests/host/support/host_env.h"
+#include "tests/host/support/test_dev.h"
+
+namespace {
+constexpr unsigned IRQ = 5;
+
+class IrqDepth : public IrqTest {
+protected:
+    FakeChip chip;
+    TestDev dev;
+    irq_desc* desc = irq_to_desc(IRQ);
+    void SetUp() override {
+        IrqTest::SetUp();
+        dev.chip = &chip;
+        dev.tag = "a";
+        wire_line(IRQ, &chip, handle_edge_irq, "edge");
+    }
+    bool disabled() const { return irqd_has(&desc->irq_data, IRQD_IRQ_DISABLED); }
+    bool masked() const { return irqd_has(&desc->irq_data, IRQD_IRQ_MASKED); }
+};
+
+TEST_F(IrqDepth, RequestStartsTheLineAtDepthZero) {
+    EXPECT_EQ(desc->depth, 1u);
+    EXPECT_TRUE(disabled());
+    ASSERT_EQ(request_irq(IRQ, test_dev_handler, 0, "a", &dev), 0);
+    EXPECT_EQ(desc->depth, 0u);
+    EXPECT_FALSE(disabled());
+    EXPECT_FALSE(masked());
+    EXPECT_EQ(chip.log(), "unmask 5");   // no startup/enable op: irq_startup unmasks
+    free_irq(IRQ, &dev);
+}
+
+TEST_F(IrqDepth, NestedDisablesNeedAsManyEnables) {
+    ASSERT_EQ(request_irq(IRQ, test_dev_handler, 0, "a", &dev), 0);
+    chip.clear();
+    disable_irq(IRQ);
+    disable_irq_nosync(IRQ);
+    disable_irq(IRQ);
+    EXPECT_EQ(desc->depth, 3u);
+    EXPECT_TRUE(disabled());
+    enable_irq(IRQ);
+    enable_irq(IRQ);
+    EXPECT_EQ(desc->depth, 1u);
+    EXPECT_TRUE(disabled()) << "still one disable outstanding";
+    enable_irq(IRQ);
+    EXPECT_EQ(desc->depth, 0u);
+    EXPECT_FALSE(disabled());
+    EXPECT_EQ(warn_count, 0ul);
+    EXPECT_EQ(chip.log(), "") << "lazy disable: the hardware was never touched";
+    free_irq(IRQ, &dev);
+}
+
+TEST_F(IrqDepth, UnbalancedEnableWarnsAndKeepsDepthZero) {
+    ASSERT_EQ(request_irq(IRQ, test_dev_handler, 0, "a", &dev), 0);
+    host_console::clear();
+    enable_irq(IRQ);
+    EXPECT_EQ(desc->depth, 0u);
+    EXPECT_EQ(warn_count, 1ul);
+    EXPECT_NE(host_console::text().find("Unbalanced enable for IRQ 5\n"), std::string::npos) << host_console::text();
+    EXPECT_NE(host_console::text().find("WARNING: CPU: 0"), std::string::npos);
+    // The line keeps working after the bogus call.
+    host_env::fire_irq(IRQ);
+    EXPECT_EQ(dev.calls, 1);
+    free_irq(IRQ, &dev);
+}
+
+TEST_F(IrqDepth, EnableBeforeSetupWarns) {
+    const unsigned unwired = 9;
+    enable_irq(unwired);
+    EXPECT_EQ(warn_count, 1ul);
+    EXPECT_NE(host_console::text().find("enable_irq before setup/request_irq: irq 9\n"), std::string::npos);
+    EXPECT_EQ(irq_to_desc(unwired)->depth, 1u) << "nothing was started";
+}
+
+TEST_F(IrqDepth, DisableOnANonexistentLineIsIgnored) {
+    disable_irq(NR_IRQS + 3);
+    enable_irq(NR_IRQS + 3);
+    EXPECT_EQ(warn_count, 0ul);
+}
+
+TEST_F(IrqDepth, FreeWhileDisabledThenRequestAgainStartsEnabled) {
+    ASSERT_EQ(request_irq(IRQ, test_dev_handler, 0, "a", &dev), 0);
+    disable_irq(IRQ);
+    disable_irq(IRQ);
+    chip.clear();
+    EXPECT_STREQ(static_cast<const char*>(free_irq(IRQ, &dev)), "a");
+    // Linux 6.12 irq_shutdown: depth = 1 whatever it was; the chip has no shutdown op, so the line
+    // (already logically disabled) is masked now.
+    EXPECT_EQ(desc->depth, 1u);
+    EXPECT_TRUE(disabled());
+    EXPECT_TRUE(masked());
+    EXPECT_EQ(chip.log(), "mask 5");
+    chip.clear();
+    ASSERT_EQ(request_irq(IRQ, test_dev_handler, 0, "a", &dev), 0);
+    EXPECT_EQ(desc->depth, 0u);
+    EXPECT_FALSE(disabled());
+    EXPECT_FALSE(masked());
+    EXPECT_EQ(chip.log(), "unmask 5");
+    host_env::fire_irq(IRQ);
+    EXPECT_EQ(dev.calls, 1);
+    enable_irq(IRQ);   // the two old disables are gone: this one is unbalanced
+    EXPECT_EQ(warn_count, 1ul);
+    free_irq(IRQ, &dev);
+}
+
+TEST_F(IrqDepth, NoAutoenLeavesTheLineOffUntilEnable) {
+    ASSERT_EQ(request_irq(IRQ, test_dev_handler, IRQF_NO_AUTOEN, "a", &dev), 0);
+    EXPECT_EQ(desc->depth, 1u);
+    EXPECT_TRUE(disabled());
+    EXPECT_TRUE(masked());
+    EXPECT_EQ(chip.log(), "");
+    host_env::fire_irq(IRQ);
+    EXPECT_EQ(dev.calls, 0);
+    enable_irq(IRQ);
+    EXPECT_EQ(desc->depth, 0u);
+    EXPECT_FALSE(disabled());
+    free_irq(IRQ, &dev);
+}
+
+TEST_F(IrqDepth, NoAutoenSettingWorksLikeTheFlag) {
+    irq_set_status_flags(IRQ, IRQ_NOAUTOEN);
+    ASSERT_EQ(request_irq(IRQ, test_dev_handler, 0, "a", &dev), 0);
+    EXPECT_EQ(desc->depth, 1u);
+    enable_irq(IRQ);
+    EXPECT_EQ(desc->depth, 0u);
+    free_irq(IRQ, &dev);
+}
+
+TEST_F(IrqDepth, DisableHardirqReportsNoThreads) {
+    ASSERT_EQ(request_irq(IRQ, test_dev_handler, 0, "a", &dev), 0);
+    EXPECT_TRUE(disable_hardirq(IRQ));
+    EXPECT_EQ(desc->depth, 1u);
+    EXPECT_FALSE(disable_hardirq(NR_IRQS));
+    enable_irq(IRQ);
+    free_irq(IRQ, &dev);
+}
+}  // namespace

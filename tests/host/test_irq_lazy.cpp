@@ -1,0 +1,207 @@
+// Lazy disable and the replay of a pending edge (Linux kernel/irq/chip.c __irq_disable, resend.c
+// check_irq_resend; the sheet's section 3): logical DISABLED vs hardware MASKED, PENDING, REPLAY.
+#include "kernel/irq/internals.h"
+#include "kernel/preempt.h"
+#include "kernel/printk.h"
+#include "tests/host/support/host_env.h"
+#include "tests/host/support/test_dev.h"
+
+namespace {
+constexpr unsigned IRQ = 5;
+
+class IrqLazy : public IrqTest {
+protected:
+    TestDev dev;
+    irq_desc* desc = irq_to_desc(IRQ);
+    void setup(FakeChip& chip, irq_flow_handler_t flow) {
+        dev.chip = &chip;
+        dev.tag = "a";
+        wire_line(IRQ, &chip, flow, "test");
+        ASSERT_EQ(request_irq(IRQ, test_dev_handler, 0, "a", &dev), 0);
+        chip.clear();
+    }
+    void TearDown() override { free_irq(IRQ, &dev); }
+    bool disabled() const { return irqd_has(&desc->irq_data, IRQD_IRQ_DISABLED); }
+    bool masked() const { return irqd_has(&desc->irq_data, IRQD_IRQ_MASKED); }
+};
+
+TEST_F(IrqLazy, EdgeWhileDisabledIsPendingAndReplayedOnceBySoftwareResend) {
+    FakeChip chip;   // no retrigger op
+    setup(chip, handle_edge_irq);
+    disable_irq(IRQ);
+    EXPECT_TRUE(disabled());
+    EXPECT_FALSE(masked()) << "lazy: the line stays open until an interrupt comes";
+    EXPECT_EQ(chip.log(), "");
+
+    host_env::fire_irq(IRQ);
+    EXPECT_EQ(chip.log(), "mask 5, ack 5");
+    EXPECT_TRUE(masked());
+    EXPECT_TRUE(desc->istate & IRQS_PENDING);
+    EXPECT_EQ(dev.calls, 0);
+
+    chip.clear();
+    enable_irq(IRQ);   // process context, interrupts on: the resend runs right away
+    EXPECT_EQ(chip.log(), "unmask 5, ack 5, handler a");
+    EXPECT_EQ(dev.calls, 1);
+    EXPECT_FALSE(desc->istate & (IRQS_PENDING | IRQS_REPLAY));
+    EXPECT_FALSE(irq_resend_pending());
+    EXPECT_FALSE(dev.saw_in_irq) << "the replay runs as a softirq-like bottom half, not a hard irq";
+    EXPECT_EQ(kstat_irqs(IRQ), 1u);
+
+    chip.clear();
+    host_env::fire_irq(IRQ);
+    EXPECT_EQ(chip.log(), "ack 5, handler a") << "back to normal: no second replay";
+    EXPECT_EQ(dev.calls, 2);
+}
+
+TEST_F(IrqLazy, ReplayUsesTheChipRetriggerWhenItCan) {
+    FakeChip chip(FakeChip::DEFAULT_OPS | IRQCHIP_OP_RETRIGGER);
+    chip.retrigger_result = 1;
+    setup(chip, handle_edge_irq);
+    disable_irq(IRQ);
+    host_env::fire_irq(IRQ);
+    chip.clear();
+    enable_irq(IRQ);
+    EXPECT_EQ(chip.log(), "unmask 5, retrigger 5");
+    EXPECT_EQ(dev.calls, 0) << "the hardware raises it again; nothing queued in software";
+    EXPECT_TRUE(desc->istate & IRQS_REPLAY);
+    EXPECT_FALSE(irq_resend_pending());
+    host_env::fire_irq(IRQ);   // the retriggered interrupt
+    EXPECT_EQ(dev.calls, 1);
+    EXPECT_FALSE(desc->istate & IRQS_REPLAY);
+}
+
+TEST_F(IrqLazy, FailedRetriggerFallsBackToSoftware) {
+    FakeChip chip(FakeChip::DEFAULT_OPS | IRQCHIP_OP_RETRIGGER);
+    chip.retrigger_result = 0;
+    setup(chip, handle_edge_irq);
+    disable_irq(IRQ);
+    host_env::fire_irq(IRQ);
+    chip.clear();
+    enable_irq(IRQ);
+    EXPECT_EQ(chip.log(), "unmask 5, retrigger 5, ack 5, handler a");
+    EXPECT_EQ(dev.calls, 1);
+}
+
+TEST_F(IrqLazy, EnableWithInterruptsOffLeavesTheReplayToIrqExit) {
+    FakeChip chip;
+    setup(chip, handle_edge_irq);
+    disable_irq(IRQ);
+    host_env::fire_irq(IRQ);
+    unsigned long flags;
+    local_irq_save(flags);
+    enable_irq(IRQ);
+    local_irq_restore(flags);
+    EXPECT_EQ(dev.calls, 0);
+    EXPECT_TRUE(irq_resend_pending());
+    EXPECT_TRUE(desc->istate & IRQS_REPLAY);
+    // A second enable/disable round must not queue it twice (REPLAY: -EBUSY).
+    EXPECT_EQ(check_irq_resend(desc, true), -EBUSY);
+    host_env::fire_irq(40);   // any interrupt: irq_exit drains the queue
+    EXPECT_EQ(dev.calls, 1);
+    EXPECT_FALSE(irq_resend_pending());
+}
+
+TEST_F(IrqLazy, NestedIrqExitDoesNotDrain) {
+    FakeChip chip;
+    setup(chip, handle_edge_irq);
+    disable_irq(IRQ);
+    host_env::fire_irq(IRQ);
+    unsigned long flags;
+    local_irq_save(flags);
+    enable_irq(IRQ);
+    irq_enter();
+    irq_enter();
+    irq_exit();
+    EXPECT_EQ(dev.calls, 0) << "still inside the outer interrupt";
+    irq_exit();
+    EXPECT_EQ(dev.calls, 1);
+    local_irq_restore(flags);
+}
+
+TEST_F(IrqLazy, LevelWhileDisabledIsNotReplayed) {
+    FakeChip chip;
+    irq_set_status_flags(IRQ, IRQ_LEVEL);
+    setup(chip, handle_level_irq);
+    disable_irq(IRQ);
+    host_env::fire_irq(IRQ);
+    EXPECT_EQ(chip.log(), "mask 5, ack 5");
+    EXPECT_TRUE(desc->istate & IRQS_PENDING);
+    EXPECT_TRUE(masked());
+    chip.clear();
+    enable_irq(IRQ);
+    EXPECT_EQ(chip.log(), "unmask 5") << "the hardware re-asserts a level line by itself";
+    EXPECT_EQ(dev.calls, 0);
+    EXPECT_FALSE(desc->istate & IRQS_PENDING);
+    EXPECT_FALSE(desc->istate & IRQS_REPLAY);
+    EXPECT_EQ(check_irq_resend(desc, true), -EINVAL);
+}
+
+TEST_F(IrqLazy, DisableUnlazyMasksAtOnce) {
+    FakeChip chip;
+    setup(chip, handle_edge_irq);
+    irq_set_status_flags(IRQ, IRQ_DISABLE_UNLAZY);
+    disable_irq(IRQ);
+    EXPECT_EQ(chip.log(), "mask 5");
+    EXPECT_TRUE(masked());
+    host_env::fire_irq(IRQ);   // cannot really happen while masked; the flow would just ack
+    chip.clear();
+    enable_irq(IRQ);
+    EXPECT_EQ(chip.log(), "unmask 5, ack 5, handler a");
+}
+
+TEST_F(IrqLazy, UnlazyIsClearedWhenTheLastActionGoes) {
+    FakeChip chip;
+    setup(chip, handle_edge_irq);
+    irq_set_status_flags(IRQ, IRQ_DISABLE_UNLAZY);
+    free_irq(IRQ, &dev);
+    EXPECT_FALSE(irq_settings_disable_unlazy(desc));
+    ASSERT_EQ(request_irq(IRQ, test_dev_handler, 0, "a", &dev), 0);
+    chip.clear();
+    disable_irq(IRQ);
+    EXPECT_EQ(chip.log(), "") << "lazy again";
+    enable_irq(IRQ);
+}
+
+TEST_F(IrqLazy, ChipWithDisableIsNeverLazy) {
+    FakeChip chip(FakeChip::DEFAULT_OPS | IRQCHIP_OP_DISABLE | IRQCHIP_OP_ENABLE);
+    setup(chip, handle_edge_irq);
+    disable_irq(IRQ);
+    EXPECT_EQ(chip.log(), "disable 5");
+    EXPECT_TRUE(masked());
+    chip.clear();
+    enable_irq(IRQ);
+    EXPECT_EQ(chip.log(), "enable 5");
+    EXPECT_FALSE(masked());
+}
+
+TEST_F(IrqLazy, StartupOpIsUsedOnceThenEnable) {
+    FakeChip chip(FakeChip::DEFAULT_OPS | IRQCHIP_OP_STARTUP | IRQCHIP_OP_SHUTDOWN | IRQCHIP_OP_ENABLE);
+    dev.chip = &chip;
+    wire_line(IRQ, &chip, handle_edge_irq, "edge");
+    ASSERT_EQ(request_irq(IRQ, test_dev_handler, 0, "a", &dev), 0);
+    EXPECT_EQ(chip.log(), "startup 5");
+    disable_irq(IRQ);
+    enable_irq(IRQ);
+    EXPECT_EQ(chip.log(), "startup 5, enable 5");
+    free_irq(IRQ, &dev);
+    EXPECT_EQ(chip.log(), "startup 5, enable 5, shutdown 5");
+    EXPECT_TRUE(masked());
+    ASSERT_EQ(request_irq(IRQ, test_dev_handler, 0, "a", &dev), 0);   // for TearDown
+}
+
+TEST_F(IrqLazy, FreeForgetsAQueuedResend) {
+    FakeChip chip;
+    setup(chip, handle_edge_irq);
+    disable_irq(IRQ);
+    host_env::fire_irq(IRQ);
+    unsigned long flags;
+    local_irq_save(flags);
+    enable_irq(IRQ);
+    local_irq_restore(flags);
+    ASSERT_TRUE(irq_resend_pending());
+    free_irq(IRQ, &dev);
+    EXPECT_FALSE(irq_resend_pending()) << "irq_shutdown -> clear_irq_resend";
+    ASSERT_EQ(request_irq(IRQ, test_dev_handler, 0, "a", &dev), 0);
+}
+}  // namespace

@@ -1,0 +1,281 @@
+// Host tests for drivers/pic: the 8259A pair byte by byte against the fake PortIo (init words, IMR
+// halves, specific EOI order, spurious IRQ7/IRQ15 through the ISR, AEOI, probe, ELCR) and its wiring
+// into the genirq core (handle_level_irq on all 16 lines, the cascade, a real interrupt end to end).
+// Kernel headers first: kernel/errno.h declares enumerators that libc (pulled in by gtest) defines as macros.
+#include "drivers/pic/i8259.h"
+#include "drivers/pic/legacy_pic.h"
+#include "kernel/irq/interrupt.h"
+#include "kernel/irq/irqdesc.h"
+
+#include <gtest/gtest.h>
+#include <vector>
+
+#include "tests/host/support/capture_console.h"
+#include "tests/host/support/fake_portio.h"
+#include "tests/host/support/host_env.h"
+
+namespace {
+
+using A = FakePortIo::Access;
+using V = std::vector<A>;
+
+class Pic8259Test : public IrqTest {
+protected:
+    void SetUp() override {
+        IrqTest::SetUp();
+        io.allow({0x20, 0x21, 0xA0, 0xA1, 0x4D0, 0x4D1});
+    }
+    void TearDown() override { legacy_pic = &null_legacy_pic; }   // the chip object dies with the test
+    irq_data line(unsigned pin) {
+        irq_data d;
+        d.irq = pin;
+        d.hwirq = pin;
+        d.has_hwirq = true;
+        return d;
+    }
+    FakePortIo io;
+    Pic8259 pic{io};
+};
+
+TEST_F(Pic8259Test, InitWritesTheIcwSequence) {
+    pic.init(false);
+    V expect = {OUT(0x21, 0xFF), OUT(0xA1, 0xFF),   // mask everything first
+                OUT(0x20, 0x11), IO_DELAY(), OUT(0x21, 0x20), IO_DELAY(), OUT(0x21, 0x04), IO_DELAY(),
+                OUT(0x21, 0x01), IO_DELAY(),
+                OUT(0xA0, 0x11), IO_DELAY(), OUT(0xA1, 0x28), IO_DELAY(), OUT(0xA1, 0x02), IO_DELAY(),
+                OUT(0xA1, 0x01), IO_DELAY(),
+                UDELAY(100),
+                OUT(0x21, 0xFF), OUT(0xA1, 0xFF)};   // the cached masks: still all masked
+    EXPECT_EQ(io.log(), expect);
+    EXPECT_FALSE(pic.auto_eoi());
+    EXPECT_STREQ(pic.name(), "XT-PIC");
+}
+
+TEST_F(Pic8259Test, InitRestoresCachedMasksAndHonoursVectorBase) {
+    Pic8259 other(io, 0x30);   // Linux's base
+    other.unmask(0);
+    other.unmask(2);
+    other.unmask(9);
+    io.clear_log();
+    other.init(false);
+    EXPECT_EQ(io.outs_to(0x21)[1], OUT(0x21, 0x30));
+    EXPECT_EQ(io.outs_to(0xA1)[1], OUT(0xA1, 0x38));
+    V tail(io.log().end() - 3, io.log().end());
+    EXPECT_EQ(tail, (V{UDELAY(100), OUT(0x21, 0xFA), OUT(0xA1, 0xFD)}));
+}
+
+TEST_F(Pic8259Test, AeoiInitAndMaskAckIsPlainMask) {
+    pic.init(true);
+    EXPECT_TRUE(pic.auto_eoi());
+    EXPECT_EQ(io.outs_to(0x21)[3], OUT(0x21, 0x03));   // ICW4 with AEOI, master
+    EXPECT_EQ(io.outs_to(0xA1)[3], OUT(0xA1, 0x03));   // and slave (see i8259.cpp init)
+    pic.unmask(3);
+    io.clear_log();
+    irq_data d = line(3);
+    pic.irq_mask_ack(&d);
+    EXPECT_EQ(io.log(), (V{OUT(0x21, 0xFF)})) << "AEOI: no EOI command";
+    io.clear_log();
+    EXPECT_FALSE(pic.filter_spurious(7)) << "no ISR check is possible in AEOI mode";
+    EXPECT_TRUE(io.log().empty());
+}
+
+TEST_F(Pic8259Test, MaskAndUnmaskWriteOnlyTheirHalf) {
+    pic.unmask(1);
+    EXPECT_EQ(io.log(), (V{OUT(0x21, 0xFD)}));
+    io.clear_log();
+    pic.unmask(12);
+    EXPECT_EQ(io.log(), (V{OUT(0xA1, 0xEF)}));
+    io.clear_log();
+    irq_data d1 = line(1), d12 = line(12);
+    pic.irq_mask(&d1);
+    pic.irq_unmask(&d1);
+    pic.irq_disable(&d12);   // disable masks at once (not lazy)
+    pic.irq_enable(&d12);
+    EXPECT_EQ(io.log(), (V{OUT(0x21, 0xFF), OUT(0x21, 0xFD), OUT(0xA1, 0xFF), OUT(0xA1, 0xEF)}));
+    EXPECT_EQ(pic.cached_mask(), 0xEFFD);
+    EXPECT_TRUE(pic.has(IRQCHIP_OP_DISABLE));
+}
+
+TEST_F(Pic8259Test, MaskAckMasterLine) {
+    pic.unmask(1);
+    io.clear_log();
+    irq_data d = line(1);
+    pic.irq_mask_ack(&d);
+    EXPECT_EQ(io.log(), (V{OUT(0x21, 0xFF), OUT(0x20, 0x61)}));   // mask, specific EOI for IR1
+    EXPECT_EQ(pic.cached_mask() & 0x2, 0x2);
+}
+
+TEST_F(Pic8259Test, MaskAckSlaveLineEoisSlaveThenMasterCascade) {
+    pic.unmask(2);
+    pic.unmask(12);
+    io.clear_log();
+    irq_data d = line(12);
+    pic.irq_mask_ack(&d);
+    EXPECT_EQ(io.log(), (V{OUT(0xA1, 0xFF), OUT(0xA0, 0x64), OUT(0x20, 0x62)}));
+}
+
+TEST_F(Pic8259Test, SpuriousIrq7IsCountedNotEoidAndReportedOnce) {
+    unsigned long err = irq_err_count;
+    io.queue_in(0x20, {0x00, 0x00});   // ISR: nothing in service, twice
+    EXPECT_TRUE(pic.filter_spurious(7));
+    EXPECT_EQ(io.log(), (V{OUT(0x20, 0x0B), IN(0x20, 0x00), OUT(0x20, 0x0A)})) << "ISR read, no EOI";
+    EXPECT_TRUE(pic.filter_spurious(7));
+    EXPECT_EQ(irq_err_count, err + 2);
+    EXPECT_EQ(host_console::count("spurious 8259A interrupt: IRQ7.\n"), 1u);
+}
+
+TEST_F(Pic8259Test, RealIrq7IsDispatchedAndEoid) {
+    pic.unmask(7);
+    io.clear_log();
+    unsigned long err = irq_err_count;
+    io.queue_in(0x20, {0x80});   // ISR bit 7 set: a real printer-port interrupt
+    EXPECT_FALSE(pic.filter_spurious(7));
+    irq_data d = line(7);
+    pic.irq_mask_ack(&d);
+    EXPECT_EQ(io.log(), (V{OUT(0x20, 0x0B), IN(0x20, 0x80), OUT(0x20, 0x0A), OUT(0x21, 0xFF), OUT(0x20, 0x67)}));
+    EXPECT_EQ(irq_err_count, err);
+    EXPECT_EQ(host_console::count("spurious 8259A"), 0u);
+}
+
+TEST_F(Pic8259Test, SpuriousIrq15EoisOnlyTheMasterCascade) {
+    unsigned long err = irq_err_count;
+    io.queue_in(0xA0, {0x00});
+    EXPECT_TRUE(pic.filter_spurious(15));
+    EXPECT_EQ(io.log(), (V{OUT(0xA0, 0x0B), IN(0xA0, 0x00), OUT(0xA0, 0x0A), OUT(0x20, 0x62)}));
+    EXPECT_EQ(irq_err_count, err + 1);
+    EXPECT_EQ(host_console::count("spurious 8259A interrupt: IRQ15.\n"), 1u);
+}
+
+TEST_F(Pic8259Test, RealIrq15WithOtherIsrBitsIsNotSpurious) {
+    io.queue_in(0xA0, {0x80 | 0x04});
+    EXPECT_FALSE(pic.filter_spurious(15));
+    io.queue_in(0xA0, {0x7F});   // every bit but IR7: still spurious for IRQ15
+    EXPECT_TRUE(pic.filter_spurious(15));
+}
+
+TEST_F(Pic8259Test, FilterIgnoresOtherLinesWithoutTouchingPorts) {
+    for (unsigned irq : {0u, 1u, 2u, 6u, 8u, 14u, 16u, 23u}) EXPECT_FALSE(pic.filter_spurious(irq)) << irq;
+    EXPECT_TRUE(io.log().empty());
+}
+
+TEST_F(Pic8259Test, MaskAckOnMaskedLineChecksIsrLikeLinux) {
+    // IRQ7 still masked (never requested): mask_ack reads the ISR. Not in service: spurious, no IMR
+    // write, no EOI. In service (masked after delivery): a normal mask + EOI.
+    irq_data d = line(7);
+    unsigned long err = irq_err_count;
+    io.queue_in(0x20, {0x00});
+    pic.irq_mask_ack(&d);
+    EXPECT_EQ(io.log(), (V{OUT(0x20, 0x0B), IN(0x20, 0x00), OUT(0x20, 0x0A)}));
+    EXPECT_EQ(irq_err_count, err + 1);
+    io.clear_log();
+    io.queue_in(0x20, {0x80});
+    pic.irq_mask_ack(&d);
+    EXPECT_EQ(io.log(), (V{OUT(0x20, 0x0B), IN(0x20, 0x80), OUT(0x20, 0x0A), OUT(0x21, 0xFF), OUT(0x20, 0x67)}));
+    EXPECT_EQ(irq_err_count, err + 1);
+}
+
+TEST_F(Pic8259Test, SpuriousSlaveLineInMaskAckEoisTheCascadeOnly) {
+    irq_data d = line(15);
+    io.queue_in(0xA0, {0x00});
+    pic.irq_mask_ack(&d);
+    EXPECT_EQ(io.log(), (V{OUT(0xA0, 0x0B), IN(0xA0, 0x00), OUT(0xA0, 0x0A), OUT(0x20, 0x62)}));
+}
+
+TEST_F(Pic8259Test, ProbeFailsWhenImrDoesNotReadBack) {
+    io.queue_in(0x21, {0xFF});   // floating bus
+    EXPECT_EQ(legacy_pic_setup_chip(pic), -ENODEV);
+    EXPECT_EQ(io.log(), (V{OUT(0xA1, 0xFF), OUT(0x21, 0xFB), IN(0x21, 0xFF)}));
+    EXPECT_EQ(legacy_pic, &null_legacy_pic);
+    EXPECT_EQ(nr_legacy_irqs(), 0u);
+    EXPECT_FALSE(legacy_pic_filter_spurious(7));
+    EXPECT_EQ(host_console::count("Using NULL legacy PIC\n"), 1u);
+    EXPECT_EQ(irq_to_desc(0)->irq_data.chip, &no_irq_chip) << "lines stay unwired";
+}
+
+class Pic8259Setup : public Pic8259Test {
+protected:
+    void SetUp() override {
+        Pic8259Test::SetUp();
+        io.queue_in(0x21, {0xFB});                 // probe read-back
+        io.queue_in(0x4D0, {0x00});                // ELCR1: all edge
+        io.queue_in(0x4D1, {0x0C});                // ELCR2: IRQ10, 11 level (PCI)
+        ASSERT_EQ(legacy_pic_setup_chip(pic), 0);
+    }
+};
+
+TEST_F(Pic8259Setup, WiresAllSixteenLinesAndTheCascade) {
+    EXPECT_EQ(legacy_pic, static_cast<LegacyPic*>(&pic));
+    EXPECT_EQ(nr_legacy_irqs(), 16u);
+    for (unsigned i = 0; i < 16; i++) {
+        irq_desc* desc = irq_to_desc(i);
+        EXPECT_EQ(desc->irq_data.chip, static_cast<IrqChip*>(&pic)) << i;
+        EXPECT_EQ(desc->handle_irq, &handle_level_irq) << i;
+        EXPECT_STREQ(desc->name, "XT-PIC") << i;
+        EXPECT_EQ(desc->irq_data.hwirq, i);
+        EXPECT_TRUE(desc->irq_data.has_hwirq);
+        EXPECT_TRUE(irq_settings_is_level(desc)) << i;
+    }
+    EXPECT_EQ(irq_to_desc(16)->irq_data.chip, &no_irq_chip);
+    ASSERT_NE(irq_to_desc(2)->action, nullptr);
+    EXPECT_STREQ(irq_to_desc(2)->action->name, "cascade");
+    EXPECT_EQ(pic.cached_mask(), 0xFFFB) << "requesting the cascade unmasks IR2 only";
+    EXPECT_EQ(io.outs_to(0x21).back(), OUT(0x21, 0xFB));
+    EXPECT_TRUE(pic.elcr_is_level(10));
+    EXPECT_TRUE(pic.elcr_is_level(11));
+    EXPECT_FALSE(pic.elcr_is_level(9));
+}
+
+int g_kbd_calls;
+irqreturn_t kbd_handler(int irq, void* dev) {
+    EXPECT_EQ(irq, 1);
+    EXPECT_EQ(dev, &g_kbd_calls);
+    g_kbd_calls++;
+    return IRQ_HANDLED;
+}
+
+TEST_F(Pic8259Setup, RealInterruptFlowsThroughMaskAckHandlerUnmask) {
+    g_kbd_calls = 0;
+    ASSERT_EQ(request_irq(1, kbd_handler, 0, "i8042", &g_kbd_calls), 0);
+    EXPECT_EQ(io.outs().back(), OUT(0x21, 0xF9));
+    io.clear_log();
+    ASSERT_FALSE(legacy_pic_filter_spurious(1));
+    host_env::fire_irq(1);
+    EXPECT_EQ(g_kbd_calls, 1);
+    EXPECT_EQ(io.log(), (V{OUT(0x21, 0xFB), OUT(0x20, 0x61), OUT(0x21, 0xF9)}));
+    EXPECT_EQ(kstat_irqs(1), 1u);
+    free_irq(1, &g_kbd_calls);
+    EXPECT_EQ(pic.cached_mask() & 0x2, 0x2) << "free of the last action masks the line";
+}
+
+TEST_F(Pic8259Setup, SetTypeProgramsTheElcr) {
+    io.queue_in(0x4D1, {0x0C});
+    EXPECT_EQ(irq_set_irq_type(9, IRQ_TYPE_LEVEL_LOW), 0);
+    EXPECT_EQ(io.outs_to(0x4D1).back(), OUT(0x4D1, 0x0E));
+    EXPECT_TRUE(pic.elcr_is_level(9));
+    io.queue_in(0x4D1, {0x0E});
+    EXPECT_EQ(irq_set_irq_type(10, IRQ_TYPE_EDGE_RISING), 0);
+    EXPECT_EQ(io.outs_to(0x4D1).back(), OUT(0x4D1, 0x0A));
+    EXPECT_FALSE(pic.elcr_is_level(10));
+    io.clear_log();
+    EXPECT_EQ(irq_set_irq_type(0, IRQ_TYPE_LEVEL_LOW), -EINVAL) << "IRQ0 is wired edge";
+    EXPECT_EQ(irq_set_irq_type(13, IRQ_TYPE_LEVEL_LOW), -EINVAL);
+    EXPECT_EQ(irq_set_irq_type(5, IRQ_TYPE_EDGE_FALLING), -EINVAL);
+    EXPECT_TRUE(io.log().empty());
+}
+
+TEST_F(Pic8259Setup, IrqPendingReadsTheIrr) {
+    io.queue_in(0x20, {0x02, 0x02});
+    EXPECT_TRUE(pic.irq_pending(1));
+    EXPECT_FALSE(pic.irq_pending(0));
+    io.queue_in(0xA0, {0x10});
+    EXPECT_TRUE(pic.irq_pending(12));
+}
+
+TEST_F(Pic8259Setup, MaskAllAndRestore) {
+    io.clear_log();
+    pic.mask_all();
+    pic.restore_mask();
+    EXPECT_EQ(io.log(), (V{OUT(0x21, 0xFF), OUT(0xA1, 0xFF), OUT(0x21, 0xFB), OUT(0xA1, 0xFF)}));
+}
+
+}  // namespace
