@@ -3,17 +3,20 @@
 # "N passed, N failed". A step that crashes or yields no results counts as a failure, never as 0 tests.
 #
 #   host        make host-test: GoogleTest suites of the portable core (build/host/results.xml)
-#   build-gcc   the kernel and both ISOs build with g++ (no warning in what was compiled)
-#   build-clang a fresh clang++/ld.lld kernel build with no warning at all
+#   build-gcc   a fresh g++/GNU ld kernel build (own build dir) with no warning at all
+#   build-clang the same with clang++/ld.lld
+#   isos        build/irqos.iso and build/irqos-test.iso (incremental; a failure counts as one)
 #   ktest-qemu  the in-kernel tests (irqos-test.iso) in QEMU: one test per KTAP result + the exit status
 #   ktest-bochs the same ISO in Bochs: one test per KTAP result + the IRQOS-VERDICT line
 #   e2e         tests/e2e/shell_e2e.py: serial shell, monitor sendkey, (crash=pf report if supported)
 #
 # Variables: TEST_STEPS="host ktest-qemu ..." runs a subset (the summary still demands each listed step).
+# Sub-makes run with -j$(JOBS).
 
 TOUT := $(BUILD)/test
 TEST_STEPS ?= host build-gcc build-clang ktest-qemu ktest-bochs e2e
 HOST_RESULTS := $(BUILD)/host/results.xml
+GCC_CHECK_BUILD := $(BUILD)/check-gcc
 CLANG_CHECK_BUILD := $(BUILD)/check-clang
 CRASH_ISO := $(TOUT)/irqos-crash.iso
 BENCH_ISO := $(BUILD)/bench/irqos-bench.iso
@@ -37,15 +40,15 @@ $(CRASH_ISO): $(KERNEL_ELF) mk/test.mk
 
 $(BENCH_ISO): $(KERNEL_ELF) mk/test.mk
 	@mkdir -p $(dir $@)
-	$(call test_iso,bench)
+	$(call test_iso,ktest bench)
 
 # Build check: $(1) name, $(2) log, rest: the command. Writes a one-line results file.
 define build_check_fn
-build_check() { name=$$1; log=$$2; shift 2; "$$@" >"$$log" 2>&1; rc=$$?; \
-  if [ $$rc -ne 0 ]; then echo "FAIL build/$$name: exit status $$rc (log: $$log)"; tail -n 20 "$$log" >&2; \
-  elif grep -q 'warning:' "$$log"; then echo "FAIL build/$$name: compiler warnings (log: $$log)"; \
+build_check() { local bname=$$1 log=$$2 rc; shift 2; "$$@" >"$$log" 2>&1; rc=$$?; \
+  if [ $$rc -ne 0 ]; then echo "FAIL build/$$bname: exit status $$rc (log: $$log)"; tail -n 20 "$$log" >&2; \
+  elif grep -q 'warning:' "$$log"; then echo "FAIL build/$$bname: compiler warnings (log: $$log)"; \
     grep -m 5 'warning:' "$$log" >&2; \
-  else echo "PASS build/$$name"; fi > $(TOUT)/$$name.results; return $$rc; }
+  else echo "PASS build/$$bname"; fi > $(TOUT)/$$bname.results; return $$rc; }
 endef
 
 .PHONY: test bench
@@ -53,18 +56,22 @@ test: deps
 	@rm -rf $(TOUT) && mkdir -p $(TOUT)
 	@$(build_check_fn); \
 	want() { [[ " $(TEST_STEPS) " == *" $$1 "* ]]; }; \
-	step() { name=$$1; shift; echo "=== $$name"; "$$@"; rc=$$?; echo "$$name $$rc" >> $(TOUT)/steps; }; \
+	step() { local sname=$$1 rc; shift; echo "=== $$sname"; "$$@"; rc=$$?; echo "$$sname $$rc" >> $(TOUT)/steps; }; \
 	specs=""; \
 	if want host; then rm -f $(HOST_RESULTS); \
-	  step host $(MAKE) --no-print-directory host-test; specs="$$specs host=$(HOST_RESULTS)"; fi; \
-	if want build-gcc || want ktest-qemu || want ktest-bochs || want e2e; then \
-	  step build-gcc build_check gcc $(TOUT)/build-gcc.log $(MAKE) --no-print-directory KCXX=gcc iso ktest-iso \
-	    $(if $(CRASH_SUPPORTED),$(CRASH_ISO)); \
-	  want build-gcc && specs="$$specs build-gcc=$(TOUT)/gcc.results"; fi; \
+	  step host $(MAKE) --no-print-directory -j$(JOBS) host-test; specs="$$specs host=$(HOST_RESULTS)"; fi; \
+	if want build-gcc; then rm -rf $(GCC_CHECK_BUILD); \
+	  step build-gcc build_check gcc $(TOUT)/build-gcc.log $(MAKE) --no-print-directory -j$(JOBS) \
+	    BUILD=$(GCC_CHECK_BUILD) KCXX=gcc kernel; \
+	  specs="$$specs build-gcc=$(TOUT)/gcc.results"; fi; \
 	if want build-clang; then rm -rf $(CLANG_CHECK_BUILD); \
-	  step build-clang build_check clang $(TOUT)/build-clang.log $(MAKE) --no-print-directory \
+	  step build-clang build_check clang $(TOUT)/build-clang.log $(MAKE) --no-print-directory -j$(JOBS) \
 	    BUILD=$(CLANG_CHECK_BUILD) KCXX=clang kernel; \
 	  specs="$$specs build-clang=$(TOUT)/clang.results"; fi; \
+	if want ktest-qemu || want ktest-bochs || want e2e; then \
+	  step isos build_check isos $(TOUT)/build-isos.log $(MAKE) --no-print-directory -j$(JOBS) KCXX=gcc \
+	    iso ktest-iso $(if $(CRASH_SUPPORTED),$(CRASH_ISO)); \
+	  specs="$$specs isos=$(TOUT)/isos.results"; fi; \
 	if want ktest-qemu; then step ktest-qemu python3 tests/e2e/ktest_run.py qemu $(KTEST_ISO) $(TOUT); \
 	  specs="$$specs ktest-qemu=$(TOUT)/ktest-qemu.results"; fi; \
 	if want ktest-bochs; then step ktest-bochs python3 tests/e2e/ktest_run.py bochs $(KTEST_ISO) $(TOUT); \

@@ -88,11 +88,11 @@ int __irq_set_trigger(irq_desc* desc, unsigned type) {
         [[fallthrough]];
     case IRQ_SET_MASK_OK_NOCOPY: {
         unsigned t = irqd_get_trigger_type(&desc->irq_data);
-        desc->status_use_accessors = (desc->status_use_accessors & ~IRQ_TYPE_SENSE_MASK) | t;
+        irq_settings_clr(desc, unsigned{IRQ_TYPE_SENSE_MASK} | IRQ_LEVEL);
+        irq_settings_set(desc, t);
         irqd_clear(&desc->irq_data, IRQD_LEVEL);
-        desc->status_use_accessors &= ~IRQ_LEVEL;
         if (t & IRQ_TYPE_LEVEL_MASK) {
-            desc->status_use_accessors |= IRQ_LEVEL;
+            irq_settings_set(desc, IRQ_LEVEL);
             irqd_set(&desc->irq_data, IRQD_LEVEL);
         }
         ret = 0;
@@ -120,14 +120,14 @@ void irq_modify_status(unsigned irq, unsigned clr, unsigned set) {
     SpinLockIrqSave guard(desc->lock);
     // Setting NOAUTOEN on a line already running has no effect until it is freed: a driver bug.
     WARN_ON_ONCE(!desc->depth && (set & IRQ_NOAUTOEN));
-    desc->status_use_accessors &= ~(clr & IRQ_SETTINGS_MODIFY_MASK);
-    desc->status_use_accessors |= set & IRQ_SETTINGS_MODIFY_MASK;
+    irq_settings_clr(desc, clr & IRQ_SETTINGS_MODIFY_MASK);
+    irq_settings_set(desc, set & IRQ_SETTINGS_MODIFY_MASK);
 
     unsigned trigger = irqd_get_trigger_type(&desc->irq_data);
     irqd_clear(&desc->irq_data, IRQD_PER_CPU | IRQD_TRIGGER_MASK | IRQD_LEVEL);
     if (irq_settings_is_per_cpu(desc)) irqd_set(&desc->irq_data, IRQD_PER_CPU);
     if (irq_settings_is_level(desc)) irqd_set(&desc->irq_data, IRQD_LEVEL);
-    unsigned t = desc->status_use_accessors & IRQ_TYPE_SENSE_MASK;
+    unsigned t = irq_settings_get(desc) & IRQ_TYPE_SENSE_MASK;
     if (t != IRQ_TYPE_NONE) trigger = t;
     irqd_set(&desc->irq_data, trigger);
 }

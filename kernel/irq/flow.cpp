@@ -18,7 +18,7 @@ void handle_simple_irq(irq_desc* desc) {
     raw_spin_lock(&desc->lock);
     if (irq_may_run(desc)) {
         desc->istate &= ~(IRQS_REPLAY | IRQS_WAITING);
-        if (unlikely(!desc->action || irqd_has(&desc->irq_data, IRQD_IRQ_DISABLED))) {
+        if (unlikely(!desc_first_action(desc) || irqd_has(&desc->irq_data, IRQD_IRQ_DISABLED))) {
             desc->istate |= IRQS_PENDING;
         } else {
             kstat_incr_irqs_this_cpu(desc);
@@ -37,7 +37,7 @@ void handle_level_irq(irq_desc* desc) {
     mask_ack_irq(desc);
     if (irq_may_run(desc)) {
         desc->istate &= ~(IRQS_REPLAY | IRQS_WAITING);
-        if (unlikely(!desc->action || irqd_has(&desc->irq_data, IRQD_IRQ_DISABLED))) {
+        if (unlikely(!desc_first_action(desc) || irqd_has(&desc->irq_data, IRQD_IRQ_DISABLED))) {
             desc->istate |= IRQS_PENDING;
         } else {
             kstat_incr_irqs_this_cpu(desc);
@@ -83,7 +83,7 @@ void handle_fasteoi_irq(irq_desc* desc) {
         goto out_eoi;
     }
     desc->istate &= ~(IRQS_REPLAY | IRQS_WAITING);
-    if (unlikely(!desc->action || irqd_has(&desc->irq_data, IRQD_IRQ_DISABLED))) {
+    if (unlikely(!desc_first_action(desc) || irqd_has(&desc->irq_data, IRQD_IRQ_DISABLED))) {
         desc->istate |= IRQS_PENDING;
         mask_irq(desc);
         goto out_eoi;
@@ -113,7 +113,7 @@ void handle_edge_irq(irq_desc* desc) {
     IrqChip* chip = desc->irq_data.chip;
     raw_spin_lock(&desc->lock);
     desc->istate &= ~(IRQS_REPLAY | IRQS_WAITING);
-    if (!irq_may_run(desc) || irqd_has(&desc->irq_data, IRQD_IRQ_DISABLED) || !desc->action) {
+    if (!irq_may_run(desc) || irqd_has(&desc->irq_data, IRQD_IRQ_DISABLED) || !desc_first_action(desc)) {
         desc->istate |= IRQS_PENDING;
         mask_ack_irq(desc);
         raw_spin_unlock(&desc->lock);
@@ -122,7 +122,7 @@ void handle_edge_irq(irq_desc* desc) {
     kstat_incr_irqs_this_cpu(desc);
     if (chip->has(IRQCHIP_OP_ACK)) chip->irq_ack(&desc->irq_data);
     do {
-        if (unlikely(!desc->action)) {   // freed while we ran the previous round
+        if (unlikely(!desc_first_action(desc))) {   // freed while we ran the previous round
             mask_irq(desc);
             break;
         }

@@ -25,7 +25,11 @@ constexpr unsigned IRQ_SETTINGS_MODIFY_MASK =
     unsigned{IRQ_TYPE_SENSE_MASK} | IRQ_NOPROBE | IRQ_NOREQUEST | IRQ_NOAUTOEN | IRQ_MOVE_PCNTXT | IRQ_LEVEL |
     IRQ_NO_BALANCING | IRQ_PER_CPU | IRQ_NESTED_THREAD | IRQ_NOTHREAD | IRQ_PER_CPU_DEVID |
     IRQ_IS_POLLED | IRQ_DISABLE_UNLAZY | IRQ_HIDDEN;
-static inline bool irq_settings_has(const irq_desc* d, unsigned bit) { return (d->status_use_accessors & bit) != 0; }
+// Changed under desc->lock, read by running flows without it: whole-word atomic accesses.
+static inline unsigned irq_settings_get(const irq_desc* d) { return __atomic_load_n(&d->status_use_accessors, __ATOMIC_RELAXED); }
+static inline void irq_settings_set(irq_desc* d, unsigned bits) { __atomic_fetch_or(&d->status_use_accessors, bits, __ATOMIC_RELAXED); }
+static inline void irq_settings_clr(irq_desc* d, unsigned bits) { __atomic_fetch_and(&d->status_use_accessors, ~bits, __ATOMIC_RELAXED); }
+static inline bool irq_settings_has(const irq_desc* d, unsigned bit) { return (irq_settings_get(d) & bit) != 0; }
 static inline bool irq_settings_can_request(const irq_desc* d) { return !irq_settings_has(d, IRQ_NOREQUEST); }
 static inline bool irq_settings_can_autoenable(const irq_desc* d) { return !irq_settings_has(d, IRQ_NOAUTOEN); }
 static inline bool irq_settings_disable_unlazy(const irq_desc* d) { return irq_settings_has(d, IRQ_DISABLE_UNLAZY); }
@@ -87,5 +91,10 @@ void irq_resend_reset();
 void irq_handle_reset();
 void irq_spurious_reset();
 
+// The action chain: changed under desc->lock (request/free), walked by the running flow without it
+// (free_irq then waits in synchronize_irq before freeing). Pointer loads and stores are atomic words.
+static inline irqaction* desc_first_action(const irq_desc* d) { return __atomic_load_n(&d->action, __ATOMIC_ACQUIRE); }
+static inline irqaction* action_next(const irqaction* a) { return __atomic_load_n(&a->next, __ATOMIC_ACQUIRE); }
+static inline void action_link(irqaction** where, irqaction* a) { __atomic_store_n(where, a, __ATOMIC_RELEASE); }
 // Linux's for_each_action_of_desc.
-#define for_each_action_of_desc(desc, act) for (irqaction* act = (desc)->action; act; act = act->next)
+#define for_each_action_of_desc(desc, act) for (irqaction* act = desc_first_action(desc); act; act = action_next(act))

@@ -20,7 +20,7 @@ static int __setup_irq(unsigned irq, irq_desc* desc, irqaction* new_action) {
     unsigned long flags;
     raw_spin_lock_irqsave(&desc->lock, flags);
     irqaction** old_ptr = &desc->action;
-    irqaction* old = *old_ptr;
+    irqaction* old = desc_first_action(desc);
     unsigned long thread_mask = 0;
     bool shared = false;
     int ret = 0;
@@ -51,7 +51,7 @@ static int __setup_irq(unsigned irq, irq_desc* desc, irqaction* new_action) {
         do {   // new actions go at the tail: handlers run in request order
             thread_mask |= old->thread_mask;
             old_ptr = &old->next;
-            old = *old_ptr;
+            old = action_next(old);
         } while (old);
         shared = true;
     }
@@ -74,12 +74,12 @@ static int __setup_irq(unsigned irq, irq_desc* desc, irqaction* new_action) {
         irqd_clear(&desc->irq_data, IRQD_IRQ_INPROGRESS);
         if (new_action->flags & IRQF_PERCPU) {
             irqd_set(&desc->irq_data, IRQD_PER_CPU);
-            desc->status_use_accessors |= IRQ_PER_CPU;
-            if (new_action->flags & IRQF_NO_DEBUG) desc->status_use_accessors |= IRQ_NO_DEBUG;
+            irq_settings_set(desc, IRQ_PER_CPU);
+            if (new_action->flags & IRQF_NO_DEBUG) irq_settings_set(desc, IRQ_NO_DEBUG);
         }
-        if (noirqdebug) desc->status_use_accessors |= IRQ_NO_DEBUG;
+        if (noirqdebug) irq_settings_set(desc, IRQ_NO_DEBUG);
         if (new_action->flags & IRQF_ONESHOT) desc->istate |= IRQS_ONESHOT;
-        if (new_action->flags & IRQF_NOBALANCING) desc->status_use_accessors |= IRQ_NO_BALANCING;
+        if (new_action->flags & IRQF_NOBALANCING) irq_settings_set(desc, IRQ_NO_BALANCING);
         if (!(new_action->flags & IRQF_NO_AUTOEN) && irq_settings_can_autoenable(desc)) {
             irq_startup(desc, IRQ_RESEND);
         } else {
@@ -93,7 +93,7 @@ static int __setup_irq(unsigned irq, irq_desc* desc, irqaction* new_action) {
         if (nmsk != omsk) pr_warn("irq %d uses trigger mode %u; requested %u\n", (int)irq, omsk, nmsk);
     }
 
-    *old_ptr = new_action;
+    action_link(old_ptr, new_action);   // published last: a running flow sees it whole or not at all
     // A new handler gets a fresh chance with the spurious detector...
     desc->irq_count = 0;
     desc->irqs_unhandled = 0;
@@ -152,7 +152,7 @@ static irqaction* __free_irq(irq_desc* desc, void* dev_id) {
     irqaction** action_ptr = &desc->action;
     irqaction* action;
     for (;;) {
-        action = *action_ptr;
+        action = __atomic_load_n(action_ptr, __ATOMIC_RELAXED);   // lock held: we are the only writer
         if (!action) {
             WARN(1, "Trying to free already-free IRQ %d\n", (int)irq);
             raw_spin_unlock_irqrestore(&desc->lock, flags);
@@ -161,10 +161,10 @@ static irqaction* __free_irq(irq_desc* desc, void* dev_id) {
         if (action->dev_id == dev_id) break;
         action_ptr = &action->next;
     }
-    *action_ptr = action->next;
-    if (!desc->action) {
+    action_link(action_ptr, action_next(action));
+    if (!desc_first_action(desc)) {
         // The line's next owner starts from the default (lazy) disable behaviour.
-        desc->status_use_accessors &= ~IRQ_DISABLE_UNLAZY;
+        irq_settings_clr(desc, IRQ_DISABLE_UNLAZY);
         irq_shutdown(desc);
     }
     raw_spin_unlock_irqrestore(&desc->lock, flags);
@@ -172,7 +172,7 @@ static irqaction* __free_irq(irq_desc* desc, void* dev_id) {
     // A CPU may still be running this action (it walked the chain before we unlinked it): wait, so
     // the caller may free dev_id's memory and we may free the action.
     synchronize_irq(irq);
-    if (!desc->action) {
+    if (!desc_first_action(desc)) {
         raw_spin_lock_irqsave(&desc->lock, flags);
         irqd_clear(&desc->irq_data, IRQD_ACTIVATED);
         raw_spin_unlock_irqrestore(&desc->lock, flags);

@@ -21,7 +21,7 @@ void __enable_irq(irq_desc* desc) {
         break;
     case 1:
         if (desc->istate & IRQS_SUSPENDED) goto err_out;
-        desc->status_use_accessors |= IRQ_NOPROBE;   // no autoprobing of a line in use
+        irq_settings_set(desc, IRQ_NOPROBE);   // no autoprobing of a line in use
         irq_startup(desc, IRQ_RESEND);
         break;
     default:

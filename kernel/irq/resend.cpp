@@ -21,7 +21,7 @@ void resend_unlink(unsigned irq) {
     if (!resend_queued[irq]) return;
     for (int* p = &resend_head; *p != RESEND_NONE; p = &resend_next[*p]) {
         if (*p == (int)irq) {
-            *p = resend_next[irq];
+            __atomic_store_n(p, resend_next[irq], __ATOMIC_RELAXED);   // p may be resend_head (peeked unlocked)
             break;
         }
     }
@@ -34,7 +34,7 @@ int irq_sw_resend(irq_desc* desc) {
     raw_spin_lock(&irq_resend_lock);
     if (!resend_queued[irq]) {
         resend_next[irq] = resend_head;
-        resend_head = (int)irq;
+        __atomic_store_n(&resend_head, (int)irq, __ATOMIC_RELAXED);
         resend_queued[irq] = true;
     }
     raw_spin_unlock(&irq_resend_lock);

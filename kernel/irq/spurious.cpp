@@ -60,7 +60,7 @@ void report_bad_irq(irq_desc* desc, irqreturn_t action_ret) {
 bool try_one_irq(irq_desc* desc, bool force) {
     irqreturn_t ret = IRQ_NONE;
     raw_spin_lock(&desc->lock);
-    irqaction* action = desc->action;
+    irqaction* action = desc_first_action(desc);
     if (irq_settings_is_per_cpu(desc) || irq_settings_is_nested_thread(desc) || irq_settings_is_polled(desc))
         goto out;
     if (irqd_has(&desc->irq_data, IRQD_IRQ_DISABLED) && !force) goto out;
@@ -73,7 +73,7 @@ bool try_one_irq(irq_desc* desc, bool force) {
     desc->istate |= IRQS_POLL_INPROGRESS;
     do {
         if (handle_irq_event(desc) == IRQ_HANDLED) ret = IRQ_HANDLED;
-        action = desc->action;   // freed meanwhile?
+        action = desc_first_action(desc);   // freed meanwhile?
     } while ((desc->istate & IRQS_PENDING) && action);
     desc->istate &= ~IRQS_POLL_INPROGRESS;
 out:
@@ -100,7 +100,7 @@ bool try_misrouted_irq(unsigned irq, irq_desc* desc, irqreturn_t action_ret) {
     if (action_ret == IRQ_NONE) return true;
     if (irqfixup < IRQFIXUP_POLL) return false;
     if (!irq) return true;
-    irqaction* action = READ_ONCE(desc->action);   // unlocked: may change under us, read once
+    irqaction* action = desc_first_action(desc);   // unlocked: may change under us, read once
     return action && (action->flags & IRQF_IRQPOLL);
 }
 
@@ -125,13 +125,13 @@ bool irq_wait_for_poll(irq_desc* desc) {
         while (irqd_has(&desc->irq_data, IRQD_IRQ_INPROGRESS)) arch::cpu_relax();
         raw_spin_lock(&desc->lock);
     } while (irqd_has(&desc->irq_data, IRQD_IRQ_INPROGRESS));
-    return !irqd_has(&desc->irq_data, IRQD_IRQ_DISABLED) && desc->action;
+    return !irqd_has(&desc->irq_data, IRQD_IRQ_DISABLED) && desc_first_action(desc);
 }
 
 // Hard-IRQ context, interrupts off, desc->lock not held (the line is INPROGRESS, so only this CPU
 // updates the counters). As in Linux, the disable at the end of a bad window runs without the lock.
 void note_interrupt(irq_desc* desc, irqreturn_t action_ret) {
-    if ((desc->istate & IRQS_POLL_INPROGRESS) || irq_settings_is_polled(desc)) return;
+    if ((__atomic_load_n(&desc->istate, __ATOMIC_RELAXED) & IRQS_POLL_INPROGRESS) || irq_settings_is_polled(desc)) return;
     if (bad_action_ret(action_ret)) {
         report_bad_irq(desc, action_ret);
         return;

@@ -11,8 +11,9 @@ class Ktap:
     def __init__(self):
         self.version = False
         self.plan = None
-        self.results = []    # (number, name, status "PASS"/"FAIL"/"SKIP", diagnostics list)
+        self.results = []    # (number, name, status "PASS"/"FAIL"/"SKIP", diagnostics, raw line)
         self.summary = None  # the runner's "# irqos ktest: ..." line
+        self.duplicates = 0  # result lines seen twice verbatim (a line written to two consoles)
 
 
 def parse(text):
@@ -30,13 +31,19 @@ def parse(text):
             k.plan = int(m.group(1))
             continue
         m = RESULT.match(line)
+        if m and any(r[0] == int(m.group(2)) for r in k.results):
+            prev = next(r for r in k.results if r[0] == int(m.group(2)))
+            if prev[4] == line.strip():
+                k.duplicates += 1   # the same line again: output duplicated, not a second result
+                diags = []
+                continue
         if m:
             ok = m.group(1) == "ok"
             status = "PASS" if ok else "FAIL"
             if m.group(4) == "SKIP":
                 status = "SKIP" if ok else "FAIL"
             k.results.append((int(m.group(2)), (m.group(3) or "").strip(), status,
-                              diags + ([m.group(5)] if m.group(5) else [])))
+                              diags + ([m.group(5)] if m.group(5) else []), line.strip()))
             diags = []
             continue
         s = line.strip()
@@ -56,7 +63,10 @@ def check_lines(k, prefix):
     if k.plan is None:
         out.append(f"FAIL {prefix}/ktap: no plan line '1..N'")
     seen = set()
-    for num, name, status, diags in k.results:
+    for num, name, status, diags, _ in k.results:
+        if num in seen:
+            out.append(f"FAIL {prefix}/test-{num}: two different results for one test number")
+            continue
         seen.add(num)
         label = f"{prefix}/{name or num}"
         if status == "PASS":

@@ -3,9 +3,12 @@
 #include "kernel/irq/internals.h"
 #include "kernel/preempt.h"
 #include "kernel/printk.h"
+#include "kernel/jiffies.h"
+#include "tests/host/support/sim_cpu.h"
 #include "tests/host/support/capture_console.h"
 #include "tests/host/support/host_env.h"
 #include "tests/host/support/test_dev.h"
+#include <memory>
 
 namespace {
 constexpr unsigned IRQ = 5;
@@ -15,6 +18,11 @@ protected:
     TestDev dev;
     irq_desc* desc = irq_to_desc(IRQ);
     // Wire, request, forget the start-up calls: the log then shows one interrupt only.
+    std::unique_ptr<FakeChip> chip_;   // outlives the test body: TearDown's free_irq still calls it
+    FakeChip& make_chip(unsigned ops = FakeChip::DEFAULT_OPS, unsigned flags = 0) {
+        chip_ = std::make_unique<FakeChip>(ops, flags);
+        return *chip_;
+    }
     void setup(FakeChip& chip, irq_flow_handler_t flow, unsigned long flags = 0) {
         dev.chip = &chip;
         dev.tag = "a";
@@ -26,7 +34,7 @@ protected:
 };
 
 TEST_F(IrqFlow, EdgeAcksBeforeTheHandlerAndNeverMasks) {
-    FakeChip chip;
+    FakeChip& chip = make_chip();
     setup(chip, handle_edge_irq);
     host_env::fire_irq(IRQ);
     EXPECT_EQ(chip.log(), "ack 5, handler a");
@@ -39,21 +47,21 @@ TEST_F(IrqFlow, EdgeAcksBeforeTheHandlerAndNeverMasks) {
 }
 
 TEST_F(IrqFlow, LevelFallsBackToMaskThenAck) {
-    FakeChip chip;
+    FakeChip& chip = make_chip();
     setup(chip, handle_level_irq);
     host_env::fire_irq(IRQ);
     EXPECT_EQ(chip.log(), "mask 5, ack 5, handler a, unmask 5");
 }
 
 TEST_F(IrqFlow, LevelUsesTheChipsMaskAck) {
-    FakeChip chip(FakeChip::DEFAULT_OPS | IRQCHIP_OP_MASK_ACK);
+    FakeChip& chip = make_chip(FakeChip::DEFAULT_OPS | IRQCHIP_OP_MASK_ACK);
     setup(chip, handle_level_irq);
     host_env::fire_irq(IRQ);
     EXPECT_EQ(chip.log(), "mask_ack 5, handler a, unmask 5");
 }
 
 TEST_F(IrqFlow, LevelStaysMaskedWhenTheHandlerDisablesTheLine) {
-    FakeChip chip;
+    FakeChip& chip = make_chip();
     dev.hook = [](TestDev*) { disable_irq_nosync(IRQ); };
     setup(chip, handle_level_irq);
     host_env::fire_irq(IRQ);
@@ -66,14 +74,14 @@ TEST_F(IrqFlow, LevelStaysMaskedWhenTheHandlerDisablesTheLine) {
 }
 
 TEST_F(IrqFlow, FasteoiRunsTheHandlerThenEoi) {
-    FakeChip chip;
+    FakeChip& chip = make_chip();
     setup(chip, handle_fasteoi_irq);
     host_env::fire_irq(IRQ);
     EXPECT_EQ(chip.log(), "handler a, eoi 5");
 }
 
 TEST_F(IrqFlow, FasteoiOnADisabledLineMasksAndEois) {
-    FakeChip chip;
+    FakeChip& chip = make_chip();
     setup(chip, handle_fasteoi_irq);
     disable_irq(IRQ);
     host_env::fire_irq(IRQ);
@@ -85,7 +93,7 @@ TEST_F(IrqFlow, FasteoiOnADisabledLineMasksAndEois) {
 }
 
 TEST_F(IrqFlow, FasteoiEoiIfHandledSkipsTheEoiOnADisabledLine) {
-    FakeChip chip(FakeChip::DEFAULT_OPS, IRQCHIP_EOI_IF_HANDLED);
+    FakeChip& chip = make_chip(FakeChip::DEFAULT_OPS, IRQCHIP_EOI_IF_HANDLED);
     setup(chip, handle_fasteoi_irq);
     disable_irq(IRQ);
     host_env::fire_irq(IRQ);
@@ -94,7 +102,7 @@ TEST_F(IrqFlow, FasteoiEoiIfHandledSkipsTheEoiOnADisabledLine) {
 }
 
 TEST_F(IrqFlow, SimpleTouchesNoChip) {
-    FakeChip chip;
+    FakeChip& chip = make_chip();
     setup(chip, handle_simple_irq);
     host_env::fire_irq(IRQ);
     EXPECT_EQ(chip.log(), "handler a");
@@ -106,7 +114,7 @@ TEST_F(IrqFlow, SimpleTouchesNoChip) {
 }
 
 TEST_F(IrqFlow, PercpuAcksRunsAndEois) {
-    FakeChip chip;
+    FakeChip& chip = make_chip();
     setup(chip, handle_percpu_irq, IRQF_PERCPU);
     host_env::fire_irq(IRQ);
     EXPECT_EQ(chip.log(), "ack 5, handler a, eoi 5");
@@ -120,7 +128,7 @@ TEST_F(IrqFlow, PercpuAcksRunsAndEois) {
 }
 
 TEST_F(IrqFlow, EdgeWithoutActionMasksAndAcks) {
-    FakeChip chip;
+    FakeChip& chip = make_chip();
     setup(chip, handle_edge_irq);
     free_irq(IRQ, &dev);
     chip.clear();

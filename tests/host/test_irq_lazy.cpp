@@ -5,6 +5,7 @@
 #include "kernel/printk.h"
 #include "tests/host/support/host_env.h"
 #include "tests/host/support/test_dev.h"
+#include <memory>
 
 namespace {
 constexpr unsigned IRQ = 5;
@@ -13,6 +14,11 @@ class IrqLazy : public IrqTest {
 protected:
     TestDev dev;
     irq_desc* desc = irq_to_desc(IRQ);
+    std::unique_ptr<FakeChip> chip_;   // outlives the test body: TearDown's free_irq still calls it
+    FakeChip& make_chip(unsigned ops = FakeChip::DEFAULT_OPS, unsigned flags = 0) {
+        chip_ = std::make_unique<FakeChip>(ops, flags);
+        return *chip_;
+    }
     void setup(FakeChip& chip, irq_flow_handler_t flow) {
         dev.chip = &chip;
         dev.tag = "a";
@@ -26,7 +32,7 @@ protected:
 };
 
 TEST_F(IrqLazy, EdgeWhileDisabledIsPendingAndReplayedOnceBySoftwareResend) {
-    FakeChip chip;   // no retrigger op
+    FakeChip& chip = make_chip();   // no retrigger op
     setup(chip, handle_edge_irq);
     disable_irq(IRQ);
     EXPECT_TRUE(disabled());
@@ -55,7 +61,7 @@ TEST_F(IrqLazy, EdgeWhileDisabledIsPendingAndReplayedOnceBySoftwareResend) {
 }
 
 TEST_F(IrqLazy, ReplayUsesTheChipRetriggerWhenItCan) {
-    FakeChip chip(FakeChip::DEFAULT_OPS | IRQCHIP_OP_RETRIGGER);
+    FakeChip& chip = make_chip(FakeChip::DEFAULT_OPS | IRQCHIP_OP_RETRIGGER);
     chip.retrigger_result = 1;
     setup(chip, handle_edge_irq);
     disable_irq(IRQ);
@@ -72,7 +78,7 @@ TEST_F(IrqLazy, ReplayUsesTheChipRetriggerWhenItCan) {
 }
 
 TEST_F(IrqLazy, FailedRetriggerFallsBackToSoftware) {
-    FakeChip chip(FakeChip::DEFAULT_OPS | IRQCHIP_OP_RETRIGGER);
+    FakeChip& chip = make_chip(FakeChip::DEFAULT_OPS | IRQCHIP_OP_RETRIGGER);
     chip.retrigger_result = 0;
     setup(chip, handle_edge_irq);
     disable_irq(IRQ);
@@ -84,7 +90,7 @@ TEST_F(IrqLazy, FailedRetriggerFallsBackToSoftware) {
 }
 
 TEST_F(IrqLazy, EnableWithInterruptsOffLeavesTheReplayToIrqExit) {
-    FakeChip chip;
+    FakeChip& chip = make_chip();
     setup(chip, handle_edge_irq);
     disable_irq(IRQ);
     host_env::fire_irq(IRQ);
@@ -103,7 +109,7 @@ TEST_F(IrqLazy, EnableWithInterruptsOffLeavesTheReplayToIrqExit) {
 }
 
 TEST_F(IrqLazy, NestedIrqExitDoesNotDrain) {
-    FakeChip chip;
+    FakeChip& chip = make_chip();
     setup(chip, handle_edge_irq);
     disable_irq(IRQ);
     host_env::fire_irq(IRQ);
@@ -120,7 +126,7 @@ TEST_F(IrqLazy, NestedIrqExitDoesNotDrain) {
 }
 
 TEST_F(IrqLazy, LevelWhileDisabledIsNotReplayed) {
-    FakeChip chip;
+    FakeChip& chip = make_chip();
     irq_set_status_flags(IRQ, IRQ_LEVEL);
     setup(chip, handle_level_irq);
     disable_irq(IRQ);
@@ -138,7 +144,7 @@ TEST_F(IrqLazy, LevelWhileDisabledIsNotReplayed) {
 }
 
 TEST_F(IrqLazy, DisableUnlazyMasksAtOnce) {
-    FakeChip chip;
+    FakeChip& chip = make_chip();
     setup(chip, handle_edge_irq);
     irq_set_status_flags(IRQ, IRQ_DISABLE_UNLAZY);
     disable_irq(IRQ);
@@ -151,7 +157,7 @@ TEST_F(IrqLazy, DisableUnlazyMasksAtOnce) {
 }
 
 TEST_F(IrqLazy, UnlazyIsClearedWhenTheLastActionGoes) {
-    FakeChip chip;
+    FakeChip& chip = make_chip();
     setup(chip, handle_edge_irq);
     irq_set_status_flags(IRQ, IRQ_DISABLE_UNLAZY);
     free_irq(IRQ, &dev);
@@ -164,7 +170,7 @@ TEST_F(IrqLazy, UnlazyIsClearedWhenTheLastActionGoes) {
 }
 
 TEST_F(IrqLazy, ChipWithDisableIsNeverLazy) {
-    FakeChip chip(FakeChip::DEFAULT_OPS | IRQCHIP_OP_DISABLE | IRQCHIP_OP_ENABLE);
+    FakeChip& chip = make_chip(FakeChip::DEFAULT_OPS | IRQCHIP_OP_DISABLE | IRQCHIP_OP_ENABLE);
     setup(chip, handle_edge_irq);
     disable_irq(IRQ);
     EXPECT_EQ(chip.log(), "disable 5");
@@ -176,7 +182,7 @@ TEST_F(IrqLazy, ChipWithDisableIsNeverLazy) {
 }
 
 TEST_F(IrqLazy, StartupOpIsUsedOnceThenEnable) {
-    FakeChip chip(FakeChip::DEFAULT_OPS | IRQCHIP_OP_STARTUP | IRQCHIP_OP_SHUTDOWN | IRQCHIP_OP_ENABLE);
+    FakeChip& chip = make_chip(FakeChip::DEFAULT_OPS | IRQCHIP_OP_STARTUP | IRQCHIP_OP_SHUTDOWN | IRQCHIP_OP_ENABLE);
     dev.chip = &chip;
     wire_line(IRQ, &chip, handle_edge_irq, "edge");
     ASSERT_EQ(request_irq(IRQ, test_dev_handler, 0, "a", &dev), 0);
@@ -191,7 +197,7 @@ TEST_F(IrqLazy, StartupOpIsUsedOnceThenEnable) {
 }
 
 TEST_F(IrqLazy, FreeForgetsAQueuedResend) {
-    FakeChip chip;
+    FakeChip& chip = make_chip();
     setup(chip, handle_edge_irq);
     disable_irq(IRQ);
     host_env::fire_irq(IRQ);

@@ -1,6 +1,7 @@
 // request_irq / free_irq: Linux's error checks in Linux's order, sharing rules and messages, the
 // action chain, and freeing (kernel/irq/manage.c; the sheet's section 4).
 #include "kernel/irq/internals.h"
+#include "kernel/preempt.h"
 #include "kernel/printk.h"
 #include "tests/host/support/capture_console.h"
 #include "tests/host/support/host_env.h"

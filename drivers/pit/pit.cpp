@@ -1,0 +1,69 @@
+// 8254 channel 0 as the periodic tick (see pit.h). The divisor is LATCH = round(PIT_TICK_RATE / HZ) as in
+// Linux; the IRQ0 handler is Linux's timer_interrupt reduced to do_timer(1).
+#include "drivers/pit/pit.h"
+#include "kernel/errno.h"
+#include "kernel/irq/interrupt.h"
+#include "kernel/jiffies.h"
+#include "kernel/printk.h"
+#include "kernel/spinlock.h"
+
+using namespace i8254;
+
+namespace {
+PortIo* pit_io;                // set by pit_init
+unsigned pit_divisor_now;
+unsigned long pit_ticks;
+bool pit_irq_requested;
+raw_spinlock_t pit_lock;       // Linux i8253_lock: the latch command and its two reads belong together
+
+// Hard-IRQ context, IRQ0 only (one CPU at a time runs a line's handler).
+irqreturn_t timer_interrupt(int, void*) {
+    do_timer(1);
+    __atomic_fetch_add(&pit_ticks, 1, __ATOMIC_RELAXED);
+    return IRQ_HANDLED;
+}
+}  // namespace
+
+int pit_init(PortIo& io, unsigned hz) {
+    if (hz < HZ_MIN || hz > HZ_MAX) {
+        pr_err("pit: HZ=%u outside %u..%u\n", hz, HZ_MIN, HZ_MAX);
+        return -EINVAL;
+    }
+    unsigned div = pit_divisor(hz);
+    {
+        SpinLockIrqSave guard(pit_lock);
+        pit_io = &io;
+        io.outb(PIT_MODE, CW_CH0_MODE2);
+        io.outb(PIT_CH0, (uint8_t)(div & 0xFF));
+        io.outb(PIT_CH0, (uint8_t)(div >> 8));
+        pit_divisor_now = div;
+    }
+    int ret = request_irq(0, timer_interrupt, IRQF_TIMER, "timer", nullptr);
+    if (ret) {
+        pr_err("pit: cannot request IRQ0: %d\n", ret);
+        return ret;
+    }
+    pit_irq_requested = true;
+    pr_info("pit: 8254 channel 0 at %u Hz (divisor %u)\n", hz, div);
+    return 0;
+}
+
+unsigned long pit_read_count() {
+    SpinLockIrqSave guard(pit_lock);
+    if (!pit_io) return 0;
+    pit_io->outb(PIT_MODE, CW_CH0_LATCH);
+    unsigned lo = pit_io->inb(PIT_CH0);
+    unsigned hi = pit_io->inb(PIT_CH0);
+    return (hi << 8) | lo;
+}
+
+unsigned pit_current_divisor() { return READ_ONCE(pit_divisor_now); }
+unsigned long pit_tick_count() { return READ_ONCE(pit_ticks); }
+
+void pit_shutdown() {
+    if (pit_irq_requested) free_irq(0, nullptr);
+    pit_irq_requested = false;
+    SpinLockIrqSave guard(pit_lock);
+    pit_io = nullptr;
+    pit_divisor_now = 0;
+}

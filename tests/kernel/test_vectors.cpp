@@ -1,0 +1,47 @@
+// In-kernel tests of the vector entry: an interrupt on a vector that no IRQ owns is reported with
+// Linux's (older) "No irq handler for vector" text, counted and survived; and the 8259's spurious IRQ7 /
+// IRQ15 check reads the real in-service register (vector raised by INT n: nothing is in service, which
+// is exactly what a spurious interrupt looks like to the CPU), counts ERR and does not dispatch.
+#include "tests/kernel/ktest.h"
+#include "arch/x86/ktest_helpers.h"
+#include "arch/x86/vector.h"
+#include "kernel/irq/interrupt.h"
+#include "lib/vsprintf.h"
+
+namespace {
+constexpr unsigned UNUSED_VECTOR = 0x50;   // nothing is mapped there (the 8259 pair uses 0x20-0x2F)
+constexpr unsigned PIC_VECTOR_IRQ7 = 0x27, PIC_VECTOR_IRQ15 = 0x2F;
+}  // namespace
+
+KTEST(vector, no_irq_handler_is_reported_counted_and_survived) {
+    KASSERT_EQ(vector_irq_get(0, UNUSED_VECTOR), VECTOR_UNUSED);
+    unsigned before = irq_unhandled_vector_count[0];
+    unsigned logged = ktest_log_count("No irq handler for vector");
+    KASSERT(arch_raise_vector(UNUSED_VECTOR));
+    KEXPECT_EQ(irq_unhandled_vector_count[0], before + 1);
+    char text[64];
+    snprintf(text, sizeof(text), "do_IRQ: 0.%u No irq handler for vector\n", UNUSED_VECTOR);
+    KEXPECT_TRUE(ktest_log_contains(text));
+    KEXPECT_EQ(ktest_log_count("No irq handler for vector"), logged + 1);
+}
+
+KTEST(vector, raise_refuses_exception_vectors) {
+    KEXPECT_FALSE(arch_raise_vector(8));
+    KEXPECT_FALSE(arch_raise_vector(256));
+}
+
+static void spurious_case(unsigned vector, unsigned irq) {
+    irq_desc* d = irq_to_desc(irq);
+    KASSERT(d);
+    unsigned long err = READ_ONCE(irq_err_count);
+    unsigned count = kstat_irqs(irq);
+    KASSERT(arch_raise_vector(vector));
+    KEXPECT_EQ(READ_ONCE(irq_err_count), err + 1);
+    KEXPECT_EQ(kstat_irqs(irq), count);   // not dispatched
+    char text[48];
+    snprintf(text, sizeof(text), "spurious 8259A interrupt: IRQ%u.", irq);
+    KEXPECT_TRUE(ktest_log_contains(text));
+}
+
+KTEST(pic, spurious_irq7_found_by_the_isr_is_counted_not_dispatched) { spurious_case(PIC_VECTOR_IRQ7, 7); }
+KTEST(pic, spurious_irq15_found_by_the_isr_is_counted_not_dispatched) { spurious_case(PIC_VECTOR_IRQ15, 15); }
