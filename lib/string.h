@@ -2,6 +2,10 @@
 // arch/x86/string.cpp (the compiler also emits calls to memcpy/memset); the host build takes libc's.
 #pragma once
 #include <stddef.h>
+#if __STDC_HOSTED__
+// Host build: libc's own declarations (its C++ overloads of strchr clash with a plain C one).
+#include <string.h>
+#else
 extern "C" {
 void* memcpy(void* dst, const void* src, size_t n);
 void* memmove(void* dst, const void* src, size_t n);
@@ -12,3 +16,4 @@ int strcmp(const char* a, const char* b);
 int strncmp(const char* a, const char* b, size_t n);
 char* strchr(const char* s, int c);
 }
+#endif

@@ -68,7 +68,7 @@ test: deps
 	  step build-clang build_check clang $(TOUT)/build-clang.log $(MAKE) --no-print-directory -j$(JOBS) \
 	    BUILD=$(CLANG_CHECK_BUILD) KCXX=clang kernel; \
 	  specs="$$specs build-clang=$(TOUT)/clang.results"; fi; \
-	if want ktest-qemu || want ktest-bochs || want e2e; then \
+	if want ktest-qemu || want ktest-bochs || want e2e; then rm -f $(ISO) $(KTEST_ISO) $(CRASH_ISO); \
 	  step isos build_check isos $(TOUT)/build-isos.log $(MAKE) --no-print-directory -j$(JOBS) KCXX=gcc \
 	    iso ktest-iso $(if $(CRASH_SUPPORTED),$(CRASH_ISO)); \
 	  specs="$$specs isos=$(TOUT)/isos.results"; fi; \

@@ -41,7 +41,7 @@ int legacy_pic_setup_chip(Pic8259& pic) {
     }
     pic.init(false);
     for (unsigned irq = 0; irq < pic.nr_legacy_irqs(); irq++) {
-        irq_set_chip_and_handler_name(irq, &pic, handle_level_irq, "XT-PIC");
+        irq_set_chip_and_handler_name(irq, &pic, handle_level_irq, "level");
         irq_set_chip_data(irq, &pic);
         irq_set_hwirq(irq, irq);
         irq_set_status_flags(irq, IRQ_LEVEL);

@@ -210,7 +210,7 @@ TEST_F(Pic8259Setup, WiresAllSixteenLinesAndTheCascade) {
         irq_desc* desc = irq_to_desc(i);
         EXPECT_EQ(desc->irq_data.chip, static_cast<IrqChip*>(&pic)) << i;
         EXPECT_EQ(desc->handle_irq, &handle_level_irq) << i;
-        EXPECT_STREQ(desc->name, "XT-PIC") << i;
+        EXPECT_STREQ(desc->name, "level") << i;
         EXPECT_EQ(desc->irq_data.hwirq, i);
         EXPECT_TRUE(desc->irq_data.has_hwirq);
         EXPECT_TRUE(irq_settings_is_level(desc)) << i;

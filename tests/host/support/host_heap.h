@@ -1,11 +1,7 @@
 // kmalloc/kfree for the host build (malloc/free underneath) with a failure-injection knob for
 // -ENOMEM paths and counters to prove that what the core allocates it also frees.
 #pragma once
-#include <cstddef>
-
-// The same declaration as kernel/slab.h, which host files cannot include next to the C++ library
-// (its lib/string.h declares strchr the C way).
-void kfree(const void* p);
+#include "kernel/slab.h"
 
 namespace host_heap {
 void fail_next(unsigned n);     // the next n kmalloc calls return nullptr
