@@ -11,6 +11,10 @@
 #include "arch/x86/portio.h"
 #include "arch/x86/poweroff.h"
 #include "arch/x86/vector.h"
+#include "drivers/keyboard/i8042.h"
+#include "drivers/pic/legacy_pic.h"
+#include "drivers/pit/pit.h"
+#include "drivers/serial/uart16550.h"
 #include "drivers/vga/vga_console.h"
 #include "kernel/cmdline.h"
 #include "kernel/irq/irqdesc.h"
@@ -20,12 +24,6 @@
 #include "kernel/slab.h"
 #include "mm/pmm.h"
 #include "tests/kernel/ktest.h"
-
-// The other helpers' boot entry points (drivers/pic, pit, keyboard, serial); see the brief.
-int legacy_pic_setup(PortIo& io);
-int pit_init(PortIo& io, unsigned hz);
-int i8042_init(PortIo& io);
-int serial_console_setup(PortIo& io);
 
 namespace {
 constexpr uintptr_t VGA_TEXT_FRAMEBUFFER = 0xB8000;   // colour text mode, identity-mapped
@@ -82,7 +80,12 @@ extern "C" [[noreturn]] void kernel_main(uint32_t magic, uint32_t mbi_addr) {
         vector_irq_set(0, ISA_IRQ_VECTOR_BASE + i, int(i));
     check(pit_init(x86_port_io(), HZ), "pit_init");
     check(i8042_init(x86_port_io()), "i8042_init");
-    check(serial_console_setup(x86_port_io()), "serial_console_setup");
+    // The 16550 driver takes over COM1 (and its receive interrupt, IRQ 4) from the early console.
+    unregister_console(&early_serial_console);
+    if (int err = serial_console_setup(x86_port_io()); err < 0) {
+        register_console(&early_serial_console);
+        pr_err("serial_console_setup failed: %d\n", err);
+    }
 
     local_irq_enable();
     pr_info("irqos: interrupts enabled, HZ=%u\n", HZ);

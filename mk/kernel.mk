@@ -144,18 +144,9 @@ debug: deps $(ISO)
 	@echo "QEMU waits for gdb on :1234. In another terminal: gdb -x tools/gdbinit"
 	$(QEMU) $(QEMU_FLAGS) -serial mon:stdio -display $(QEMU_DISPLAY) -cdrom $(ISO) -s -S
 
-# Bochs, headless (display_library: term on its own pty). COM1 goes to a file that is followed here;
-# Bochs ends on "Shutdown" at port 0x8900 (poweroff, or the end of a ktest run) or after BOCHS_TIMEOUT.
+# Bochs, headless (tools/run-bochs.sh: display_library term, COM1 to a file followed here; Ctrl-C stops).
 BOCHS_ISO ?= $(ISO)
 BOCHS_SERIAL ?= $(BUILD)/bochs-serial.log
 BOCHS_TIMEOUT ?= 0
 run-bochs: deps $(BOCHS_ISO)
-	@sed 's|@PWD@|$(CURDIR)|g' tools/bochsrc.template > $(BUILD)/bochsrc
-	@printf 'c\n' > $(BUILD)/bochs.rc
-	@: > $(BOCHS_SERIAL)
-	@echo "irqos: Bochs serial output follows ($(BOCHS_SERIAL)); Ctrl-C stops."
-	@tail -n +1 -f $(BOCHS_SERIAL) & tailpid=$$!; \
-	  BX_ISO=$(BOCHS_ISO) BX_SERIAL=$(BOCHS_SERIAL) BX_LOG=$(BUILD)/bochs.log \
-	  timeout --foreground $(BOCHS_TIMEOUT) \
-	  setsid bochs -q -f $(BUILD)/bochsrc -rc $(BUILD)/bochs.rc </dev/null >$(BUILD)/bochs.stdout 2>&1; \
-	  rc=$$?; sleep 0.2; kill $$tailpid 2>/dev/null; echo "irqos: Bochs exited ($$rc)"
+	tools/run-bochs.sh $(BOCHS_ISO) $(BOCHS_SERIAL) $(BOCHS_TIMEOUT)

@@ -9,12 +9,13 @@
 #   ktest-qemu  the in-kernel tests (irqos-test.iso) in QEMU: one test per KTAP result + the exit status
 #   ktest-bochs the same ISO in Bochs: one test per KTAP result + the IRQOS-VERDICT line
 #   e2e         tests/e2e/shell_e2e.py: serial shell, monitor sendkey, (crash=pf report if supported)
+#   bench       `make bench`'s run completes (one test; the figures are printed, never asserted)
 #
 # Variables: TEST_STEPS="host ktest-qemu ..." runs a subset (the summary still demands each listed step).
 # Sub-makes run with -j$(JOBS).
 
 TOUT := $(BUILD)/test
-TEST_STEPS ?= host build-gcc build-clang ktest-qemu ktest-bochs e2e
+TEST_STEPS ?= host build-gcc build-clang ktest-qemu ktest-bochs e2e bench
 HOST_RESULTS := $(BUILD)/host/results.xml
 GCC_CHECK_BUILD := $(BUILD)/check-gcc
 CLANG_CHECK_BUILD := $(BUILD)/check-clang
@@ -55,11 +56,15 @@ endef
 test: deps
 	@rm -rf $(TOUT) && mkdir -p $(TOUT)
 	@$(build_check_fn); \
+	host_run() { local rc; $(MAKE) --no-print-directory -j$(JOBS) host-test >$(TOUT)/host.log 2>&1; rc=$$?; \
+	  grep -E '^\[  (PASSED|FAILED) |^\[==========\]|: Failure$$|ERROR: AddressSanitizer|runtime error|error:' \
+	    $(TOUT)/host.log | head -n 40; [ $$rc -eq 0 ] || echo "(host-test exit status $$rc; log: $(TOUT)/host.log)"; \
+	  return $$rc; }; \
 	want() { [[ " $(TEST_STEPS) " == *" $$1 "* ]]; }; \
 	step() { local sname=$$1 rc; shift; echo "=== $$sname"; "$$@"; rc=$$?; echo "$$sname $$rc" >> $(TOUT)/steps; }; \
 	specs=""; \
 	if want host; then rm -f $(HOST_RESULTS); \
-	  step host $(MAKE) --no-print-directory -j$(JOBS) host-test; specs="$$specs host=$(HOST_RESULTS)"; fi; \
+	  step host host_run; specs="$$specs host=$(HOST_RESULTS)"; fi; \
 	if want build-gcc; then rm -rf $(GCC_CHECK_BUILD); \
 	  step build-gcc build_check gcc $(TOUT)/build-gcc.log $(MAKE) --no-print-directory -j$(JOBS) \
 	    BUILD=$(GCC_CHECK_BUILD) KCXX=gcc kernel; \
@@ -68,9 +73,10 @@ test: deps
 	  step build-clang build_check clang $(TOUT)/build-clang.log $(MAKE) --no-print-directory -j$(JOBS) \
 	    BUILD=$(CLANG_CHECK_BUILD) KCXX=clang kernel; \
 	  specs="$$specs build-clang=$(TOUT)/clang.results"; fi; \
-	if want ktest-qemu || want ktest-bochs || want e2e; then rm -f $(ISO) $(KTEST_ISO) $(CRASH_ISO); \
+	if want ktest-qemu || want ktest-bochs || want e2e || want bench; then \
+	  rm -f $(ISO) $(KTEST_ISO) $(CRASH_ISO) $(BENCH_ISO); \
 	  step isos build_check isos $(TOUT)/build-isos.log $(MAKE) --no-print-directory -j$(JOBS) KCXX=gcc \
-	    iso ktest-iso $(if $(CRASH_SUPPORTED),$(CRASH_ISO)); \
+	    iso ktest-iso $(BENCH_ISO) $(if $(CRASH_SUPPORTED),$(CRASH_ISO)); \
 	  specs="$$specs isos=$(TOUT)/isos.results"; fi; \
 	if want ktest-qemu; then step ktest-qemu python3 tests/e2e/ktest_run.py qemu $(KTEST_ISO) $(TOUT); \
 	  specs="$$specs ktest-qemu=$(TOUT)/ktest-qemu.results"; fi; \
@@ -78,6 +84,8 @@ test: deps
 	  specs="$$specs ktest-bochs=$(TOUT)/ktest-bochs.results"; fi; \
 	if want e2e; then step e2e python3 tests/e2e/shell_e2e.py $(ISO) $(if $(CRASH_SUPPORTED),$(CRASH_ISO),-) $(TOUT); \
 	  specs="$$specs e2e=$(TOUT)/e2e.results"; fi; \
+	if want bench; then step bench python3 tools/bench.py $(BENCH_ISO) $(TOUT) $(TOUT)/bench.results; \
+	  specs="$$specs bench=$(TOUT)/bench.results"; fi; \
 	echo "=== summary"; \
 	tools/test-summary $(TOUT) $$specs
 

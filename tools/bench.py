@@ -4,7 +4,8 @@ counts guest instructions, and print the interrupt-path figures the kernel measu
 (tests/kernel/bench.cpp): per line, instructions from vector entry to the handler's first instruction
 and from the handler's return to iretq (min/median/max over the samples).
 
-  bench.py ISO OUTDIR      exits non-zero if the run does not complete with the pass verdict."""
+  bench.py ISO OUTDIR [RESULTS]   exits non-zero if the run does not complete with the pass verdict;
+                                  with RESULTS, also writes "PASS|FAIL bench/completes" there (make test)."""
 import os
 import re
 import subprocess
@@ -29,16 +30,25 @@ def main():
         m = LINE.match(raw.rstrip("\r"))
         if m:
             rows.append(dict(kv.split("=", 1) for kv in m.group(1).split() if "=" in kv))
-    print("irqos interrupt-path instruction counts (QEMU -icount shift=0; rdtsc deltas)")
-    print(f"{'line':<12}{'samples':>8}   {'entry->handler min/med/max':>28}   {'handler->iret min/med/max':>27}")
+    print("irqos interrupt-path instruction counts (QEMU -icount shift=0: rdtsc deltas are instructions)")
+    print(f"{'line':<18}{'samples':>8}  {'vector entry -> handler':>24}  {'handler return -> iretq':>24}")
+    print(f"{'':<18}{'':>8}  {'min / median / max':>24}  {'min / median / max':>24}")
     for r in rows:
         if "line" not in r:
             continue
-        print(f"{r['line'] + ' (IRQ' + r.get('irq', '?') + ')':<12}{r.get('samples', '?'):>8}   "
-              f"{r.get('entry_min')}/{r.get('entry_med')}/{r.get('entry_max'):>10}".rjust(0) +
-              f"{'':3}{r.get('exit_min')}/{r.get('exit_med')}/{r.get('exit_max')}")
+        entry = f"{r.get('entry_min')} / {r.get('entry_med')} / {r.get('entry_max')}"
+        exit_ = f"{r.get('exit_min')} / {r.get('exit_med')} / {r.get('exit_max')}"
+        print(f"{r['line'] + ' (IRQ ' + r.get('irq', '?') + ')':<18}{r.get('samples', '?'):>8}  {entry:>24}  {exit_:>24}")
+    for raw in text.splitlines():
+        if raw.startswith("BENCH line="):
+            print(raw.rstrip("\r"))   # the machine-readable form, as the kernel printed it
     done = "BENCH-DONE" in text
-    if code != emu.EXIT_PASS or not done or not rows:
+    ok = code == emu.EXIT_PASS and done and bool(rows)
+    if len(sys.argv) > 3:
+        with open(sys.argv[3], "w") as f:
+            f.write(f"PASS bench/completes\n" if ok else
+                    f"FAIL bench/completes: QEMU exit {code}, BENCH-DONE {'seen' if done else 'missing'}\n")
+    if not ok:
         print(f"bench: run did not complete (QEMU exit {code}, BENCH-DONE {'seen' if done else 'missing'}); "
               f"serial log: {log}")
         for raw in text.splitlines()[-15:]:

@@ -6,6 +6,7 @@
 #include "arch/x86/early_console.h"
 #include "arch/x86/portio.h"
 #include "kernel/arch.h"
+#include "kernel/shell/shell.h"
 
 namespace {
 constexpr uint16_t ACPI_PM1A_CNT_QEMU = 0x604, ACPI_PM1A_CNT_LEGACY = 0xB004;
@@ -30,6 +31,11 @@ void machine_poweroff() {
     emergency_puts("irqos: power-off failed, halting\n");
     arch::halt();
 }
+
+namespace {
+int cmd_poweroff(int, char**) { machine_poweroff(); }
+}  // namespace
+SHELL_COMMAND("poweroff", "power the machine off (ACPI on QEMU, shutdown port on Bochs)", cmd_poweroff);
 
 void emulator_exit(bool pass) {
     X86PortIo& io = x86_port_io();

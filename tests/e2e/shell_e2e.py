@@ -180,13 +180,18 @@ def crash_checks(iso, outdir):
             problems = []
             if not re.search(r"Page Fault|#PF|page fault", text):
                 problems.append("no page-fault vector name")
-            if not re.search(r"CR2:? *(0x)?[0-9a-fA-F]+", text):
+            m = re.search(r"CR2:? *(?:0x)?([0-9a-fA-F]+)", text)
+            if not m:
                 problems.append("no CR2")
+            elif int(m.group(1), 16) != 0:
+                problems.append(f"CR2 {m.group(1)}, expected the NULL address crash=pf writes to")
             if not re.search(r"RIP:? ", text) or not re.search(r"RSP:? ", text):
                 problems.append("no RIP/RSP registers")
             trace = text[text.find("Call Trace"):]
-            if not re.search(r"\[<[0-9a-f]+>\] [A-Za-z_]\w*", trace):
-                problems.append("no symbol names in the Call Trace")
+            if not re.search(r"\[<[0-9a-f]+>\] \S*crash_page_fault", trace):
+                problems.append("the Call Trace does not name the faulting function crash_page_fault")
+            if not re.search(r"\[<[0-9a-f]+>\] kernel_main\+0x", trace):
+                problems.append("the Call Trace does not reach kernel_main")
             if q.proc.poll() is not None:
                 problems.append(f"QEMU exited ({q.proc.returncode}): reboot or triple fault")
             return "; ".join(problems) or None
