@@ -14,6 +14,15 @@ Uart16550::Uart16550(PortIo& io, uint16_t base) : io_(&io), base_(base) { raw_sp
 void Uart16550::init(unsigned baud) {
     unsigned divisor = (baud && baud <= UART_CLOCK_BAUD) ? UART_CLOCK_BAUD / baud : 1;
     SpinLockIrqSave guard(tx_lock_);
+    // A byte still shifting out (the early console's last newline) is garbled when the divisor changes
+    // and the FIFO is cleared under it: Bochs turns it into a NUL. Let the transmitter drain first.
+    for (unsigned waited = 0; !(read_lsr() & LSR_TEMT); waited++) {
+        if (waited >= THRE_TIMEOUT_US) {
+            tx_timeouts_++;
+            break;
+        }
+        io_->udelay(1);
+    }
     io_->outb(base_ + IER, 0x00);   // no interrupts while reprogramming
     io_->outb(base_ + LCR, LCR_DLAB);
     io_->outb(base_ + DLL, (uint8_t)(divisor & 0xFF));

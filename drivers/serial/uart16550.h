@@ -21,6 +21,7 @@ constexpr uint8_t MCR_DTR = 0x01, MCR_RTS = 0x02;
 constexpr uint8_t MCR_OUT2 = 0x08;        // gates the UART's INTR pin onto the ISA IRQ line on PC boards
 constexpr uint8_t LSR_DR = 0x01, LSR_OE = 0x02, LSR_PE = 0x04, LSR_FE = 0x08, LSR_BI = 0x10;
 constexpr uint8_t LSR_THRE = 0x20;        // transmit holding register empty
+constexpr uint8_t LSR_TEMT = 0x40;        // transmitter empty: THR and the shift register both idle
 constexpr uint8_t LSR_ERRORS = LSR_OE | LSR_PE | LSR_FE | LSR_BI;   // cleared by reading LSR
 
 constexpr unsigned UART_CLOCK_BAUD = 115200;   // 1.8432 MHz / 16: divisor = 115200 / baud

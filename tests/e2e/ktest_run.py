@@ -10,6 +10,7 @@ Writes OUTDIR/ktest-EMU.serial.log and OUTDIR/ktest-EMU.results."""
 import os
 import sys
 
+sys.dont_write_bytecode = True   # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import emu   # noqa: E402
 import ktap  # noqa: E402

@@ -49,12 +49,21 @@ protected:
 };
 
 TEST_F(Uart, InitProgramsDivisor8N1FifoAndModemControl) {
+    io.set_in(LSR, 0x60);   // transmitter idle
     port.init(115200);
-    EXPECT_EQ(io.log(), (V{OUT(IER, 0x00), OUT(LCR, 0x80), OUT(COM1, 0x01), OUT(COM1 + 1, 0x00), OUT(LCR, 0x03),
+    EXPECT_EQ(io.log(), (V{IN(LSR, 0x60), OUT(IER, 0x00), OUT(LCR, 0x80), OUT(COM1, 0x01), OUT(COM1 + 1, 0x00), OUT(LCR, 0x03),
                            OUT(FCR, 0x07), OUT(MCR, 0x03)}));
     io.clear_log();
     port.init(9600);
     EXPECT_EQ(io.outs()[2], OUT(COM1, 12));   // 115200 / 9600
+}
+
+TEST_F(Uart, InitWaitsForTheTransmitterToDrainBeforeReprogramming) {
+    io.queue_in(LSR, {0x20, 0x20, 0x60});   // THR empty but the shift register busy twice, then TEMT
+    port.init(115200);
+    EXPECT_EQ(io.count(FakePortIo::Op::In, LSR), 3u);
+    ASSERT_GE(io.log().size(), 6u);
+    EXPECT_EQ(io.log()[5], OUT(IER, 0x00)) << "nothing is reprogrammed while a byte is still shifting out";
 }
 
 TEST_F(Uart, PutcWaitsForThre) {
