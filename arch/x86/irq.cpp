@@ -3,6 +3,7 @@
 // irq_enter() and irq_exit(); a vector with no IRQ is reported (rate-limited), counted and acknowledged.
 #include "arch/x86/irq.h"
 #include "arch/x86/vector.h"
+#include "drivers/pic/legacy_pic.h"
 #include "kernel/irq/irqdesc.h"
 #include "kernel/preempt.h"
 #include "kernel/printk.h"
@@ -39,7 +40,11 @@ void do_IRQ(TrapFrame* regs) {
     irq_enter();
     int irq = READ_ONCE(vector_irq[cpu].irq[vector]);
     if (irq >= 0) {
-        generic_handle_irq(unsigned(irq));
+        // The 8259 invents IRQ7/IRQ15 when a request vanishes before the CPU's INTA: its in-service
+        // register then shows nothing. Such an interrupt is counted (ERR) and must reach no handler,
+        // whether or not a driver owns the line (Linux lets it run the flow; the issue asks otherwise).
+        if (!legacy_pic_filter_spurious(unsigned(irq)))
+            generic_handle_irq(unsigned(irq));
     } else {
         pr_emerg_ratelimited("%s: %d.%u No irq handler for vector\n", __func__, int(cpu), vector);
         irq_unhandled_vector_count.this_cpu()++;

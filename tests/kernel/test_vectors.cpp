@@ -44,4 +44,27 @@ static void spurious_case(unsigned vector, unsigned irq) {
 }
 
 KTEST(pic, spurious_irq7_found_by_the_isr_is_counted_not_dispatched) { spurious_case(PIC_VECTOR_IRQ7, 7); }
+
+// A driver owns IRQ7 and the line is unmasked: a spurious IRQ7 must still not reach its handler (the
+// chip's mask_ack check alone would only catch it on a masked line).
+static unsigned owned_irq7_calls;
+static irqreturn_t owned_irq7_handler(int, void*) {
+    owned_irq7_calls++;
+    return IRQ_HANDLED;
+}
+KTEST(pic, spurious_irq7_on_an_owned_unmasked_line_reaches_no_handler) {
+    static int dev;
+    KASSERT(request_irq(7, owned_irq7_handler, 0, "ktest-lpt", &dev) == 0);
+    irq_desc* d = irq_to_desc(7);
+    KEXPECT_FALSE(irqd_irq_masked(&d->irq_data));
+    unsigned long err = READ_ONCE(irq_err_count);
+    unsigned count = kstat_irqs(7);
+    owned_irq7_calls = 0;
+    KEXPECT_TRUE(arch_raise_vector(PIC_VECTOR_IRQ7));
+    KEXPECT_EQ(owned_irq7_calls, 0u);
+    KEXPECT_EQ(READ_ONCE(irq_err_count), err + 1);
+    KEXPECT_EQ(kstat_irqs(7), count);
+    KEXPECT_FALSE(d->istate & IRQS_PENDING);
+    KEXPECT_STREQ((const char*)free_irq(7, &dev), "ktest-lpt");
+}
 KTEST(pic, spurious_irq15_found_by_the_isr_is_counted_not_dispatched) { spurious_case(PIC_VECTOR_IRQ15, 15); }
