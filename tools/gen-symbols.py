@@ -42,6 +42,24 @@ def c_string(s):
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"').replace("?", "\\?") + '\\0"'
 
 
+def strip_params(name):
+    """'ns::Chip::irq_ack(irq_data*) const' -> 'ns::Chip::irq_ack': %ps shows a name, as in Linux."""
+    for qual in (" const", " volatile", " &", " &&"):
+        if name.endswith(qual) and ")" in name:
+            name = name[: -len(qual)]
+    if not name.endswith(")"):
+        return name
+    depth = 0
+    for i in range(len(name) - 1, -1, -1):
+        if name[i] == ")":
+            depth += 1
+        elif name[i] == "(":
+            depth -= 1
+            if depth == 0:
+                return name[:i] if i > 0 else name
+    return name
+
+
 def generate(elf):
     mangled, demangled = nm(elf, False), nm(elf, True)
     if len(mangled) != len(demangled):
@@ -53,7 +71,7 @@ def generate(elf):
             continue
         if syms and syms[-1][0] == pm[0]:
             continue   # aliases (C1/C2 constructors, NASM labels at one address): keep the first
-        syms.append([pm[0], pm[1] or 0, pd[3]])
+        syms.append([pm[0], pm[1] or 0, strip_params(pd[3])])
     for i, s in enumerate(syms):   # sizeless symbols (NASM labels) reach to the next symbol
         if s[1] == 0 and i + 1 < len(syms):
             s[1] = syms[i + 1][0] - s[0]

@@ -54,6 +54,7 @@ private:
     void write_imr_for(unsigned irq);           // the half of the cache that holds `irq`
     void send_eoi(unsigned irq);                // specific EOI: slave then master's cascade line
     void report_spurious(unsigned irq);
+    [[gnu::noinline]] bool check_spurious(unsigned irq);   // the ISR read behind filter_spurious
 
     PortIo* io_;
     uint8_t vector_base_;
