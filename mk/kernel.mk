@@ -11,7 +11,9 @@
 
 KCXX ?= gcc
 CMDLINE ?=
-KTEST_CMDLINE ?= ktest
+# The test run boots at a non-default HZ with words the parser must reject (unknown, malformed value,
+# key without value): tests/kernel/test_cmdline_boot.cpp reads this line back and checks each word.
+KTEST_CMDLINE ?= ktest hz=250 irqos_bogus_word hz=300x loglevel
 QEMU_DISPLAY ?= none
 QEMU_EXTRA ?=
 KERNEL_EXCLUDE ?=

@@ -8,7 +8,8 @@
 #   isos        build/irqos.iso and build/irqos-test.iso (incremental; a failure counts as one)
 #   ktest-qemu  the in-kernel tests (irqos-test.iso) in QEMU: one test per KTAP result + the exit status
 #   ktest-bochs the same ISO in Bochs: one test per KTAP result + the IRQOS-VERDICT line
-#   e2e         tests/e2e/shell_e2e.py: serial shell, monitor sendkey, (crash=pf report if supported)
+#   e2e         tests/e2e/shell_e2e.py: serial shell, monitor sendkey, and one boot per crash= kind
+#               (every exception arch/x86/crashtest.cpp can raise) checked for its panic report
 #   bench       `make bench`'s run completes (one test; the figures are printed, never asserted)
 #
 # Variables: TEST_STEPS="host ktest-qemu ..." runs a subset (the summary still demands each listed step).
@@ -19,10 +20,11 @@ TEST_STEPS ?= host build-gcc build-clang ktest-qemu ktest-bochs e2e bench
 HOST_RESULTS := $(BUILD)/host/results.xml
 GCC_CHECK_BUILD := $(BUILD)/check-gcc
 CLANG_CHECK_BUILD := $(BUILD)/check-clang
-CRASH_ISO := $(TOUT)/irqos-crash.iso
+# The crash= kinds come from arch/x86/crashtest.cpp's table, so a new kind is booted (and must get
+# expectations in shell_e2e.py) without editing this file.
+CRASH_KINDS := $(shell grep -o '{"[a-z]*", Crash::' arch/x86/crashtest.cpp 2>/dev/null | sed 's/{"\([a-z]*\)".*/\1/')
+CRASH_ISOS := $(foreach k,$(CRASH_KINDS),$(TOUT)/irqos-crash-$(k).iso)
 BENCH_ISO := $(BUILD)/bench/irqos-bench.iso
-# The panic-report check needs the boot helper's `crash=pf` parameter; without it the check is left out.
-CRASH_SUPPORTED := $(shell grep -rls '"crash"' arch init 2>/dev/null | head -1)
 
 # An ISO whose only menu entry boots the kernel with command line $(1) (test configurations of our own,
 # so that `make test` never rebuilds build/irqos.iso with a different CMDLINE).
@@ -35,9 +37,9 @@ define test_iso
 	@rm -rf $@.dir
 endef
 
-$(CRASH_ISO): $(KERNEL_ELF) mk/test.mk
+$(TOUT)/irqos-crash-%.iso: $(KERNEL_ELF) mk/test.mk
 	@mkdir -p $(dir $@)
-	$(call test_iso,crash=pf)
+	$(call test_iso,crash=$*)
 
 $(BENCH_ISO): $(KERNEL_ELF) mk/test.mk
 	@mkdir -p $(dir $@)
@@ -74,15 +76,16 @@ test: deps
 	    BUILD=$(CLANG_CHECK_BUILD) KCXX=clang kernel; \
 	  specs="$$specs build-clang=$(TOUT)/clang.results"; fi; \
 	if want ktest-qemu || want ktest-bochs || want e2e || want bench; then \
-	  rm -f $(ISO) $(KTEST_ISO) $(CRASH_ISO) $(BENCH_ISO); \
+	  rm -f $(ISO) $(KTEST_ISO) $(CRASH_ISOS) $(BENCH_ISO); \
 	  step isos build_check isos $(TOUT)/build-isos.log $(MAKE) --no-print-directory -j$(JOBS) KCXX=gcc \
-	    iso ktest-iso $(BENCH_ISO) $(if $(CRASH_SUPPORTED),$(CRASH_ISO)); \
+	    iso ktest-iso $(BENCH_ISO) $(CRASH_ISOS); \
 	  specs="$$specs isos=$(TOUT)/isos.results"; fi; \
 	if want ktest-qemu; then step ktest-qemu python3 tests/e2e/ktest_run.py qemu $(KTEST_ISO) $(TOUT); \
 	  specs="$$specs ktest-qemu=$(TOUT)/ktest-qemu.results"; fi; \
 	if want ktest-bochs; then step ktest-bochs python3 tests/e2e/ktest_run.py bochs $(KTEST_ISO) $(TOUT); \
 	  specs="$$specs ktest-bochs=$(TOUT)/ktest-bochs.results"; fi; \
-	if want e2e; then step e2e python3 tests/e2e/shell_e2e.py $(ISO) $(if $(CRASH_SUPPORTED),$(CRASH_ISO),-) $(TOUT); \
+	if want e2e; then step e2e python3 tests/e2e/shell_e2e.py $(ISO) $(TOUT) \
+	    $(if $(CRASH_KINDS),$(foreach k,$(CRASH_KINDS),$(k)=$(TOUT)/irqos-crash-$(k).iso),no-crash-kinds); \
 	  specs="$$specs e2e=$(TOUT)/e2e.results"; fi; \
 	if want bench; then step bench python3 tools/bench.py $(BENCH_ISO) $(TOUT) $(TOUT)/bench.results; \
 	  specs="$$specs bench=$(TOUT)/bench.results"; fi; \

@@ -29,6 +29,9 @@ constexpr size_t MIN_BLOCK = (sizeof(FreeBlock) + HEAP_ALIGN - 1) & ~(HEAP_ALIGN
 FreeBlock* free_list;
 raw_spinlock_t heap_lock;
 HeapStats stats;
+// Lowest and highest address of any arena: kfree checks a pointer against them before reading its
+// header, so a stray pointer into unmapped memory (page 0) gets its WARN instead of a page fault.
+uintptr_t arena_lo = UINTPTR_MAX, arena_hi;
 
 // Insert in address order and merge with the neighbours that touch it. Heap lock held.
 void insert_free(FreeBlock* b) {
@@ -65,6 +68,10 @@ bool grow(size_t need) {
     auto* b = reinterpret_cast<FreeBlock*>(mem);
     b->hdr.size = pages * PMM_PAGE_SIZE;
     stats.arena_bytes += b->hdr.size;
+    if (mem < arena_lo)
+        arena_lo = mem;
+    if (mem + b->hdr.size > arena_hi)
+        arena_hi = mem + b->hdr.size;
     insert_free(b);
     return true;
 }
@@ -115,7 +122,8 @@ void kfree(const void* p) {
         return;
     unsigned long flags;
     raw_spin_lock_irqsave(&heap_lock, flags);
-    uint32_t magic = b->hdr.magic;
+    uintptr_t addr = reinterpret_cast<uintptr_t>(b);
+    uint32_t magic = addr >= arena_lo && addr < arena_hi ? b->hdr.magic : 0;
     if (magic != MAGIC_ALLOCATED) {
         raw_spin_unlock_irqrestore(&heap_lock, flags);
         WARN(true, magic == MAGIC_FREE ? "kfree: double free of %p\n" : "kfree: %p was not returned by kmalloc\n", p);

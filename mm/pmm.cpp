@@ -13,6 +13,11 @@ constexpr uint64_t PMM_MAX_PHYS = 4ull << 30;               // the boot identity
 constexpr size_t MAX_PAGES = PMM_MAX_PHYS / PMM_PAGE_SIZE;  // 1 Mi pages -> 128 KiB bitmap
 constexpr uint64_t LOW_MEMORY_END = 1u << 20;              // BIOS, EBDA, VGA, option ROMs: never handed out
 constexpr unsigned BITS = 64;
+constexpr unsigned MAX_RAM_RANGES = 32;                   // QEMU and Bochs report a handful
+
+struct RamRange { uint64_t start, end; };                  // [start, end) in bytes
+RamRange ram_ranges[MAX_RAM_RANGES];
+unsigned nr_ram_ranges;
 
 uint64_t bitmap[MAX_PAGES / BITS];
 size_t total_pages, free_pages, max_page;
@@ -45,6 +50,8 @@ void pmm_init(const BootInfo& boot) {
         const Mb2MmapEntry& e = boot.mmap_entry(i);
         if (e.type != MB2_MEMORY_AVAILABLE || e.base_addr >= PMM_MAX_PHYS)
             continue;
+        if (nr_ram_ranges < MAX_RAM_RANGES)
+            ram_ranges[nr_ram_ranges++] = {e.base_addr, e.base_addr + e.length};
         // Only whole pages inside the region: round the start up and the end down.
         uint64_t start = (e.base_addr + PMM_PAGE_SIZE - 1) & ~(PMM_PAGE_SIZE - 1);
         uint64_t end = (e.base_addr + e.length) & ~(PMM_PAGE_SIZE - 1);
@@ -105,4 +112,11 @@ PmmStats pmm_stats() {
     PmmStats s = {total_pages, free_pages};
     raw_spin_unlock_irqrestore(&pmm_lock, flags);
     return s;
+}
+
+bool pmm_ram_contains(uintptr_t addr, size_t len) {
+    for (unsigned i = 0; i < nr_ram_ranges; i++)
+        if (addr >= ram_ranges[i].start && addr < ram_ranges[i].end && len <= ram_ranges[i].end - addr)
+            return true;
+    return false;
 }

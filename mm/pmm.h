@@ -20,3 +20,8 @@ struct PmmStats {
     size_t free_pages;
 };
 PmmStats pmm_stats();
+
+// Whether [addr, addr + len) lies inside one "available" range of the boot memory map, as the loader
+// reported it (kept verbatim, independent of the bitmap, so tests can check the allocator against it).
+// Any context; the ranges are read-only after pmm_init.
+bool pmm_ram_contains(uintptr_t addr, size_t len);

@@ -99,15 +99,18 @@ int __irq_set_trigger(irq_desc* desc, unsigned type) {
         break;
     }
     default:
+        // Linux appends " (%pS)" with chip->irq_set_type; a C++ virtual override has no plain code
+        // address to print, so the text stops before it.
         pr_err("Setting trigger mode %u for irq %u failed\n", type, irq);
     }
     return ret;
 }
 
-// Any context; takes desc->lock. Returns the chip's error, or -EINVAL for no such irq.
+// Any context; takes desc->lock. Returns the chip's error, or -EINVAL for no such irq or a per-CPU
+// devid line (Linux looks it up with IRQ_GET_DESC_CHECK_GLOBAL).
 int irq_set_irq_type(unsigned irq, unsigned type) {
     irq_desc* desc = irq_to_desc(irq);
-    if (!desc) return -EINVAL;
+    if (!desc || irq_settings_is_per_cpu_devid(desc)) return -EINVAL;
     SpinLockIrqSave guard(desc->lock);
     return __irq_set_trigger(desc, type);
 }

@@ -5,14 +5,18 @@
 
 namespace {
 
-// Linux's no_irq_chip has startup/enable/disable/shutdown no-ops and an ack that calls ack_bad_irq:
-// something raised a line nobody configured, so at least tell the arch to acknowledge it.
+// Linux's no_irq_chip has startup/enable/disable/shutdown no-ops and an ack (ack_bad) that describes
+// the line (print_irq_desc) and calls ack_bad_irq: something raised a line nobody configured, so say
+// which and at least tell the arch to acknowledge it.
 class NoIrqChip final : public IrqChip {
 public:
     constexpr NoIrqChip()
         : IrqChip("none", IRQCHIP_OP_ACK | IRQCHIP_OP_ENABLE | IRQCHIP_OP_DISABLE | IRQCHIP_OP_STARTUP |
                               IRQCHIP_OP_SHUTDOWN) {}
-    void irq_ack(irq_data* d) override { ack_bad_irq(d->irq); }
+    void irq_ack(irq_data* d) override {
+        print_irq_desc(d->irq, irq_to_desc(d->irq));
+        ack_bad_irq(d->irq);
+    }
 };
 
 // Every operation present and empty, so the core's bookkeeping (MASKED etc.) still runs.

@@ -135,8 +135,9 @@ void handle_edge_irq(irq_desc* desc) {
     raw_spin_unlock(&desc->lock);
 }
 
-// Per-CPU lines (local timer, IPIs) never run on two CPUs for the same descriptor instance, so no lock
-// and no INPROGRESS; Linux does not touch tot_count here either.
+// Per-CPU lines (local timer, IPIs): every CPU raises the same descriptor for its own device, so
+// several CPUs may run it at once. They are deliberately not serialised: no lock, no INPROGRESS, and
+// tot_count (a plain shared counter) is not touched, as in Linux; only this CPU's kstat slot is.
 void handle_percpu_irq(irq_desc* desc) {
     IrqChip* chip = desc->irq_data.chip;
     desc->kstat_irqs.this_cpu()++;

@@ -7,19 +7,29 @@
 namespace {
 
 // A rate limit with its own interval and burst (printk.h's __ratelimit is fixed at 5 s / 10), reset by
-// early_irq_init so host tests start from a clean slate. Callers hold no lock; races only blur the count.
+// early_irq_init so host tests start from a clean slate. Like Linux ___ratelimit, the first call of a
+// new interval reports what the last one swallowed ("<func>: N callbacks suppressed", KERN_WARNING,
+// named after the caller as Linux's __func__ does). Callers hold no lock; races only blur the count.
 struct LocalRatelimit {
     unsigned long begin = 0;
     int printed = 0;
+    int missed = 0;
     bool started = false;
-    bool allow(unsigned long interval, int burst) {
+    bool allow(const char* func, unsigned long interval, int burst) {
         unsigned long now = jiffies;
         if (!started || time_after(now, begin + interval)) {
+            if (missed) printk(KERN_WARNING "%s: %d callbacks suppressed\n", func, missed);
             started = true;
             begin = now;
             printed = 0;
+            missed = 0;
         }
-        return printed++ < burst;
+        if (printed < burst) {
+            printed++;
+            return true;
+        }
+        missed++;
+        return false;
     }
 };
 
@@ -37,7 +47,7 @@ void irq_handle_reset() {
 
 // Any context. Lists what is set, like Linux's ___P/___PS macros.
 void print_irq_desc(unsigned irq, irq_desc* desc) {
-    if (!print_irq_desc_rs.allow(PRINT_IRQ_DESC_INTERVAL_S * HZ, PRINT_IRQ_DESC_BURST)) return;
+    if (!print_irq_desc_rs.allow(__func__, PRINT_IRQ_DESC_INTERVAL_S * HZ, PRINT_IRQ_DESC_BURST)) return;
     printk("irq %d, desc: %p, depth: %d, count: %d, unhandled: %d\n", (int)irq, (void*)desc, (int)desc->depth,
            (int)desc->irq_count, (int)desc->irqs_unhandled);
     printk("->handle_irq():  %p, %pS\n", (void*)desc->handle_irq, (void*)desc->handle_irq);
@@ -61,7 +71,7 @@ void print_irq_desc(unsigned irq, irq_desc* desc) {
 
 // Hard-IRQ context. Linux x86 prints the IRQ number under the word "vector" (historic); kept verbatim.
 void ack_bad_irq(unsigned irq) {
-    if (ack_bad_irq_rs.allow(ACK_BAD_IRQ_INTERVAL_S * HZ, ACK_BAD_IRQ_BURST))
+    if (ack_bad_irq_rs.allow(__func__, ACK_BAD_IRQ_INTERVAL_S * HZ, ACK_BAD_IRQ_BURST))
         pr_err("unexpected IRQ trap at vector %02x\n", irq);
     if (arch_ack_bad_irq) arch_ack_bad_irq(irq);
 }

@@ -172,11 +172,12 @@ static irqaction* __free_irq(irq_desc* desc, void* dev_id) {
     // A CPU may still be running this action (it walked the chain before we unlinked it): wait, so
     // the caller may free dev_id's memory and we may free the action.
     synchronize_irq(irq);
-    if (!desc_first_action(desc)) {
-        raw_spin_lock_irqsave(&desc->lock, flags);
-        irqd_clear(&desc->irq_data, IRQD_ACTIVATED);
-        raw_spin_unlock_irqrestore(&desc->lock, flags);
-    }
+    // Linux holds request_mutex from the unlink to here, so no request_irq can slip in. irqos has no
+    // such mutex: decide under the lock, or a request_irq that ran in between (and set ACTIVATED)
+    // would be undone.
+    raw_spin_lock_irqsave(&desc->lock, flags);
+    if (!desc->action) irqd_clear(&desc->irq_data, IRQD_ACTIVATED);
+    raw_spin_unlock_irqrestore(&desc->lock, flags);
     return action;
 }
 

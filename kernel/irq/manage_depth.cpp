@@ -29,10 +29,17 @@ void __enable_irq(irq_desc* desc) {
     }
 }
 
+// Linux irq_get_desc_buslock(..., IRQ_GET_DESC_CHECK_GLOBAL): the global depth calls ignore per-CPU
+// devid lines (those are switched per CPU with enable_percpu_irq) as if the line did not exist.
+static irq_desc* irq_to_global_desc(unsigned irq) {
+    irq_desc* desc = irq_to_desc(irq);
+    return desc && !irq_settings_is_per_cpu_devid(desc) ? desc : nullptr;
+}
+
 // Any context (also from the line's own handler); does not wait. Takes desc->lock irqsave.
 // Returns false if the line exists.
 static bool disable_irq_nosync_locked(unsigned irq) {
-    irq_desc* desc = irq_to_desc(irq);
+    irq_desc* desc = irq_to_global_desc(irq);
     if (!desc) return true;
     SpinLockIrqSave guard(desc->lock);
     __disable_irq(desc);
@@ -61,7 +68,7 @@ bool disable_hardirq(unsigned irq) {
 // Deviation: Linux warns "enable_irq before setup/request_irq" only for a NULL chip, which cannot
 // happen (lines start on no_irq_chip); irqos also warns for no_irq_chip, which is the case it means.
 void enable_irq(unsigned irq) {
-    irq_desc* desc = irq_to_desc(irq);
+    irq_desc* desc = irq_to_global_desc(irq);
     if (!desc) return;
     {
         SpinLockIrqSave guard(desc->lock);

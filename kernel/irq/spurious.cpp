@@ -50,8 +50,15 @@ void __report_bad_irq(irq_desc* desc, irqreturn_t action_ret) {
     raw_spin_unlock_irqrestore(&desc->lock, flags);
 }
 
+// Linux decrements its count only while it is positive, so it stays at 0 however many bogus values
+// follow (a plain decrement would wrap after 2^31 of them and start reporting again).
 void report_bad_irq(irq_desc* desc, irqreturn_t action_ret) {
-    if (__atomic_fetch_sub(&bogus_reports_left, 1, __ATOMIC_RELAXED) > 0) __report_bad_irq(desc, action_ret);
+    int left = __atomic_load_n(&bogus_reports_left, __ATOMIC_RELAXED);
+    do {
+        if (left <= 0) return;
+    } while (!__atomic_compare_exchange_n(&bogus_reports_left, &left, left - 1, false, __ATOMIC_RELAXED,
+                                          __ATOMIC_RELAXED));
+    __report_bad_irq(desc, action_ret);
 }
 
 // Linux try_one_irq: run another line's handlers in case our interrupt really belonged to it. Only

@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
 """End-to-end checks of the running system in QEMU: type commands on the serial line and check the
 answers; press keys through the QEMU monitor and check that the keyboard line's count in `interrupts`
-grew by exactly the number of scancodes; and (when the kernel supports `crash=pf`) that a CPU exception
-ends in a panic report rather than a reboot.
+grew by exactly the number of scancodes; and boot once per `crash=` kind (arch/x86/crashtest.cpp) to check
+that each CPU exception ends in a full panic report and a halted CPU, never a reset or a triple fault.
 
-  shell_e2e.py ISO CRASH_ISO OUTDIR      (CRASH_ISO may be "-" to leave that check out)
-Writes OUTDIR/e2e.results (PASS/FAIL lines) and OUTDIR/e2e-*.serial.log."""
+  shell_e2e.py ISO OUTDIR KIND=CRASH_ISO...     (mk/test.mk passes every kind crashtest.cpp knows)
+Boots run two at a time (the machine has two cores). Writes OUTDIR/e2e.results (PASS/FAIL lines) and
+OUTDIR/e2e-*.serial.log."""
+import concurrent.futures
 import os
 import re
 import sys
+import threading
 import time
 
 sys.dont_write_bytecode = True   # no __pycache__ in the source tree
@@ -19,13 +22,19 @@ BOOT_TIMEOUT = 60       # seconds to the first prompt (TCG boot is ~1 s; generou
 KEYS = 5                # keys pressed through the monitor; each is a make and a break scancode
 EXPECTED_COMMANDS = ["help", "interrupts", "irq", "uptime", "dmesg", "mem", "ktest", "poweroff"]
 
-results = []
+PARALLEL_BOOTS = 2      # QEMU instances at once (TCG keeps one core busy each)
+SETTLE = 1.0            # seconds a crashed machine must stay up: with -no-reboot a reset ends QEMU
+
+# Each boot job records into its own list (jobs run in threads); main() writes them in a fixed order.
+_job = threading.local()
+_print_lock = threading.Lock()
 
 
 def record(name, ok, why=""):
     line = f"{'PASS' if ok else 'FAIL'} e2e/{name}" + (f": {why}" if why else "")
-    results.append(line)
-    print(f"  {line}", flush=True)
+    _job.results.append(line)
+    with _print_lock:
+        print(f"  {line}", flush=True)
 
 
 def check(name, fn):
@@ -169,45 +178,166 @@ def shell_checks(iso, outdir):
         check("poweroff-ends-qemu", poweroff)
 
 
-def crash_checks(iso, outdir):
-    log = os.path.join(outdir, "e2e-crash.serial.log")
+# What each crash= kind must produce (arch/x86/crashtest.cpp raises it, arch/x86/traps.cpp reports it).
+# vector/mnemonic/name: SDM vol. 3A table 6-1. error: the error code the report must show: what the CPU
+# pushes for #PF (write to a not-present page in kernel mode: W=1 -> 0x0002), #GP (a non-canonical
+# address: 0) and #DF (always 0), and the stub's 0 for #DE and #UD, which push none. fn: the function
+# the faulting RIP (and the first trace entry) must name.
+CRASH_KINDS = {
+    "pf": dict(vector=14, mnemonic="#PF", name="Page Fault", error=0x0002, fn="crash_page_fault"),
+    "de": dict(vector=0, mnemonic="#DE", name="Divide Error", error=0, fn="crash_divide_error"),
+    "df": dict(vector=8, mnemonic="#DF", name="Double Fault", error=0, fn="crash_recurse"),
+    "ud": dict(vector=6, mnemonic="#UD", name="Invalid Opcode", error=0, fn="crash_invalid_opcode"),
+    "gp": dict(vector=13, mnemonic="#GP", name="General Protection", error=0, fn="crash_general_protection"),
+}
+REGISTERS = ["RAX", "RBX", "RCX", "RDX", "RSI", "RDI", "RBP", "R08", "R09", "R10", "R11", "R12", "R13", "R14",
+             "R15", "CR0", "CR2", "CR3", "CR4"]
+TRACE_LINE = r"^ \[<([0-9a-f]{16})>\] (.*)$"
+EFLAGS_IF = 1 << 9
+
+
+def reg_value(text, name):
+    m = re.search(rf"\b{name}: ([0-9a-f]{{16}})\b", text)
+    return int(m.group(1), 16) if m else None
+
+
+def crash_checks(kind, iso, outdir):
+    want = CRASH_KINDS.get(kind)
+    if want is None:
+        record(f"crash-{kind}-report", False, f"crash={kind} has no expectations in shell_e2e.py CRASH_KINDS")
+        return
+    log = os.path.join(outdir, f"e2e-crash-{kind}.serial.log")
     open(log, "w").close()
+    if not os.path.exists(iso):
+        record(f"crash-{kind}-report", False, f"no ISO {iso}")
+        return
     with emu.QemuSession(iso, log_path=log) as q:
-        def crash():
-            q.wait_for(r"Call Trace", BOOT_TIMEOUT)
-            time.sleep(1.0)   # a reboot or triple fault would end QEMU (-no-reboot) within this second
+        report = {}
+
+        def boot_to_report():
+            m = q.wait_for(r"crash=(\w+): raising the exception now", BOOT_TIMEOUT)
+            if m.group(1) != kind:
+                raise RuntimeError(f"the ISO raises crash={m.group(1)}, not crash={kind}")
+            q.wait_for(r"Kernel panic - not syncing: [^\n]*\n", 30)
+            time.sleep(SETTLE)   # a reset or triple fault would end QEMU (-no-reboot) within this time
             q._pump(0.2)
             text = clean(q.text())
+            report["text"] = text[text.find(f"crash={kind}: raising"):]
+            return None
+
+        def report_check():
+            if "text" not in report:
+                boot_to_report()
+            text = report["text"]
             problems = []
-            if not re.search(r"Page Fault|#PF|page fault", text):
-                problems.append("no page-fault vector name")
-            m = re.search(r"CR2:? *(?:0x)?([0-9a-fA-F]+)", text)
-            if not m:
-                problems.append("no CR2")
-            elif int(m.group(1), 16) != 0:
-                problems.append(f"CR2 {m.group(1)}, expected the NULL address crash=pf writes to")
-            if not re.search(r"RIP:? ", text) or not re.search(r"RSP:? ", text):
-                problems.append("no RIP/RSP registers")
-            trace = text[text.find("Call Trace"):]
-            if not re.search(r"\[<[0-9a-f]+>\] [^\n]*crash_page_fault", trace):
-                problems.append("the Call Trace does not name the faulting function crash_page_fault")
-            if not re.search(r"\[<[0-9a-f]+>\] kernel_main\+0x", trace):
-                problems.append("the Call Trace does not reach kernel_main")
-            if q.proc.poll() is not None:
-                problems.append(f"QEMU exited ({q.proc.returncode}): reboot or triple fault")
+            head = (f"PANIC: CPU exception {want['vector']} {want['mnemonic']} {want['name']}, "
+                    f"error code 0x{want['error']:04x} [#1]")
+            if head not in text:
+                m = re.search(r"PANIC: CPU exception [^\n]*", text)
+                problems.append(f"no '{head}' (got {m.group(0) if m else 'no PANIC line'!r})")
+            if f"Kernel panic - not syncing: Fatal exception {want['mnemonic']}\n" not in text:
+                problems.append(f"no 'Fatal exception {want['mnemonic']}' line")
+            if not re.search(rf"^RIP: 0008:[0-9a-f]{{16}} [^\n]*{want['fn']}[^\n]*\+0x", text, re.M):
+                problems.append(f"RIP does not name {want['fn']}")
+            if not re.search(r"^RSP: 0010:[0-9a-f]{16} EFLAGS: [0-9a-f]{8}$", text, re.M):
+                problems.append("no 'RSP: 0010:... EFLAGS: ...' line")
+            missing = [r for r in REGISTERS if reg_value(text, r) is None]
+            if missing:
+                problems.append(f"registers missing: {missing}")
+            cr2 = reg_value(text, "CR2")
+            if kind == "pf":
+                if cr2 != 0:
+                    problems.append(f"CR2 {cr2}, expected 0 (crash=pf writes to NULL)")
+                for line in ("BUG: unable to handle page fault for address: 0000000000000000",
+                             "#PF: supervisor write access in kernel mode",
+                             "#PF: error_code(0x0002) - not-present page"):
+                    if line not in text:
+                        problems.append(f"no '{line}'")
             return "; ".join(problems) or None
-        check("crash-pf-report", crash)
+        check(f"crash-{kind}-report", report_check)
+
+        def trace_check():
+            text = report.get("text", "")
+            at = text.find("Call Trace:\n")
+            if at < 0:
+                return "no 'Call Trace:'"
+            trace = []
+            for line in text[at:].splitlines()[1:]:
+                m = re.match(TRACE_LINE, line)
+                if not m:
+                    break
+                trace.append(m.group(2))
+            if not trace:
+                return "the Call Trace has no '[<address>] symbol' entries"
+            if want["fn"] not in trace[0]:
+                return f"the first entry {trace[0]!r} is not {want['fn']}"
+            if any(t.startswith("?") for t in trace):
+                return f"unnamed entries in the trace: {trace}"
+            if kind == "df":
+                # Runaway recursion: the trace is all crash_recurse and is cut off, not walked to the end.
+                if sum(want["fn"] in t for t in trace) < 2 or " ...\n" not in text[at:]:
+                    return f"expected a long, truncated crash_recurse trace; got {len(trace)} entries"
+            elif not any(re.match(r"kernel_main\+0x", t) for t in trace):
+                return f"the trace does not reach kernel_main: {trace}"
+            return None
+        check(f"crash-{kind}-call-trace", trace_check)
+
+        if kind == "df":
+            def df_from_stack_overflow():
+                # The #PF behind the #DF was a stack access just below RSP (the guard page): the old stack
+                # was unusable, so the report could only come from the #DF's own IST stack.
+                text = report.get("text", "")
+                cr2, m = reg_value(text, "CR2"), re.search(r"^RSP: 0010:([0-9a-f]{16})", text, re.M)
+                if cr2 is None or not m:
+                    return "no CR2 or RSP in the report"
+                rsp = int(m.group(1), 16)
+                if not 0 < rsp - cr2 <= 4096:
+                    return f"CR2 {cr2:#x} is not just below RSP {rsp:#x}: not a stack overflow"
+                return None
+            check("crash-df-stack-overflow-on-ist", df_from_stack_overflow)
+
+        def halted_check():
+            if q.proc.poll() is not None:
+                return f"QEMU exited ({q.proc.returncode}): reset or triple fault"
+            regs = q.monitor_cmd("info registers")
+            m = re.search(r"RFL=([0-9a-f]+) .*HLT=(\d)", regs)
+            if not m:
+                return f"no RFL/HLT in 'info registers': {regs[:200]!r}"
+            if m.group(2) != "1" or int(m.group(1), 16) & EFLAGS_IF:
+                return f"the CPU is not halted with interrupts off (RFL={m.group(1)} HLT={m.group(2)})"
+            boots = q.text().count("irqos x86_64 (")
+            if boots != 1:
+                return f"the kernel banner appears {boots} times: the machine rebooted"
+            return None
+        check(f"crash-{kind}-halted-not-reset", halted_check)
+
+
+def run_job(fn, *args):
+    _job.results = []
+    try:
+        fn(*args)
+    except Exception as e:   # e.g. QEMU would not start: a failure of this job, not of the whole run
+        record(f"{fn.__name__}-{args[0] if fn is crash_checks else 'shell'}", False, f"{type(e).__name__}: {e}")
+    return _job.results
 
 
 def main():
-    iso, crash_iso, outdir = sys.argv[1], sys.argv[2], sys.argv[3]
+    iso, outdir, crash_specs = sys.argv[1], sys.argv[2], sys.argv[3:]
     os.makedirs(outdir, exist_ok=True)
+    jobs = [(shell_checks, iso, outdir)]
+    early = []
+    _job.results = early
+    if not crash_specs or crash_specs == ["no-crash-kinds"]:
+        record("crash-kinds", False, "no crash= kinds given (mk/test.mk reads them from arch/x86/crashtest.cpp)")
+    for spec in crash_specs:
+        kind, sep, crash_iso = spec.partition("=")
+        if sep:
+            jobs.append((crash_checks, kind, crash_iso, outdir))
     if not os.path.exists(iso):
-        record("boot-to-prompt", False, f"no ISO {iso}")
-    else:
-        shell_checks(iso, outdir)
-    if crash_iso != "-":
-        crash_checks(crash_iso, outdir)
+        jobs[0] = (record, "boot-to-prompt", False, f"no ISO {iso}")
+    with concurrent.futures.ThreadPoolExecutor(max_workers=PARALLEL_BOOTS) as pool:
+        futures = [pool.submit(run_job, *job) for job in jobs]
+        results = early + [line for f in futures for line in f.result()]
     with open(os.path.join(outdir, "e2e.results"), "w") as f:
         f.write("\n".join(results) + "\n")
     return 0

@@ -77,6 +77,26 @@ TEST_F(IrqDepth, EnableBeforeSetupWarns) {
     EXPECT_EQ(irq_to_desc(unwired)->depth, 1u) << "nothing was started";
 }
 
+// Linux looks these up with IRQ_GET_DESC_CHECK_GLOBAL: a per-CPU devid line is switched per CPU
+// (enable_percpu_irq), and the global calls treat it as absent.
+TEST_F(IrqDepth, GlobalCallsIgnorePerCpuDevidLines) {
+    irq_set_status_flags(IRQ, IRQ_PER_CPU_DEVID);
+    chip.clear();
+    disable_irq_nosync(IRQ);
+    EXPECT_EQ(desc->depth, 1u);
+    EXPECT_FALSE(disable_hardirq(IRQ)) << "no such (global) line";
+    EXPECT_EQ(desc->depth, 1u);
+    enable_irq(IRQ);
+    EXPECT_EQ(desc->depth, 1u) << "not started";
+    EXPECT_TRUE(disabled());
+    EXPECT_EQ(irq_set_irq_type(IRQ, IRQ_TYPE_EDGE_RISING), -EINVAL);
+    EXPECT_EQ(chip.log(), "");
+    EXPECT_EQ(warn_count, 0ul);
+    irq_clear_status_flags(IRQ, IRQ_PER_CPU_DEVID);
+    EXPECT_TRUE(disable_hardirq(IRQ)) << "an ordinary line again";
+    EXPECT_EQ(desc->depth, 2u);
+}
+
 TEST_F(IrqDepth, DisableOnANonexistentLineIsIgnored) {
     disable_irq(NR_IRQS + 3);
     enable_irq(NR_IRQS + 3);

@@ -168,6 +168,38 @@ TEST_F(IrqBad, DescriptorPrintIsRateLimitedButCountingIsNot) {
     EXPECT_EQ(host_console::count("irq 40, desc: "), 6u) << "a new interval";
 }
 
+// Linux ___ratelimit: the first message of a new interval is preceded by "<func>: N callbacks
+// suppressed" for the previous one (print_irq_desc: 5 per 5 s; ack_bad_irq: printk_ratelimit, 10).
+TEST_F(IrqBad, RateLimitedMessagesReportWhatTheySuppressed) {
+    for (int i = 0; i < 12; i++) host_env::fire_irq(40);
+    EXPECT_EQ(host_console::count("callbacks suppressed"), 0u) << "said only when a new interval starts";
+    host_env::set_jiffies(5 * HZ + 1);
+    host_env::fire_irq(40);
+    EXPECT_EQ(host_console::count("print_irq_desc: 7 callbacks suppressed\n"), 1u) << host_console::text();
+    EXPECT_EQ(host_console::count("ack_bad_irq: 2 callbacks suppressed\n"), 1u) << host_console::text();
+    host_env::set_jiffies(10 * HZ + 2);
+    host_env::fire_irq(40);
+    EXPECT_EQ(host_console::count("callbacks suppressed"), 2u) << "nothing was suppressed in between";
+}
+
+// Linux dummychip.c ack_bad: an interrupt acknowledged through no_irq_chip (a flow left on a line whose
+// chip was taken away) describes the descriptor before the arch acknowledge.
+TEST_F(IrqBad, NoIrqChipAckDescribesTheLine) {
+    FakeChip chip;
+    acked_bad_irq = 0;
+    arch_ack_bad_irq = record_ack_bad_irq;
+    wire_line(41, &chip, handle_edge_irq, "edge");
+    ASSERT_EQ(irq_set_chip(41, nullptr), 0);
+    host_console::clear();
+    host_env::fire_irq(41);
+    std::string out = host_console::text();
+    EXPECT_NE(out.find("irq 41, desc: "), std::string::npos) << out;
+    EXPECT_LT(out.find("irq 41, desc: "), out.find("unexpected IRQ trap at vector 29\n")) << out;
+    EXPECT_EQ(acked_bad_irq, 41u);
+    EXPECT_TRUE(irq_to_desc(41)->istate & IRQS_PENDING) << "the edge flow still records it";
+    EXPECT_EQ(chip.log(), "") << "the old chip is not touched";
+}
+
 TEST_F(IrqBad, RequestOnNoIrqChipIsEnosysAndSettingAFlowWithoutChipWarns) {
     TestDev dev;
     EXPECT_EQ(request_irq(50, test_dev_handler, 0, "x", &dev), -ENOSYS);
