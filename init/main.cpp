@@ -67,6 +67,8 @@ extern "C" [[noreturn]] void kernel_main(uint32_t magic, uint32_t mbi_addr) {
     pr_info("Boot loader: %s\n", boot.loader_name);
     pr_info("Command line: %s\n", boot.cmdline);
     int rejected = parse_cmdline(boot.cmdline);
+    if (cmdline_has_flag("ktest"))
+        set_fatal_ends_emulator(true);   // a crash during the tests ends the run with FAIL at once
     if (rejected)
         pr_warn("cmdline: %d word(s) ignored\n", rejected);
 

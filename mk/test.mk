@@ -24,6 +24,8 @@ CLANG_CHECK_BUILD := $(BUILD)/check-clang
 # expectations in shell_e2e.py) without editing this file.
 CRASH_KINDS := $(shell grep -o '{"[a-z]*", Crash::' arch/x86/crashtest.cpp 2>/dev/null | sed 's/{"\([a-z]*\)".*/\1/')
 CRASH_ISOS := $(foreach k,$(CRASH_KINDS),$(TOUT)/irqos-crash-$(k).iso)
+# A test run that dies: the kernel must end the emulator with FAIL at once, not wait for the timeout.
+KTEST_CRASH_ISO := $(TOUT)/irqos-ktest-crash.iso
 BENCH_ISO := $(BUILD)/bench/irqos-bench.iso
 
 # An ISO whose only menu entry boots the kernel with command line $(1) (test configurations of our own,
@@ -40,6 +42,10 @@ endef
 $(TOUT)/irqos-crash-%.iso: $(KERNEL_ELF) mk/test.mk
 	@mkdir -p $(dir $@)
 	$(call test_iso,crash=$*)
+
+$(KTEST_CRASH_ISO): $(KERNEL_ELF) mk/test.mk
+	@mkdir -p $(dir $@)
+	$(call test_iso,ktest crash=gp)
 
 $(BENCH_ISO): $(KERNEL_ELF) mk/test.mk
 	@mkdir -p $(dir $@)
@@ -76,16 +82,17 @@ test: deps
 	    BUILD=$(CLANG_CHECK_BUILD) KCXX=clang kernel; \
 	  specs="$$specs build-clang=$(TOUT)/clang.results"; fi; \
 	if want ktest-qemu || want ktest-bochs || want e2e || want bench; then \
-	  rm -f $(ISO) $(KTEST_ISO) $(CRASH_ISOS) $(BENCH_ISO); \
+	  rm -f $(ISO) $(KTEST_ISO) $(CRASH_ISOS) $(KTEST_CRASH_ISO) $(BENCH_ISO); \
 	  step isos build_check isos $(TOUT)/build-isos.log $(MAKE) --no-print-directory -j$(JOBS) KCXX=gcc \
-	    iso ktest-iso $(BENCH_ISO) $(CRASH_ISOS); \
+	    iso ktest-iso $(BENCH_ISO) $(CRASH_ISOS) $(KTEST_CRASH_ISO); \
 	  specs="$$specs isos=$(TOUT)/isos.results"; fi; \
 	if want ktest-qemu; then step ktest-qemu python3 tests/e2e/ktest_run.py qemu $(KTEST_ISO) $(TOUT); \
 	  specs="$$specs ktest-qemu=$(TOUT)/ktest-qemu.results"; fi; \
 	if want ktest-bochs; then step ktest-bochs python3 tests/e2e/ktest_run.py bochs $(KTEST_ISO) $(TOUT); \
 	  specs="$$specs ktest-bochs=$(TOUT)/ktest-bochs.results"; fi; \
 	if want e2e; then step e2e python3 tests/e2e/shell_e2e.py $(ISO) $(TOUT) \
-	    $(if $(CRASH_KINDS),$(foreach k,$(CRASH_KINDS),$(k)=$(TOUT)/irqos-crash-$(k).iso),no-crash-kinds); \
+	    $(if $(CRASH_KINDS),$(foreach k,$(CRASH_KINDS),$(k)=$(TOUT)/irqos-crash-$(k).iso),no-crash-kinds) \
+	    ktest-crash=$(KTEST_CRASH_ISO); \
 	  specs="$$specs e2e=$(TOUT)/e2e.results"; fi; \
 	if want bench; then step bench python3 tools/bench.py $(BENCH_ISO) $(TOUT) $(TOUT)/bench.results; \
 	  specs="$$specs bench=$(TOUT)/bench.results"; fi; \

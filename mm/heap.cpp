@@ -1,7 +1,8 @@
 // The kernel heap behind kmalloc/kfree (kernel/slab.h): first fit over an address-ordered free list,
 // splitting on allocation and coalescing with both neighbours on free (the K&R malloc design), growing
 // by whole page runs from mm/pmm. Every block has a 16-byte header whose magic tells allocated from
-// free, so a double free is detected and WARNed instead of corrupting the list.
+// free, so a double free is detected and WARNed instead of corrupting the list; a pointer outside every
+// arena is refused before its header is read.
 #include "kernel/slab.h"
 #include "mm/heap.h"
 #include "mm/pmm.h"

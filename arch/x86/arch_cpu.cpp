@@ -1,6 +1,7 @@
 // The kernel implementation of kernel/arch.h for x86_64: the interrupt flag (Intel SDM vol. 1 3.4.3,
 // CLI/STI/PUSHF), the current CPU from the per-CPU area, PAUSE, and the last-resort halt.
 // Linux equivalents: arch/x86/include/asm/irqflags.h, smp.h.
+#include "arch/x86/poweroff.h"
 #include "kernel/arch.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/cpu_local.h"
@@ -38,6 +39,8 @@ unsigned num_online_cpus() { return READ_ONCE(x86_online_cpus); }
 void cpu_relax() { x86::pause(); }
 
 [[noreturn]] void halt() {
+    if (fatal_ends_emulator_claim())
+        emulator_exit(false);
     for (;;) {
         x86::cli();
         x86::hlt();

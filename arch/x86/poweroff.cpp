@@ -37,6 +37,15 @@ int cmd_poweroff(int, char**) { machine_poweroff(); }
 }  // namespace
 SHELL_COMMAND("poweroff", "power the machine off (ACPI on QEMU, shutdown port on Bochs)", cmd_poweroff);
 
+namespace {
+bool fatal_ends_emulator;
+}  // namespace
+
+void set_fatal_ends_emulator(bool on) { WRITE_ONCE(fatal_ends_emulator, on); }
+
+// Only the first fatal path exits; emulator_exit itself ends in arch::halt() if nothing takes effect.
+bool fatal_ends_emulator_claim() { return __atomic_exchange_n(&fatal_ends_emulator, false, __ATOMIC_SEQ_CST); }
+
 void emulator_exit(bool pass) {
     X86PortIo& io = x86_port_io();
     emergency_puts(pass ? "IRQOS-VERDICT: PASS\n" : "IRQOS-VERDICT: FAIL\n");

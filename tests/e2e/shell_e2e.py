@@ -321,6 +321,32 @@ def run_job(fn, *args):
     return _job.results
 
 
+KTEST_CRASH_TIMEOUT = 30   # seconds; the kernel itself ends the run right after the report
+
+
+def ktest_crash_checks(iso, outdir):
+    """`ktest crash=gp`: a fatal exception during a test run must end QEMU with the FAIL status (35) and
+    the FAIL verdict line right after the report, instead of halting until the runner's timeout."""
+    log = os.path.join(outdir, "e2e-ktest-crash.serial.log")
+    if not os.path.exists(iso):
+        record("ktest-crash-ends-run-with-fail", False, f"no ISO {iso}")
+        return
+
+    def ends_with_fail():
+        code = emu.qemu_batch(iso, log, KTEST_CRASH_TIMEOUT)
+        text = open(log, encoding="latin-1").read() if os.path.exists(log) else ""
+        if code is None:
+            return f"QEMU still running after {KTEST_CRASH_TIMEOUT}s: the crash halted instead of ending the run"
+        if code != emu.EXIT_FAIL:
+            return f"exit status {code}, expected {emu.EXIT_FAIL} (isa-debug-exit FAIL)"
+        if "#GP" not in text:
+            return "no #GP report on serial before the exit"
+        if text.rfind("IRQOS-VERDICT: FAIL") < text.find("#GP"):
+            return "no 'IRQOS-VERDICT: FAIL' line after the report"
+        return None
+    check("ktest-crash-ends-run-with-fail", ends_with_fail)
+
+
 def main():
     iso, outdir, crash_specs = sys.argv[1], sys.argv[2], sys.argv[3:]
     os.makedirs(outdir, exist_ok=True)
@@ -331,7 +357,9 @@ def main():
         record("crash-kinds", False, "no crash= kinds given (mk/test.mk reads them from arch/x86/crashtest.cpp)")
     for spec in crash_specs:
         kind, sep, crash_iso = spec.partition("=")
-        if sep:
+        if kind == "ktest-crash":
+            jobs.append((ktest_crash_checks, crash_iso, outdir))
+        elif sep:
             jobs.append((crash_checks, kind, crash_iso, outdir))
     if not os.path.exists(iso):
         jobs[0] = (record, "boot-to-prompt", False, f"no ISO {iso}")

@@ -1,6 +1,5 @@
 // Host tests for kernel/cmdline.cpp and the "hz=" parameter of kernel/jiffies.cpp: __setup lookup through
 // the irqos_params section, every rejection path with its message, and parse_uint's edge cases.
-// Kernel headers first: kernel/errno.h declares enumerators that libc (pulled in by gtest) defines as macros.
 #include "kernel/cmdline.h"
 #include "kernel/errno.h"
 #include "kernel/jiffies.h"

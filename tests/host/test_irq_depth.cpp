@@ -4,24 +4,16 @@
 #include "kernel/printk.h"
 #include "tests/host/support/capture_console.h"
 #include "tests/host/support/host_env.h"
-#include "tests/host/support/test_dev.h"
+#include "tests/host/support/line_test.h"
 
 namespace {
-constexpr unsigned IRQ = 5;
-
-class IrqDepth : public IrqTest {
+class IrqDepth : public LineTest {
 protected:
-    FakeChip chip;
-    TestDev dev;
-    irq_desc* desc = irq_to_desc(IRQ);
+    FakeChip& chip = make_chip();
     void SetUp() override {
-        IrqTest::SetUp();
-        dev.chip = &chip;
-        dev.tag = "a";
-        wire_line(IRQ, &chip, handle_edge_irq, "edge");
+        LineTest::SetUp();
+        wire(chip, handle_edge_irq, "edge");
     }
-    bool disabled() const { return irqd_has(&desc->irq_data, IRQD_IRQ_DISABLED); }
-    bool masked() const { return irqd_has(&desc->irq_data, IRQD_IRQ_MASKED); }
 };
 
 TEST_F(IrqDepth, RequestStartsTheLineAtDepthZero) {

@@ -7,31 +7,11 @@
 #include "tests/host/support/sim_cpu.h"
 #include "tests/host/support/capture_console.h"
 #include "tests/host/support/host_env.h"
-#include "tests/host/support/test_dev.h"
+#include "tests/host/support/line_test.h"
 #include <memory>
 
 namespace {
-constexpr unsigned IRQ = 5;
-
-class IrqFlow : public IrqTest {
-protected:
-    TestDev dev;
-    irq_desc* desc = irq_to_desc(IRQ);
-    // Wire, request, forget the start-up calls: the log then shows one interrupt only.
-    std::unique_ptr<FakeChip> chip_;   // outlives the test body: TearDown's free_irq still calls it
-    FakeChip& make_chip(unsigned ops = FakeChip::DEFAULT_OPS, unsigned flags = 0) {
-        chip_ = std::make_unique<FakeChip>(ops, flags);
-        return *chip_;
-    }
-    void setup(FakeChip& chip, irq_flow_handler_t flow, unsigned long flags = 0) {
-        dev.chip = &chip;
-        dev.tag = "a";
-        wire_line(IRQ, &chip, flow, "test");
-        ASSERT_EQ(request_irq(IRQ, test_dev_handler, flags, "a", &dev), 0);
-        chip.clear();
-    }
-    void TearDown() override { free_irq(IRQ, &dev); }
-};
+class IrqFlow : public LineTest {};
 
 TEST_F(IrqFlow, EdgeAcksBeforeTheHandlerAndNeverMasks) {
     FakeChip& chip = make_chip();
@@ -135,7 +115,6 @@ TEST_F(IrqFlow, EdgeWithoutActionMasksAndAcks) {
     host_env::fire_irq(IRQ);
     EXPECT_EQ(chip.log(), "ack 5") << "already masked by the shutdown: mask_ack only acks";
     EXPECT_TRUE(desc->istate & IRQS_PENDING);
-    ASSERT_EQ(request_irq(IRQ, test_dev_handler, 0, "a", &dev), 0);   // for TearDown
 }
 
 unsigned acked_bad_irq;

@@ -4,32 +4,11 @@
 #include "kernel/preempt.h"
 #include "kernel/printk.h"
 #include "tests/host/support/host_env.h"
-#include "tests/host/support/test_dev.h"
+#include "tests/host/support/line_test.h"
 #include <memory>
 
 namespace {
-constexpr unsigned IRQ = 5;
-
-class IrqLazy : public IrqTest {
-protected:
-    TestDev dev;
-    irq_desc* desc = irq_to_desc(IRQ);
-    std::unique_ptr<FakeChip> chip_;   // outlives the test body: TearDown's free_irq still calls it
-    FakeChip& make_chip(unsigned ops = FakeChip::DEFAULT_OPS, unsigned flags = 0) {
-        chip_ = std::make_unique<FakeChip>(ops, flags);
-        return *chip_;
-    }
-    void setup(FakeChip& chip, irq_flow_handler_t flow) {
-        dev.chip = &chip;
-        dev.tag = "a";
-        wire_line(IRQ, &chip, flow, "test");
-        ASSERT_EQ(request_irq(IRQ, test_dev_handler, 0, "a", &dev), 0);
-        chip.clear();
-    }
-    void TearDown() override { free_irq(IRQ, &dev); }
-    bool disabled() const { return irqd_has(&desc->irq_data, IRQD_IRQ_DISABLED); }
-    bool masked() const { return irqd_has(&desc->irq_data, IRQD_IRQ_MASKED); }
-};
+class IrqLazy : public LineTest {};
 
 TEST_F(IrqLazy, EdgeWhileDisabledIsPendingAndReplayedOnceBySoftwareResend) {
     FakeChip& chip = make_chip();   // no retrigger op
@@ -183,8 +162,7 @@ TEST_F(IrqLazy, ChipWithDisableIsNeverLazy) {
 
 TEST_F(IrqLazy, StartupOpIsUsedOnceThenEnable) {
     FakeChip& chip = make_chip(FakeChip::DEFAULT_OPS | IRQCHIP_OP_STARTUP | IRQCHIP_OP_SHUTDOWN | IRQCHIP_OP_ENABLE);
-    dev.chip = &chip;
-    wire_line(IRQ, &chip, handle_edge_irq, "edge");
+    wire(chip, handle_edge_irq, "edge");
     ASSERT_EQ(request_irq(IRQ, test_dev_handler, 0, "a", &dev), 0);
     EXPECT_EQ(chip.log(), "startup 5");
     disable_irq(IRQ);
@@ -193,7 +171,6 @@ TEST_F(IrqLazy, StartupOpIsUsedOnceThenEnable) {
     free_irq(IRQ, &dev);
     EXPECT_EQ(chip.log(), "startup 5, enable 5, shutdown 5");
     EXPECT_TRUE(masked());
-    ASSERT_EQ(request_irq(IRQ, test_dev_handler, 0, "a", &dev), 0);   // for TearDown
 }
 
 TEST_F(IrqLazy, FreeForgetsAQueuedResend) {

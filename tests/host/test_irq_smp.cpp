@@ -6,13 +6,12 @@
 #include "kernel/spinlock.h"
 #include "tests/host/support/host_env.h"
 #include "tests/host/support/sim_cpu.h"
-#include "tests/host/support/test_dev.h"
+#include "tests/host/support/line_test.h"
 #include <atomic>
 #include <chrono>
 #include <thread>
 
 namespace {
-constexpr unsigned IRQ = 5;
 using namespace std::chrono_literals;
 
 // The handler blocks until released, so the test controls how long the line stays INPROGRESS.
@@ -26,23 +25,17 @@ void block_in_handler(TestDev*) {
     handler_finished = true;
 }
 
-class IrqSmp : public IrqTest {
+class IrqSmp : public LineTest {
 protected:
-    FakeChip chip;
-    TestDev dev;
-    irq_desc* desc = irq_to_desc(IRQ);
+    FakeChip& chip = make_chip();
     void SetUp() override {
-        IrqTest::SetUp();
+        LineTest::SetUp();
         SimCpu::set_online(4);
         entered = 0;
         release = false;
         handler_finished = false;
-        dev.chip = &chip;
-        dev.tag = "a";
         dev.hook = block_in_handler;
-        wire_line(IRQ, &chip, handle_edge_irq, "edge");
-        ASSERT_EQ(request_irq(IRQ, test_dev_handler, 0, "a", &dev), 0);
-        chip.clear();
+        setup(chip, handle_edge_irq, 0, "edge");
     }
     // CPU 1 takes the interrupt and sits in the handler until released.
     std::thread start_handler_on_cpu1() {

@@ -7,20 +7,15 @@
 #include "kernel/printk.h"
 #include "tests/host/support/capture_console.h"
 #include "tests/host/support/host_env.h"
-#include "tests/host/support/test_dev.h"
+#include "tests/host/support/line_test.h"
 
 namespace {
-constexpr unsigned IRQ = 5;
-
-class IrqSpurious : public IrqTest {
+class IrqSpurious : public LineTest {
 protected:
-    FakeChip chip;
-    TestDev dev;
-    irq_desc* desc = irq_to_desc(IRQ);
+    FakeChip& chip = make_chip();
     void SetUp() override {
-        IrqTest::SetUp();
-        dev.tag = "a";   // no chip log: 100,000 interrupts would make it huge
-        wire_line(IRQ, &chip, handle_simple_irq, "simple");
+        LineTest::SetUp();
+        wire(chip, handle_simple_irq, "simple", /*log_handler=*/false);   // 100,000 interrupts: no log
     }
     void request(unsigned long flags = 0) { ASSERT_EQ(request_irq(IRQ, test_dev_handler, flags, "a", &dev), 0); }
     void fire(unsigned n, irqreturn_t ret) {

@@ -1,7 +1,6 @@
 // Host tests for drivers/keyboard: the scancode set 1 decoder (shift, ctrl, caps lock, break codes,
 // prefixes), the controller initialisation protocol, the IRQ1 handler (IRQ_NONE without data, every
 // scancode counted, characters reaching the tty) and the 0xD2 injector.
-// Kernel headers first: kernel/errno.h declares enumerators that libc (pulled in by gtest) defines as macros.
 #include "drivers/keyboard/i8042.h"
 #include "kernel/errno.h"
 #include "kernel/irq/interrupt.h"
@@ -92,11 +91,6 @@ protected:
         io.queue_in(0x60, {0x9C, ctr});
         io.set_in(0x64, 0x00);            // afterwards: always ready, nothing waiting
     }
-    std::string drain_tty() {
-        std::string s;
-        for (int c; (c = tty_read_char(false)) >= 0;) s += (char)c;
-        return s;
-    }
     FakePortIo io;
     FakeChip chip;
 };
@@ -142,7 +136,7 @@ TEST_F(I8042, InterruptDecodesCountsAndFeedsTheTty) {
         io.queue_in(0x60, {sc});
         host_env::fire_irq(1);
     }
-    EXPECT_EQ(drain_tty(), "hi\r");
+    EXPECT_EQ(host_env::drain_tty(), "hi\r");
     EXPECT_EQ(i8042_scancode_count(), before + 5) << "break codes count too";
     EXPECT_EQ(kstat_irqs(1), 5u);
     EXPECT_EQ(irq_to_desc(1)->irqs_unhandled, 0u);
@@ -165,7 +159,7 @@ TEST_F(I8042, AuxBytesAreReadButNotDecoded) {
     io.queue_in(0x64, {0x21});
     io.queue_in(0x60, {0x1E});
     host_env::fire_irq(1);
-    EXPECT_EQ(drain_tty(), "");
+    EXPECT_EQ(host_env::drain_tty(), "");
     EXPECT_EQ(io.queued(0x60), 0u);
     EXPECT_EQ(irq_to_desc(1)->irqs_unhandled, 0u);
 }

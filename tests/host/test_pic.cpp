@@ -1,7 +1,6 @@
 // Host tests for drivers/pic: the 8259A pair byte by byte against the fake PortIo (init words, IMR
 // halves, specific EOI order, spurious IRQ7/IRQ15 through the ISR, AEOI, probe, ELCR) and its wiring
 // into the genirq core (handle_level_irq on all 16 lines, the cascade, a real interrupt end to end).
-// Kernel headers first: kernel/errno.h declares enumerators that libc (pulled in by gtest) defines as macros.
 #include "drivers/pic/i8259.h"
 #include "drivers/pic/legacy_pic.h"
 #include "kernel/irq/interrupt.h"

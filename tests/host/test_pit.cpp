@@ -1,6 +1,5 @@
 // Host tests for drivers/pit and kernel/jiffies.cpp's do_timer: the 8254 control word and divisor bytes
 // for two rates, the latched count read, the IRQ0 request ("timer", IRQF_TIMER) and jiffies advancing.
-// Kernel headers first: kernel/errno.h declares enumerators that libc (pulled in by gtest) defines as macros.
 #include "drivers/pit/pit.h"
 #include "kernel/errno.h"
 #include "kernel/irq/interrupt.h"

@@ -1,6 +1,5 @@
 // Host tests for kernel/printk.cpp: level prefixes and console filtering, KERN_CONT, the ring buffer,
 // the recursion guard, __ratelimit's interval/burst and "callbacks suppressed", WARN's report and panic.
-// Kernel headers first: kernel/errno.h declares enumerators that libc (pulled in by gtest) defines as macros.
 #include "kernel/cmdline.h"
 #include "kernel/jiffies.h"
 #include "kernel/printk.h"

@@ -23,12 +23,6 @@ protected:
         tty_reset();
         host_console::clear();
     }
-    std::string drain() {
-        std::string s;
-        for (int c; (c = tty_read_char(false)) >= 0;)
-            s += (char)c;
-        return s;
-    }
 };
 
 TEST_F(Tty, ReadsInArrivalOrderThenEagain) {
@@ -53,7 +47,7 @@ TEST_F(Tty, OrderSurvivesManyWrapsOfTheRing) {
             sent += c;
             tty_receive_char(c);
         }
-        got += drain();
+        got += host_env::drain_tty();
     }
     EXPECT_EQ(got, sent);
     tty_stats st;
@@ -74,7 +68,7 @@ TEST_F(Tty, FullRingDropsNewestCountsAndReportsOnce) {
     EXPECT_EQ(st.buffered, TTY_INPUT_SIZE);
     EXPECT_EQ(host_console::count("input overrun"), 0u) << "reported from interrupt context";
 
-    std::string got = drain();
+    std::string got = host_env::drain_tty();
     ASSERT_EQ(got.size(), TTY_INPUT_SIZE);
     EXPECT_EQ(got.back(), (char)('0' + (TTY_INPUT_SIZE - 1) % 10)) << "the oldest characters are kept";
     EXPECT_EQ(host_console::count("tty: 5 input overrun(s)\n"), 1u) << host_console::text();
@@ -82,14 +76,14 @@ TEST_F(Tty, FullRingDropsNewestCountsAndReportsOnce) {
     // A later overrun is reported with its own count, the old one is not repeated.
     for (size_t i = 0; i < TTY_INPUT_SIZE + 2; i++)
         tty_receive_char('x');
-    drain();
+    host_env::drain_tty();
     EXPECT_EQ(host_console::count("tty: 5 input overrun(s)"), 1u);
     EXPECT_EQ(host_console::count("tty: 2 input overrun(s)\n"), 1u);
 }
 
 TEST_F(Tty, NoReportWithoutLoss) {
     tty_receive_char('q');
-    drain();
+    host_env::drain_tty();
     EXPECT_EQ(host_console::count("overrun"), 0u);
 }
 

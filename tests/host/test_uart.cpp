@@ -1,7 +1,6 @@
 // Host tests for drivers/serial: the 16550 initialisation bytes, transmit waiting for THRE (and its
 // bounded timeout), CR LF translation, the RX interrupt draining RBR into the tty, IRQ_NONE when idle,
 // overrun accounting (also when TX saw the OE bit) and the ttyS0 printk console.
-// Kernel headers first: kernel/errno.h declares enumerators that libc (pulled in by gtest) defines as macros.
 #include "drivers/serial/uart16550.h"
 #include "kernel/errno.h"
 #include "kernel/irq/interrupt.h"
@@ -37,11 +36,6 @@ protected:
         serial_console_shutdown();
         port.free_rx_irq();
         tty_reset();
-    }
-    std::string drain_tty() {
-        std::string s;
-        for (int c; (c = tty_read_char(false)) >= 0;) s += (char)c;
-        return s;
     }
     FakePortIo io;
     FakeChip chip;
@@ -104,7 +98,7 @@ TEST_F(Uart, RxHandlerDrainsTwoBytesAndStops) {
     io.queue_in(LSR, {0x61, 0x61, 0x60});
     io.queue_in(COM1, {'o', 'k'});
     host_env::fire_irq(4);
-    EXPECT_EQ(drain_tty(), "ok");
+    EXPECT_EQ(host_env::drain_tty(), "ok");
     EXPECT_EQ(io.log(), (V{IN(LSR, 0x61), IN(COM1, 'o'), IN(LSR, 0x61), IN(COM1, 'k'), IN(LSR, 0x60)}));
     EXPECT_EQ(port.rx_bytes(), 2u);
     EXPECT_EQ(irq_to_desc(4)->irqs_unhandled, 0u);
@@ -116,7 +110,7 @@ TEST_F(Uart, RxHandlerWithNothingToReadReturnsNone) {
     io.set_in(LSR, 0x60);
     host_env::fire_irq(4);
     EXPECT_EQ(irq_to_desc(4)->irqs_unhandled, 1u);
-    EXPECT_EQ(drain_tty(), "");
+    EXPECT_EQ(host_env::drain_tty(), "");
 }
 
 TEST_F(Uart, RxDrainIsBoundedOnAFloatingBus) {
@@ -132,7 +126,7 @@ TEST_F(Uart, OverrunIsCountedAndReported) {
     EXPECT_TRUE(port.rx_interrupt());
     EXPECT_EQ(port.overruns(), 1u);
     EXPECT_EQ(host_console::count("receive overrun, 1 so far"), 1u);
-    EXPECT_EQ(drain_tty(), "x");
+    EXPECT_EQ(host_env::drain_tty(), "x");
 }
 
 TEST_F(Uart, OverrunSeenByTransmitIsNotLost) {

@@ -1,5 +1,6 @@
 // Implementation of host_env.h: one place that knows every global the portable core keeps.
-// Kernel headers first: kernel/errno.h defines the E* names that <errno.h> (pulled in by gtest) makes macros.
+// (kernel/errno.h defers to libc on the host, so include order does not matter.)
+#include "kernel/tty.h"
 #include "kernel/irq/interrupt.h"
 #include "kernel/jiffies.h"
 #include "kernel/preempt.h"
@@ -48,3 +49,9 @@ void fire_irq(unsigned irq) {
 
 void set_jiffies(unsigned long j) { jiffies = j; }
 }  // namespace host_env
+
+std::string host_env::drain_tty() {
+    std::string s;
+    for (int c; (c = tty_read_char(false)) >= 0;) s += (char)c;
+    return s;
+}

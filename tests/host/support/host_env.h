@@ -2,6 +2,7 @@
 // does it before each test, and a simulated interrupt (what do_IRQ does around generic_handle_irq).
 #pragma once
 #include <gtest/gtest.h>
+#include <string>
 
 namespace host_env {
 // Free leftover irqactions, early_irq_init(), simulated CPUs back to one CPU 0 with interrupts on,
@@ -12,6 +13,8 @@ void reset_all();
 // irq_exit (which drains software resends), interrupts restored.
 void fire_irq(unsigned irq);
 void set_jiffies(unsigned long j);
+// Everything waiting in the tty input queue, read without blocking.
+std::string drain_tty();
 }  // namespace host_env
 
 // Base fixture for core tests. main() also resets before every test, so tests of other suites start
