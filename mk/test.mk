@@ -3,6 +3,7 @@
 # "N passed, N failed". A step that crashes or yields no results counts as a failure, never as 0 tests.
 #
 #   host        make host-test: GoogleTest suites of the portable core (build/host/results.xml)
+#   host-clang  the same suite built with clang++: passes, and compiles with no warning (one test)
 #   build-gcc   a fresh g++/GNU ld kernel build (own build dir) with no warning at all
 #   build-clang the same with clang++/ld.lld
 #   isos        build/irqos.iso and build/irqos-test.iso (incremental; a failure counts as one)
@@ -16,7 +17,7 @@
 # Sub-makes run with -j$(JOBS).
 
 TOUT := $(BUILD)/test
-TEST_STEPS ?= host build-gcc build-clang ktest-qemu ktest-bochs e2e bench
+TEST_STEPS ?= host host-clang build-gcc build-clang ktest-qemu ktest-bochs e2e bench
 HOST_RESULTS := $(BUILD)/host/results.xml
 GCC_CHECK_BUILD := $(BUILD)/check-gcc
 CLANG_CHECK_BUILD := $(BUILD)/check-clang
@@ -81,6 +82,10 @@ test: deps
 	  step build-clang build_check clang $(TOUT)/build-clang.log $(MAKE) --no-print-directory -j$(JOBS) \
 	    BUILD=$(CLANG_CHECK_BUILD) KCXX=clang kernel; \
 	  specs="$$specs build-clang=$(TOUT)/clang.results"; fi; \
+	if want host-clang; then \
+	  step host-clang build_check host-clang $(TOUT)/build-host-clang.log $(MAKE) --no-print-directory -j$(JOBS) \
+	    HOSTCXX=clang++ host-test; \
+	  specs="$$specs host-clang=$(TOUT)/host-clang.results"; fi; \
 	if want ktest-qemu || want ktest-bochs || want e2e || want bench; then \
 	  rm -f $(ISO) $(KTEST_ISO) $(CRASH_ISOS) $(KTEST_CRASH_ISO) $(BENCH_ISO); \
 	  step isos build_check isos $(TOUT)/build-isos.log $(MAKE) --no-print-directory -j$(JOBS) KCXX=gcc \
