@@ -84,8 +84,15 @@ void print_frame(uintptr_t ret, void*) {
     CpuArea* cpu = this_cpu_area();
     uint64_t cr2 = x86::read_cr2();   // before anything else can fault and overwrite it
     if (++cpu->exception_depth > 1) {
-        // A fault inside the report: say the least that can be said, and stop.
-        put("\nPANIC: nested CPU exception "); emergency_dec(vector); put(" while reporting; halting\n");
+        // A fault inside the report: say the least that can be said, and stop. Serial only (port I/O
+        // cannot fault; the screen writer may be what faulted), and only once: if even that faults, or
+        // halt's emulator exit does, halt silently instead of recursing until the stack overflows.
+        if (cpu->exception_depth == 2) {
+            char num[3] = {char('0' + vector / 10), char('0' + vector % 10), '\0'};
+            early_puts("\nPANIC: nested CPU exception ");
+            early_puts(vector >= 10 ? num : num + 1);
+            early_puts(" while reporting; halting\n");
+        }
         arch::halt();
     }
     const ExceptionName& n = exception_names[vector];

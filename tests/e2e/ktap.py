@@ -54,9 +54,10 @@ def parse(text):
     return k
 
 
-def check_lines(k, prefix):
+def check_lines(k, prefix, must_run=()):
     """The results-file lines for a parsed run: one per KTAP test, plus FAIL lines for a missing version,
-    plan, or results the plan promised but the log does not have (the kernel died mid-run)."""
+    plan, or results the plan promised but the log does not have (the kernel died mid-run). A test named
+    in `must_run` fails if it skipped: on that emulator a skip can only mean the feature broke."""
     out = []
     if not k.version:
         return [f"FAIL {prefix}/ktap: no 'KTAP version 1' line on serial"]
@@ -71,11 +72,17 @@ def check_lines(k, prefix):
         label = f"{prefix}/{name or num}"
         if status == "PASS":
             out.append(f"PASS {label}")
+        elif status == "SKIP" and name in must_run:
+            out.append(f"FAIL {label}: skipped ({diags[-1] if diags else 'no reason'}), but it must run on {prefix}")
         elif status == "SKIP":
             out.append(f"SKIP {label}: {diags[-1] if diags else 'skipped'}")
         else:
             why = "; ".join(diags[-3:]) if diags else "not ok"
             out.append(f"FAIL {label}: {why}")
+    names = {r[1] for r in k.results}
+    for name in must_run:
+        if name not in names:   # renamed or removed: the must-run rule would quietly stop applying
+            out.append(f"FAIL {prefix}/{name}: must run on {prefix} but has no result")
     if k.plan is not None:
         missing = [n for n in range(1, k.plan + 1) if n not in seen]
         for n in missing:

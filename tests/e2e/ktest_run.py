@@ -17,6 +17,12 @@ import ktap  # noqa: E402
 
 QEMU_TIMEOUT = 120    # seconds; a normal run takes a few
 BOCHS_TIMEOUT = 180
+# Tests that may skip on one emulator but must run on another: there a skip would hide a failure.
+# Bochs's 8259 drops a vanished edge request from IRR, so the spurious IRQ7 can always be provoked there
+# (QEMU's keeps it latched and the test skips).
+MUST_RUN = {
+    "bochs": ("pic.provoked_spurious_irq7_is_counted_not_dispatched",),
+}
 
 
 def main():
@@ -31,7 +37,7 @@ def main():
         code = emu.qemu_batch(iso, log, QEMU_TIMEOUT)
         text = open(log, encoding="latin-1").read() if os.path.exists(log) else ""
         k = ktap.parse(text)
-        lines += ktap.check_lines(k, which)
+        lines += ktap.check_lines(k, which, MUST_RUN.get(which, ()))
         failed = any(l.startswith("FAIL") for l in lines)
         want = emu.EXIT_FAIL if failed else emu.EXIT_PASS
         if code is None:
@@ -45,7 +51,7 @@ def main():
         status = emu.bochs_batch(iso, log, os.path.join(outdir, f"ktest-{which}.bochs.log"), BOCHS_TIMEOUT)
         text = open(log, encoding="latin-1").read() if os.path.exists(log) else ""
         k = ktap.parse(text)
-        lines += ktap.check_lines(k, which)
+        lines += ktap.check_lines(k, which, MUST_RUN.get(which, ()))
         failed = any(l.startswith("FAIL") for l in lines)
         want = "IRQOS-VERDICT: FAIL" if failed else "IRQOS-VERDICT: PASS"
         verdicts = [l.strip() for l in text.splitlines() if l.startswith("IRQOS-VERDICT:")]

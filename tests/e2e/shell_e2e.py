@@ -113,9 +113,16 @@ def shell_checks(iso, outdir):
             q.wait_for(r"\^C\r?\nirqos> ", 10, start)
             if "CPU0" in q.text()[start:]:
                 return "Ctrl-C did not cancel the line"
-            # Ctrl-U kills the line; then Up arrow recalls the last command (uptime).
+            # Ctrl-U kills the line: "garbage" is gone, only what follows runs (checked on its own, as Up
+            # would replace the whole line and hide a Ctrl-U that did nothing).
             start = q.mark()
-            q.type("garbage\x15\x1b[A\r")
+            q.type("garbage\x15uptime\r")
+            q.wait_for(r"up \d+\.\d{3} s|unknown command", 10, start)
+            if "unknown command" in q.text()[start:]:
+                return "Ctrl-U did not kill the line"
+            # Up arrow recalls the last command (uptime).
+            start = q.mark()
+            q.type("\x1b[A\r")
             q.wait_for(r"up \d+\.\d{3} s", 10, start)
             return None
         check("line-editing", line_editing)
