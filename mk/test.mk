@@ -2,6 +2,8 @@
 # step, so that every count is collected; tools/test-summary then adds them up and prints the final line
 # "N passed, N failed". A step that crashes or yields no results counts as a failure, never as 0 tests.
 #
+#   harness     tests/e2e/test_harness.py: the KTAP reader and this summary never count a crash,
+#               an empty plan, a doubled result or a missing step as passing
 #   host        make host-test: GoogleTest suites of the portable core (build/host/results.xml)
 #   host-clang  the same suite built with clang++: passes, and compiles with no warning (one test)
 #   build-gcc   a fresh g++/GNU ld kernel build (own build dir) with no warning at all
@@ -17,7 +19,7 @@
 # Sub-makes run with -j$(JOBS).
 
 TOUT := $(BUILD)/test
-TEST_STEPS ?= host host-clang build-gcc build-clang ktest-qemu ktest-bochs e2e bench
+TEST_STEPS ?= harness host host-clang build-gcc build-clang ktest-qemu ktest-bochs e2e bench
 HOST_RESULTS := $(BUILD)/host/results.xml
 GCC_CHECK_BUILD := $(BUILD)/check-gcc
 CLANG_CHECK_BUILD := $(BUILD)/check-clang
@@ -72,6 +74,8 @@ test: deps
 	want() { [[ " $(TEST_STEPS) " == *" $$1 "* ]]; }; \
 	step() { local sname=$$1 rc; shift; echo "=== $$sname"; "$$@"; rc=$$?; echo "$$sname $$rc" >> $(TOUT)/steps; }; \
 	specs=""; \
+	if want harness; then step harness python3 tests/e2e/test_harness.py $(TOUT); \
+	  specs="$$specs harness=$(TOUT)/harness.results"; fi; \
 	if want host; then rm -f $(HOST_RESULTS); \
 	  step host host_run; specs="$$specs host=$(HOST_RESULTS)"; fi; \
 	if want build-gcc; then rm -rf $(GCC_CHECK_BUILD); \

@@ -202,12 +202,17 @@ int i8042_init(PortIo& io) {
     }
     irq_requested = true;
 
-    SpinLockIrqSave guard(i8042_lock);
-    ctr = (uint8_t)((ctr | I8042_CTR_KBDINT) & ~I8042_CTR_KBDDIS);
-    err = write_ctr(io, ctr);
-    if (!err) err = command(io, I8042_CMD_KBD_ENABLE);
+    {
+        SpinLockIrqSave guard(i8042_lock);
+        ctr = (uint8_t)((ctr | I8042_CTR_KBDINT) & ~I8042_CTR_KBDDIS);
+        err = write_ctr(io, ctr);
+        if (!err) err = command(io, I8042_CMD_KBD_ENABLE);
+    }
     if (err) {
+        // Give the line back (outside the lock: free_irq waits for a running handler).
         pr_err("i8042: Can't enable the keyboard port\n");
+        free_irq(I8042_KBD_IRQ, &kbd_dev_id);
+        irq_requested = false;
         return err;
     }
     pr_info("serio: i8042 KBD port at 0x%x,0x%x irq %u\n", I8042_DATA_REG, I8042_COMMAND_REG, I8042_KBD_IRQ);

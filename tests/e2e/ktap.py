@@ -13,7 +13,7 @@ class Ktap:
         self.plan = None
         self.results = []    # (number, name, status "PASS"/"FAIL"/"SKIP", diagnostics, raw line)
         self.summary = None  # the runner's "# irqos ktest: ..." line
-        self.duplicates = 0  # result lines seen twice verbatim (a line written to two consoles)
+        self.duplicates = []  # test numbers whose result line appeared twice verbatim
 
 
 def parse(text):
@@ -34,7 +34,7 @@ def parse(text):
         if m and any(r[0] == int(m.group(2)) for r in k.results):
             prev = next(r for r in k.results if r[0] == int(m.group(2)))
             if prev[4] == line.strip():
-                k.duplicates += 1   # the same line again: output duplicated, not a second result
+                k.duplicates.append(prev[0])   # the same line again: a test that ran twice, or output doubled
                 diags = []
                 continue
         if m:
@@ -63,6 +63,10 @@ def check_lines(k, prefix, must_run=()):
         return [f"FAIL {prefix}/ktap: no 'KTAP version 1' line on serial"]
     if k.plan is None:
         out.append(f"FAIL {prefix}/ktap: no plan line '1..N'")
+    elif k.plan == 0:
+        out.append(f"FAIL {prefix}/ktap: the plan is '1..0': no test was registered")
+    for num in k.duplicates:   # either way something ran or printed twice: never count it once silently
+        out.append(f"FAIL {prefix}/test-{num}: its result line appears twice")
     seen = set()
     for num, name, status, diags, _ in k.results:
         if num in seen:
@@ -84,6 +88,8 @@ def check_lines(k, prefix, must_run=()):
         if name not in names:   # renamed or removed: the must-run rule would quietly stop applying
             out.append(f"FAIL {prefix}/{name}: must run on {prefix} but has no result")
     if k.plan is not None:
+        for n in sorted(n for n in seen if n > k.plan):
+            out.append(f"FAIL {prefix}/test-{n}: result beyond the plan 1..{k.plan}")
         missing = [n for n in range(1, k.plan + 1) if n not in seen]
         for n in missing:
             out.append(f"FAIL {prefix}/test-{n}: no result on serial (the run stopped early)")

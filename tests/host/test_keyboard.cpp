@@ -125,6 +125,15 @@ TEST_F(I8042, ControllerThatNeverTakesACommandTimesOut) {
     EXPECT_TRUE(io.outs().empty());
 }
 
+TEST_F(I8042, FailureToEnableThePortReleasesIrq1) {
+    script_init(0x45);
+    io.queue_in(0x64, {0x00, 0x00});   // the first CTR write goes through ...
+    io.set_in(0x64, 0x02);             // ... then the input buffer stays full
+    EXPECT_EQ(i8042_init(io), -ETIMEDOUT);
+    EXPECT_EQ(host_console::count("i8042: Can't enable the keyboard port\n"), 1u);
+    EXPECT_EQ(irq_to_desc(1)->action, nullptr) << "a driver that gave up must not keep IRQ1";
+}
+
 TEST_F(I8042, InterruptDecodesCountsAndFeedsTheTty) {
     script_init(0x45);
     ASSERT_EQ(i8042_init(io), 0);
