@@ -10,6 +10,7 @@ OUTDIR/e2e-*.serial.log."""
 import concurrent.futures
 import os
 import re
+import subprocess
 import sys
 import threading
 import time
@@ -328,6 +329,35 @@ def run_job(fn, *args):
     return _job.results
 
 
+HERE_DIR = os.path.dirname(os.path.abspath(__file__))
+GDB_TIMEOUT = 60
+REPO = os.path.abspath(os.path.join(HERE_DIR, "..", ".."))
+
+
+def debug_checks(iso, outdir):
+    """`make debug` + `gdb -x tools/gdbinit`, as docs/running.md tells a user: QEMU paused with its gdb
+    stub on :1234, gdb loads build/kernel/irqos.elf, stops at kernel_main with source lines and the
+    Multiboot2 magic in its argument, and the backtrace names the assembly that called it."""
+    log = os.path.join(outdir, "e2e-debug.serial.log")
+    qemu = subprocess.Popen([emu.QEMU] + emu.QEMU_BASE + ["-serial", f"file:{log}", "-cdrom", iso, "-s", "-S"],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    try:
+        def gdb_stops_at_kernel_main():
+            r = subprocess.run(["gdb", "-q", "-batch", "-nx", "-x", "tools/gdbinit", "-ex", "continue", "-ex", "bt"],
+                               cwd=REPO, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                               timeout=GDB_TIMEOUT)
+            out = r.stdout + r.stderr
+            if not re.search(r"Breakpoint 1, kernel_main \(magic=920085129, mbi_addr=\d+\) at init/main\.cpp:\d+", out):
+                return "no stop at kernel_main(magic=0x36d76289) with a source line: " + out[-300:].replace("\n", " | ")
+            if not re.search(r"#1 .* at arch/x86/boot/boot64\.asm:\d+", out):
+                return "the backtrace does not reach boot64.asm: " + out[-300:].replace("\n", " | ")
+            return None
+        check("debug-gdb-stops-at-kernel_main", gdb_stops_at_kernel_main)
+    finally:
+        qemu.kill()
+        qemu.wait()
+
+
 KTEST_CRASH_TIMEOUT = 30   # seconds; the kernel itself ends the run right after the report
 
 
@@ -370,6 +400,8 @@ def main():
             jobs.append((crash_checks, kind, crash_iso, outdir))
     if not os.path.exists(iso):
         jobs[0] = (record, "boot-to-prompt", False, f"no ISO {iso}")
+    else:
+        jobs.append((debug_checks, iso, outdir))
     with concurrent.futures.ThreadPoolExecutor(max_workers=PARALLEL_BOOTS) as pool:
         futures = [pool.submit(run_job, *job) for job in jobs]
         results = early + [line for f in futures for line in f.result()]
