@@ -358,6 +358,31 @@ def debug_checks(iso, outdir):
         qemu.wait()
 
 
+RUN_BOCHS_SECONDS = 12   # Bochs reaches the prompt in 2-4 s; the target stops it after this
+
+
+def run_bochs_checks(iso, outdir):
+    """`make run-bochs` as a user types it: Bochs headless, the serial console followed on the terminal,
+    and the machine stopped when BOCHS_TIMEOUT runs out (Bochs ignores SIGTERM: the script must kill it)."""
+    serial = os.path.join(outdir, "e2e-run-bochs.serial.log")
+
+    def reaches_the_prompt():
+        r = subprocess.run(["make", "--no-print-directory", "-s", "run-bochs", f"BOCHS_ISO={iso}",
+                            f"BOCHS_SERIAL={serial}", f"BOCHS_TIMEOUT={RUN_BOCHS_SECONDS}"],
+                           cwd=REPO, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                           errors="replace", timeout=RUN_BOCHS_SECONDS + 60)
+        out = r.stdout.replace("\r", "")
+        if "irqos> " not in out:
+            return f"no 'irqos> ' prompt on the terminal (exit {r.returncode}): " + out[-300:].replace("\n", " | ")
+        if "Bochs exited" not in out:
+            return "the target did not report Bochs's end"
+        return None
+    check("run-bochs-reaches-the-prompt", reaches_the_prompt)
+    alive = subprocess.run(["pgrep", "-f", f"bochs -q -f {os.path.dirname(serial)}"], capture_output=True)
+    record("run-bochs-leaves-no-bochs-behind", alive.returncode != 0,
+           "" if alive.returncode != 0 else "a bochs process is still running")
+
+
 KTEST_CRASH_TIMEOUT = 30   # seconds; the kernel itself ends the run right after the report
 
 
@@ -402,6 +427,7 @@ def main():
         jobs[0] = (record, "boot-to-prompt", False, f"no ISO {iso}")
     else:
         jobs.append((debug_checks, iso, outdir))
+        jobs.append((run_bochs_checks, iso, outdir))
     with concurrent.futures.ThreadPoolExecutor(max_workers=PARALLEL_BOOTS) as pool:
         futures = [pool.submit(run_job, *job) for job in jobs]
         results = early + [line for f in futures for line in f.result()]
