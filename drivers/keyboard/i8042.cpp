@@ -69,10 +69,11 @@ int command(PortIo& io, uint8_t cmd) {
     return 0;
 }
 
-int write_ctr(PortIo& io, uint8_t ctr) {
-    if (int err = command(io, I8042_CMD_CTL_WCTR)) return err;
+// A command that takes one parameter byte on the data port (write CTR, loop a byte back).
+int command_with_arg(PortIo& io, uint8_t cmd, uint8_t arg) {
+    if (int err = command(io, cmd)) return err;
     if (int err = wait_write(io)) return err;
-    io.outb(I8042_DATA_REG, ctr);
+    io.outb(I8042_DATA_REG, arg);
     return 0;
 }
 
@@ -187,7 +188,7 @@ int i8042_init(PortIo& io) {
         // Translation on (set 1 for the decoder), both ports quiet, no interrupts until the handler is in.
         ctr = (uint8_t)((ctr & ~(I8042_CTR_KBDINT | I8042_CTR_AUXINT)) | I8042_CTR_XLATE | I8042_CTR_AUXDIS |
                         I8042_CTR_KBDDIS);
-        if ((err = write_ctr(io, ctr))) {
+        if ((err = command_with_arg(io, I8042_CMD_CTL_WCTR, ctr))) {
             pr_err("i8042: Can't write CTR while initializing i8042\n");
             return err;
         }
@@ -205,7 +206,7 @@ int i8042_init(PortIo& io) {
     {
         SpinLockIrqSave guard(i8042_lock);
         ctr = (uint8_t)((ctr | I8042_CTR_KBDINT) & ~I8042_CTR_KBDDIS);
-        err = write_ctr(io, ctr);
+        err = command_with_arg(io, I8042_CMD_CTL_WCTR, ctr);
         if (!err) err = command(io, I8042_CMD_KBD_ENABLE);
     }
     if (err) {
@@ -222,10 +223,7 @@ int i8042_init(PortIo& io) {
 int i8042_inject_scancode(uint8_t scancode) {
     SpinLockIrqSave guard(i8042_lock);
     if (!kbd_io) return -ENODEV;
-    if (int err = command(*kbd_io, I8042_CMD_KBD_LOOP)) return err;
-    if (int err = wait_write(*kbd_io)) return err;
-    kbd_io->outb(I8042_DATA_REG, scancode);
-    return 0;
+    return command_with_arg(*kbd_io, I8042_CMD_KBD_LOOP, scancode);
 }
 
 unsigned long i8042_scancode_count() { return READ_ONCE(scancodes); }

@@ -10,6 +10,7 @@ using namespace i8259;
 namespace {
 constexpr unsigned PIC_OPS = IRQCHIP_OP_MASK | IRQCHIP_OP_UNMASK | IRQCHIP_OP_MASK_ACK | IRQCHIP_OP_DISABLE |
                              IRQCHIP_OP_ENABLE | IRQCHIP_OP_SET_TYPE;
+constexpr uint16_t PIC_ALL_MASKED = 0xFFFF;   // every IMR bit set on both chips
 constexpr uint16_t cmd_port(unsigned irq) { return irq < 8 ? PIC_MASTER_CMD : PIC_SLAVE_CMD; }
 constexpr uint8_t pin_bit(unsigned irq) { return (uint8_t)(1u << (irq & 7)); }
 }  // namespace
@@ -22,6 +23,12 @@ Pic8259::Pic8259(PortIo& io, uint8_t vector_base) : IrqChip("XT-PIC", PIC_OPS), 
 void Pic8259::write_imr_for(unsigned irq) {
     if (irq & 8) io_->outb(PIC_SLAVE_IMR, (uint8_t)(cached_mask_ >> 8));
     else io_->outb(PIC_MASTER_IMR, (uint8_t)cached_mask_);
+}
+
+// Chip lock held. Both IMRs from a 16-bit mask (bit n = IRQ n), master first.
+void Pic8259::write_imrs(uint16_t mask) {
+    io_->outb(PIC_MASTER_IMR, (uint8_t)mask);
+    io_->outb(PIC_SLAVE_IMR, (uint8_t)(mask >> 8));
 }
 
 // Chip lock held. A slave line needs two EOIs: the slave's own, then the master's for the cascade input,
@@ -46,13 +53,16 @@ bool Pic8259::irq_in_service(unsigned irq) {
     return isr & pin_bit(irq);
 }
 
-// Chip lock held. Linux: KERN_DEBUG once per line, every occurrence counted in ERR.
-void Pic8259::report_spurious(unsigned irq) {
+// Chip lock held. Linux: KERN_DEBUG once per line, every occurrence counted in ERR. The spurious line
+// itself gets no EOI (its ISR bit is not set), but for IRQ15 the master did see a real request from the
+// slave on its cascade input, so that one is ended.
+void Pic8259::ack_spurious(unsigned irq) {
     if (!(spurious_reported_ & (1u << irq))) {
         spurious_reported_ |= (uint16_t)(1u << irq);
         printk(KERN_DEBUG "spurious 8259A interrupt: IRQ%d.\n", (int)irq);
     }
     atomic_inc_ulong(&irq_err_count);
+    if (irq & 8) io_->outb(PIC_MASTER_CMD, (uint8_t)(OCW2_SPECIFIC_EOI + PIC_CASCADE_IR));
 }
 
 void Pic8259::mask(unsigned irq) {
@@ -86,8 +96,7 @@ void Pic8259::irq_mask_ack(irq_data* d) {
         return;
     }
     if ((cached_mask_ & bit) && !irq_in_service(irq)) {
-        report_spurious(irq);
-        if (irq & 8) io_->outb(PIC_MASTER_CMD, (uint8_t)(OCW2_SPECIFIC_EOI + PIC_CASCADE_IR));
+        ack_spurious(irq);
         return;
     }
     cached_mask_ |= bit;
@@ -111,8 +120,7 @@ bool Pic8259::filter_spurious(unsigned irq) {
 bool Pic8259::check_spurious(unsigned irq) {
     SpinLockIrqSave guard(lock_);
     if (auto_eoi_ || irq_in_service(irq)) return false;
-    report_spurious(irq);
-    if (irq & 8) io_->outb(PIC_MASTER_CMD, (uint8_t)(OCW2_SPECIFIC_EOI + PIC_CASCADE_IR));
+    ack_spurious(irq);
     return true;
 }
 
@@ -138,14 +146,12 @@ int Pic8259::irq_set_type(irq_data* d, unsigned type) {
 
 void Pic8259::mask_all() {
     SpinLockIrqSave guard(lock_);
-    io_->outb(PIC_MASTER_IMR, 0xFF);
-    io_->outb(PIC_SLAVE_IMR, 0xFF);
+    write_imrs(PIC_ALL_MASKED);
 }
 
 void Pic8259::restore_mask() {
     SpinLockIrqSave guard(lock_);
-    io_->outb(PIC_MASTER_IMR, (uint8_t)cached_mask_);
-    io_->outb(PIC_SLAVE_IMR, (uint8_t)(cached_mask_ >> 8));
+    write_imrs(cached_mask_);
 }
 
 // The datasheet's sequence per chip: ICW1 on the command port, then ICW2 (vector base), ICW3 (cascade
@@ -160,8 +166,7 @@ void Pic8259::init(bool auto_eoi) {
         io_->io_delay();
     };
     uint8_t icw4 = (uint8_t)(ICW4_8086 | (auto_eoi ? ICW4_AEOI : 0));
-    io_->outb(PIC_MASTER_IMR, 0xFF);
-    io_->outb(PIC_SLAVE_IMR, 0xFF);
+    write_imrs(PIC_ALL_MASKED);
 
     out_pic(PIC_MASTER_CMD, ICW1_INIT | ICW1_IC4);   // 0x11: edge (ELCR decides per pin), cascade, ICW4
     out_pic(PIC_MASTER_IMR, vector_base_);
@@ -175,8 +180,7 @@ void Pic8259::init(bool auto_eoi) {
 
     auto_eoi_ = auto_eoi;
     io_->udelay(PIC_INIT_SETTLE_US);
-    io_->outb(PIC_MASTER_IMR, (uint8_t)cached_mask_);
-    io_->outb(PIC_SLAVE_IMR, (uint8_t)(cached_mask_ >> 8));
+    write_imrs(cached_mask_);
 }
 
 // Linux probe_8259A: with the slave masked, write "everything masked but the cascade" to the master

@@ -52,8 +52,9 @@ public:
 private:
     bool irq_in_service(unsigned irq);          // ISR bit via OCW3 (chip lock held)
     void write_imr_for(unsigned irq);           // the half of the cache that holds `irq`
+    void write_imrs(uint16_t mask);             // both halves, master first
     void send_eoi(unsigned irq);                // specific EOI: slave then master's cascade line
-    void report_spurious(unsigned irq);
+    void ack_spurious(unsigned irq);             // count/log it; IRQ15: the master's cascade EOI
     [[gnu::noinline]] bool check_spurious(unsigned irq);   // the ISR read behind filter_spurious
 
     PortIo* io_;

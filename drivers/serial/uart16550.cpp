@@ -60,12 +60,9 @@ void Uart16550::put_raw(char c) {
     io_->outb(base_ + THR, (uint8_t)c);
 }
 
-void Uart16550::putc(char c) {
-    SpinLockIrqSave guard(tx_lock_);
-    if (c == '\n') put_raw('\r');
-    put_raw(c);
-}
+void Uart16550::putc(char c) { write(&c, 1); }
 
+// "\n" goes out as "\r\n" (a terminal needs both).
 void Uart16550::write(const char* s, size_t n) {
     SpinLockIrqSave guard(tx_lock_);
     for (size_t i = 0; i < n; i++) {

@@ -80,8 +80,8 @@ constexpr unsigned MAX_DUMP_ACTIONS = 8;   // a shared line rarely has more; the
 struct Snapshot {
     irq_flow_handler_t handle_irq;
     const char* flow_name;
-    const char* chip_name;
-    bool has_chip, has_hwirq;
+    const char* chip;   // irq_chip_column
+    bool has_hwirq;
     unsigned long hwirq;
     unsigned depth, status, state, istate, tot_count, irq_count, irqs_unhandled;
     unsigned long last_unhandled, threads_oneshot;
@@ -95,8 +95,7 @@ void snapshot(irq_desc* desc, Snapshot& s) {
     raw_spin_lock_irqsave(&desc->lock, flags);
     s.handle_irq = desc->handle_irq;
     s.flow_name = desc->name;
-    s.has_chip = desc->irq_data.chip != nullptr;
-    s.chip_name = s.has_chip ? desc->irq_data.chip->name() : nullptr;
+    s.chip = irq_chip_column(desc);
     s.has_hwirq = desc->irq_data.has_hwirq;
     s.hwirq = desc->irq_data.hwirq;
     s.depth = desc->depth;
@@ -132,7 +131,7 @@ int irq_desc_dump(unsigned irq, irq_out_fn out, void* ctx) {
     irq_seq_printf(out, ctx, "irq %u:\n", irq);
     irq_seq_printf(out, ctx, "  %-9s %ps\n", "handler:", reinterpret_cast<void*>(s.handle_irq));
     irq_seq_printf(out, ctx, "  %-9s %s\n", "flow:", s.flow_name ? s.flow_name : "(none)");
-    irq_seq_printf(out, ctx, "  %-9s %s\n", "chip:", !s.has_chip ? "None" : s.chip_name ? s.chip_name : "-");
+    irq_seq_printf(out, ctx, "  %-9s %s\n", "chip:", s.chip);
     if (s.has_hwirq)
         irq_seq_printf(out, ctx, "  %-9s %lu\n", "hwirq:", s.hwirq);
     else

@@ -34,13 +34,6 @@ struct Row {
     }
 };
 
-const char* chip_column(const irq_desc* desc) {
-    const IrqChip* chip = desc->irq_data.chip;
-    if (!chip)
-        return "None";
-    return chip->name() ? chip->name() : "-";
-}
-
 // Fills `row` for one descriptor; false when Linux would skip the line (no action or hidden).
 bool format_irq_row(unsigned irq, int prec, Row& row) {
     irq_desc* desc = irq_to_desc(irq);
@@ -53,7 +46,7 @@ bool format_irq_row(unsigned irq, int prec, Row& row) {
         row.add("%*u: ", prec, irq);
         for_each_online_cpu(cpu)
             row.add("%10u ", desc->kstat_irqs[cpu]);
-        row.add(" %8s", chip_column(desc));
+        row.add(" %8s", irq_chip_column(desc));
         if (desc->irq_data.has_hwirq)
             row.add(" %*lu", prec, desc->irq_data.hwirq);
         else
@@ -70,6 +63,13 @@ bool format_irq_row(unsigned irq, int prec, Row& row) {
 }
 
 }  // namespace
+
+const char* irq_chip_column(const irq_desc* desc) {
+    const IrqChip* chip = desc->irq_data.chip;
+    if (!chip)
+        return "None";
+    return chip->name() ? chip->name() : "-";
+}
 
 int irq_seq_printf(irq_out_fn out, void* ctx, const char* fmt, ...) {
     char buf[256];

@@ -7,6 +7,12 @@
 // Receives a piece of text (not NUL-terminated, no line buffering implied).
 using irq_out_fn = void (*)(const char* s, size_t n, void* ctx);
 
+struct irq_desc;
+
+// The chip column both views print: the chip's name, "-" for a chip without one, "None" for no chip.
+// Caller holds desc->lock.
+const char* irq_chip_column(const irq_desc* desc);
+
 // printf into `out` (Linux's seq_printf). Lines up to 256 bytes; longer output is truncated.
 int irq_seq_printf(irq_out_fn out, void* ctx, const char* fmt, ...) __printf(3, 4);
 

@@ -199,18 +199,15 @@ __setup_flag("irqpoll", irqpoll_setup);
 
 // irqos experiments: "spurious_window=N" (N >= 1) and "spurious_threshold=N" (N < window makes sense;
 // a threshold >= window can never trip, which is allowed and disables detection in effect).
-static int spurious_window_setup(const char* value) {
+static int spurious_count_setup(const char* value, unsigned long min, unsigned* out) {
     unsigned long v;
-    if (!parse_uint(value, &v) || v == 0 || v > 0xffffffffUL) return -EINVAL;
-    spurious_window = (unsigned)v;
+    if (!parse_uint(value, &v) || v < min || v > 0xffffffffUL) return -EINVAL;
+    *out = (unsigned)v;
     return 0;
 }
+
+static int spurious_window_setup(const char* value) { return spurious_count_setup(value, 1, &spurious_window); }
 __setup("spurious_window", spurious_window_setup);
 
-static int spurious_threshold_setup(const char* value) {
-    unsigned long v;
-    if (!parse_uint(value, &v) || v > 0xffffffffUL) return -EINVAL;
-    spurious_threshold = (unsigned)v;
-    return 0;
-}
+static int spurious_threshold_setup(const char* value) { return spurious_count_setup(value, 0, &spurious_threshold); }
 __setup("spurious_threshold", spurious_threshold_setup);

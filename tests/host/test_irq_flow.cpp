@@ -63,8 +63,7 @@ TEST_F(IrqFlow, FasteoiRunsTheHandlerThenEoi) {
 TEST_F(IrqFlow, FasteoiOnADisabledLineMasksAndEois) {
     FakeChip& chip = make_chip();
     setup(chip, handle_fasteoi_irq);
-    disable_irq(IRQ);
-    host_env::fire_irq(IRQ);
+    disable_and_fire();
     EXPECT_EQ(chip.log(), "mask 5, eoi 5");
     EXPECT_TRUE(desc->istate & IRQS_PENDING);
     EXPECT_EQ(dev.calls, 0);
@@ -75,8 +74,7 @@ TEST_F(IrqFlow, FasteoiOnADisabledLineMasksAndEois) {
 TEST_F(IrqFlow, FasteoiEoiIfHandledSkipsTheEoiOnADisabledLine) {
     FakeChip& chip = make_chip(FakeChip::DEFAULT_OPS, IRQCHIP_EOI_IF_HANDLED);
     setup(chip, handle_fasteoi_irq);
-    disable_irq(IRQ);
-    host_env::fire_irq(IRQ);
+    disable_and_fire();
     EXPECT_EQ(chip.log(), "mask 5");
     enable_irq(IRQ);
 }
@@ -86,8 +84,7 @@ TEST_F(IrqFlow, SimpleTouchesNoChip) {
     setup(chip, handle_simple_irq);
     host_env::fire_irq(IRQ);
     EXPECT_EQ(chip.log(), "handler a");
-    disable_irq(IRQ);
-    host_env::fire_irq(IRQ);
+    disable_and_fire();
     EXPECT_EQ(chip.log(), "handler a") << "disabled: only PENDING is recorded";
     EXPECT_TRUE(desc->istate & IRQS_PENDING);
     enable_irq(IRQ);

@@ -8,7 +8,16 @@
 #include <memory>
 
 namespace {
-class IrqLazy : public LineTest {};
+class IrqLazy : public LineTest {
+protected:
+    // enable_irq with interrupts off, as under a spin_lock_irqsave: the replay can only be queued.
+    void enable_with_irqs_off() {
+        unsigned long flags;
+        local_irq_save(flags);
+        enable_irq(IRQ);
+        local_irq_restore(flags);
+    }
+};
 
 TEST_F(IrqLazy, EdgeWhileDisabledIsPendingAndReplayedOnceBySoftwareResend) {
     FakeChip& chip = make_chip();   // no retrigger op
@@ -43,8 +52,7 @@ TEST_F(IrqLazy, ReplayUsesTheChipRetriggerWhenItCan) {
     FakeChip& chip = make_chip(FakeChip::DEFAULT_OPS | IRQCHIP_OP_RETRIGGER);
     chip.retrigger_result = 1;
     setup(chip, handle_edge_irq);
-    disable_irq(IRQ);
-    host_env::fire_irq(IRQ);
+    disable_and_fire();
     chip.clear();
     enable_irq(IRQ);
     EXPECT_EQ(chip.log(), "unmask 5, retrigger 5");
@@ -60,8 +68,7 @@ TEST_F(IrqLazy, FailedRetriggerFallsBackToSoftware) {
     FakeChip& chip = make_chip(FakeChip::DEFAULT_OPS | IRQCHIP_OP_RETRIGGER);
     chip.retrigger_result = 0;
     setup(chip, handle_edge_irq);
-    disable_irq(IRQ);
-    host_env::fire_irq(IRQ);
+    disable_and_fire();
     chip.clear();
     enable_irq(IRQ);
     EXPECT_EQ(chip.log(), "unmask 5, retrigger 5, ack 5, handler a");
@@ -71,12 +78,8 @@ TEST_F(IrqLazy, FailedRetriggerFallsBackToSoftware) {
 TEST_F(IrqLazy, EnableWithInterruptsOffLeavesTheReplayToIrqExit) {
     FakeChip& chip = make_chip();
     setup(chip, handle_edge_irq);
-    disable_irq(IRQ);
-    host_env::fire_irq(IRQ);
-    unsigned long flags;
-    local_irq_save(flags);
-    enable_irq(IRQ);
-    local_irq_restore(flags);
+    disable_and_fire();
+    enable_with_irqs_off();
     EXPECT_EQ(dev.calls, 0);
     EXPECT_TRUE(irq_resend_pending());
     EXPECT_TRUE(desc->istate & IRQS_REPLAY);
@@ -90,8 +93,7 @@ TEST_F(IrqLazy, EnableWithInterruptsOffLeavesTheReplayToIrqExit) {
 TEST_F(IrqLazy, NestedIrqExitDoesNotDrain) {
     FakeChip& chip = make_chip();
     setup(chip, handle_edge_irq);
-    disable_irq(IRQ);
-    host_env::fire_irq(IRQ);
+    disable_and_fire();
     unsigned long flags;
     local_irq_save(flags);
     enable_irq(IRQ);
@@ -108,8 +110,7 @@ TEST_F(IrqLazy, LevelWhileDisabledIsNotReplayed) {
     FakeChip& chip = make_chip();
     irq_set_status_flags(IRQ, IRQ_LEVEL);
     setup(chip, handle_level_irq);
-    disable_irq(IRQ);
-    host_env::fire_irq(IRQ);
+    disable_and_fire();
     EXPECT_EQ(chip.log(), "mask 5, ack 5");
     EXPECT_TRUE(desc->istate & IRQS_PENDING);
     EXPECT_TRUE(masked());
@@ -176,12 +177,8 @@ TEST_F(IrqLazy, StartupOpIsUsedOnceThenEnable) {
 TEST_F(IrqLazy, FreeForgetsAQueuedResend) {
     FakeChip& chip = make_chip();
     setup(chip, handle_edge_irq);
-    disable_irq(IRQ);
-    host_env::fire_irq(IRQ);
-    unsigned long flags;
-    local_irq_save(flags);
-    enable_irq(IRQ);
-    local_irq_restore(flags);
+    disable_and_fire();
+    enable_with_irqs_off();
     ASSERT_TRUE(irq_resend_pending());
     free_irq(IRQ, &dev);
     EXPECT_FALSE(irq_resend_pending()) << "irq_shutdown -> clear_irq_resend";

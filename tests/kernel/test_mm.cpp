@@ -29,6 +29,16 @@ bool same_stats(const HeapStats& a, const HeapStats& b) {
            a.free_blocks == b.free_blocks;
 }
 
+// `bad_free` must WARN exactly once and log `text` exactly once more (a refused free says why, once).
+template <typename F>
+void expect_one_warning(const char* text, F bad_free) {
+    unsigned long warns = warn_count;
+    unsigned logged = ktest_log_count(text);
+    bad_free();
+    KEXPECT_EQ(warn_count, warns + 1);
+    KEXPECT_EQ(ktest_log_count(text), logged + 1);
+}
+
 // Not from kmalloc: 16-byte aligned, with a zeroed "header" in front (what a stray pointer looks like).
 alignas(KMALLOC_ALIGN) uint8_t foreign_buffer[64];
 }  // namespace
@@ -120,13 +130,9 @@ KTEST(mm, double_free_is_warned_and_leaves_the_heap_intact) {
     KASSERT(p);
     kfree(p);
     HeapStats before = heap_stats();
-    unsigned long warns = warn_count;
     char text[64];
     snprintf(text, sizeof(text), "kfree: double free of %p\n", p);
-    unsigned logged = ktest_log_count(text);
-    kfree(p);
-    KEXPECT_EQ(warn_count, warns + 1);
-    KEXPECT_EQ(ktest_log_count(text), logged + 1);
+    expect_one_warning(text, [&] { kfree(p); });
     KEXPECT_TRUE(same_stats(heap_stats(), before));
     // The free list still works: the same-sized request gets the same (first fit) block back, once.
     void* q = kmalloc(48);
@@ -150,13 +156,9 @@ KTEST(mm, foreign_pointers_are_warned_and_ignored) {
         reinterpret_cast<const void*>(UNMAPPED_POINTER),   // its "header" would be in unmapped page 0
     };
     for (const void* p : bad) {
-        unsigned long warns = warn_count;
         char text[64];
         snprintf(text, sizeof(text), "kfree: %p was not returned by kmalloc\n", p);
-        unsigned logged = ktest_log_count(text);
-        kfree(p);
-        KEXPECT_EQ(warn_count, warns + 1);
-        KEXPECT_EQ(ktest_log_count(text), logged + 1);
+        expect_one_warning(text, [&] { kfree(p); });
         KEXPECT_TRUE(same_stats(heap_stats(), before));
     }
     void* other = kmalloc(256);   // the heap still hands out fresh memory, not the live block
@@ -222,13 +224,9 @@ KTEST(mm, pmm_pages_are_aligned_usable_ram_and_counted) {
     pmm_free_pages(one, 1);
     KEXPECT_EQ(pmm_stats().free_pages, s0.free_pages);
     // A page freed twice is reported and not counted twice.
-    unsigned long warns = warn_count;
     char text[64];
     snprintf(text, sizeof(text), "pmm: freeing page %lx that is not allocated\n", (unsigned long)one);
-    unsigned logged = ktest_log_count(text);
-    pmm_free_pages(one, 1);
-    KEXPECT_EQ(warn_count, warns + 1);
-    KEXPECT_EQ(ktest_log_count(text), logged + 1);
+    expect_one_warning(text, [&] { pmm_free_pages(one, 1); });
     KEXPECT_EQ(pmm_stats().free_pages, s0.free_pages);
     // Freed pages are handed out again (first fit from the bottom).
     uintptr_t again = pmm_alloc_pages(1);

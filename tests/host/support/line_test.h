@@ -31,6 +31,11 @@ protected:
         ASSERT_EQ(request_irq(IRQ, test_dev_handler, flags, "a", &dev), 0);
         chip.clear();
     }
+    // An interrupt that arrives after disable_irq: what the flow does with a disabled line.
+    void disable_and_fire() {
+        disable_irq(IRQ);
+        host_env::fire_irq(IRQ);
+    }
     bool disabled() const { return irqd_has(&desc->irq_data, IRQD_IRQ_DISABLED); }
     bool masked() const { return irqd_has(&desc->irq_data, IRQD_IRQ_MASKED); }
     // Free our action if the test left it on the line (a test that freed it itself gets no warning).
