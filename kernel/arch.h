@@ -14,7 +14,6 @@ void irq_disable();
 bool irqs_disabled();
 bool irqs_disabled_flags(unsigned long flags);
 
-unsigned smp_processor_id();   // the current CPU, 0 .. NR_CPUS-1
 unsigned num_online_cpus();    // CPUs 0 .. n-1 are online
 void cpu_relax();              // spin-wait hint (PAUSE)
 

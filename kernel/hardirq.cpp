@@ -6,7 +6,7 @@
 #include "kernel/irq/internals.h"
 #include "kernel/printk.h"
 
-PerCpu<unsigned> __preempt_count;
+DEFINE_PER_CPU(unsigned, __preempt_count);
 
 // Interrupts off (the entry path); nests.
 void irq_enter() {

@@ -19,11 +19,12 @@ constexpr unsigned HARDIRQ_MASK = ((1u << HARDIRQ_BITS) - 1) << HARDIRQ_SHIFT;
 constexpr unsigned NMI_MASK = ((1u << NMI_BITS) - 1) << NMI_SHIFT;
 constexpr unsigned PREEMPT_NEED_RESCHED = 0x80000000u;
 
-extern PerCpu<unsigned> __preempt_count;
+// One per-CPU word, changed with one gs-relative instruction (Linux arch/x86/include/asm/preempt.h).
+DECLARE_PER_CPU(unsigned, __preempt_count);
 
-static inline unsigned preempt_count() { return READ_ONCE(__preempt_count.this_cpu()); }
-static inline void preempt_count_add(unsigned v) { __preempt_count.this_cpu() += v; barrier(); }
-static inline void preempt_count_sub(unsigned v) { barrier(); __preempt_count.this_cpu() -= v; }
+static inline unsigned preempt_count() { return this_cpu_read(__preempt_count); }
+static inline void preempt_count_add(unsigned v) { this_cpu_add(__preempt_count, v); barrier(); }
+static inline void preempt_count_sub(unsigned v) { barrier(); this_cpu_sub(__preempt_count, v); }
 static inline void preempt_disable() { preempt_count_add(PREEMPT_OFFSET); }
 static inline void preempt_enable() { preempt_count_sub(PREEMPT_OFFSET); }
 

@@ -35,7 +35,7 @@ unsigned cont_cpu;
 
 // Per-CPU "inside printk" marker: a printk from a console driver or an exception inside printk would
 // otherwise spin forever on logbuf_lock. Such nested messages are dropped and counted.
-PerCpu<bool> printk_active;
+DEFINE_PER_CPU(bool, printk_active);
 unsigned long printk_dropped;
 bool panic_in_progress;
 
@@ -82,7 +82,7 @@ int vprintk(const char* fmt, va_list ap) {
 
     unsigned long flags = arch::irq_save();
     unsigned cpu = smp_processor_id();
-    if (printk_active[cpu]) {
+    if (per_cpu(printk_active, cpu)) {
         // Recursion on this CPU (console driver printed, or a fault inside printk). Only a panic may
         // still reach the consoles, and then without the lock: the machine stops right after.
         if (panic_in_progress) {
@@ -94,7 +94,7 @@ int vprintk(const char* fmt, va_list ap) {
         arch::irq_restore(flags);
         return (int)n;
     }
-    printk_active[cpu] = true;
+    per_cpu(printk_active, cpu) = true;
     raw_spin_lock(&logbuf_lock);
 
     if (unsigned long dropped = __atomic_exchange_n(&printk_dropped, 0, __ATOMIC_RELAXED)) {
@@ -123,7 +123,7 @@ int vprintk(const char* fmt, va_list ap) {
     }
 
     raw_spin_unlock(&logbuf_lock);
-    printk_active[cpu] = false;
+    per_cpu(printk_active, cpu) = false;
     arch::irq_restore(flags);
     return (int)n;
 }

@@ -2,7 +2,7 @@
 // A test-and-test-and-set lock built on compiler atomics, so the kernel and the host tests share it;
 // on the host, simulated CPUs are threads and the lock really excludes them.
 #pragma once
-#include "kernel/arch.h"
+#include "kernel/percpu.h"
 
 struct raw_spinlock_t {
     volatile int locked = 0;
@@ -26,9 +26,7 @@ static inline void raw_spin_unlock_irq(raw_spinlock_t* l) { raw_spin_unlock(l); 
 #define local_irq_restore(flags) arch::irq_restore(flags)
 #define local_irq_enable() arch::irq_enable()
 #define local_irq_disable() arch::irq_disable()
-// Functions, not macros: a macro would also rewrite the qualified arch::smp_processor_id() calls.
 static inline bool irqs_disabled() { return arch::irqs_disabled(); }
-static inline unsigned smp_processor_id() { return arch::smp_processor_id(); }
 
 // RAII: interrupts off on this CPU for the guard's lifetime (restored, not blindly enabled).
 class IrqSaveGuard {

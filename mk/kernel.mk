@@ -43,7 +43,7 @@ endif
 KERNEL_CXXFLAGS := -std=c++20 -ffreestanding -fno-exceptions -fno-rtti -nostdlib -fno-stack-protector \
   -fno-pic -fno-pie -fno-threadsafe-statics -fno-asynchronous-unwind-tables -mno-red-zone -mno-mmx \
   -mno-sse -mno-sse2 -mcmodel=small -O2 -g -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
-  -Wall -Wextra -MMD -MP -I. -I$(KGEN) $(KERNEL_CXXFLAGS_CC)
+  -Wall -Wextra -MMD -MP -I. -Iarch/x86/include -I$(KGEN) $(KERNEL_CXXFLAGS_CC)
 KERNEL_LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -T $(LINKER_SCRIPT)
 NASMFLAGS := -f elf64 -g -F dwarf -I$(KGEN)/ -Werror
 
@@ -70,7 +70,7 @@ $(KOBJ)/%.asm.o: %.asm $(ASM_OFFSETS)
 	nasm $(NASMFLAGS) -MD $(@:.o=.d) -MP $< -o $@
 
 # NASM constants from the C++ structure layouts (see arch/x86/asm-offsets.cpp).
-$(ASM_OFFSETS): arch/x86/asm-offsets.cpp arch/x86/trapframe.h arch/x86/cpu_local.h
+$(ASM_OFFSETS): arch/x86/asm-offsets.cpp arch/x86/trapframe.h
 	@mkdir -p $(KGEN)
 	$(KERNEL_CXX) $(filter-out -MMD -MP,$(KERNEL_CXXFLAGS)) -S $< -o $(KGEN)/asm-offsets.s
 	{ echo '; generated from arch/x86/asm-offsets.cpp: do not edit'; \

@@ -1,10 +1,9 @@
 // The kernel implementation of kernel/arch.h for x86_64: the interrupt flag (Intel SDM vol. 1 3.4.3,
-// CLI/STI/PUSHF), the current CPU from the per-CPU area, PAUSE, and the last-resort halt.
+// CLI/STI/PUSHF), PAUSE, and the last-resort halt.
 // Linux equivalents: arch/x86/include/asm/irqflags.h, smp.h.
 #include "arch/x86/poweroff.h"
 #include "kernel/arch.h"
 #include "arch/x86/cpu.h"
-#include "arch/x86/cpu_local.h"
 
 // CPUs brought up so far; SMP start-up (a later issue) raises it as each AP reports in.
 unsigned x86_online_cpus = 1;
@@ -27,13 +26,6 @@ void irq_enable() { x86::sti(); }
 void irq_disable() { x86::cli(); }
 bool irqs_disabled() { return !(x86::read_rflags() & x86::RFLAGS_IF); }
 bool irqs_disabled_flags(unsigned long flags) { return !(flags & x86::RFLAGS_IF); }
-
-// The per-CPU area's number, read through %gs (set by boot64.asm / cpu_local_init before any C++ runs).
-unsigned smp_processor_id() {
-    unsigned cpu;
-    __asm__ volatile("movl %%gs:%c1, %0" : "=r"(cpu) : "i"(offsetof(CpuArea, cpu)));
-    return cpu;
-}
 
 unsigned num_online_cpus() { return READ_ONCE(x86_online_cpus); }
 void cpu_relax() { x86::pause(); }

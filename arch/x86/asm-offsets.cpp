@@ -2,7 +2,6 @@
 // build turns the "->NAME value" markers of the assembly output into NASM %defines, as Linux's
 // arch/x86/kernel/asm-offsets.c does. So the .asm files never hard-code a structure offset.
 #include "arch/x86/trapframe.h"
-#include "arch/x86/cpu_local.h"
 
 #define DEFINE(sym, val) __asm__ volatile("\n.ascii \"->" #sym " %c0\"" : : "i"(val))
 #define OFFSET(sym, str, mem) DEFINE(sym, offsetof(str, mem))
@@ -16,8 +15,4 @@ void asm_offsets_generate() {
     OFFSET(TF_RIP, TrapFrame, rip);
     DEFINE(TF_SIZE, sizeof(TrapFrame));
     DEFINE(TF_GPRS, TRAPFRAME_GPRS);
-    OFFSET(CPU_SELF, CpuArea, self);
-    OFFSET(CPU_NUMBER, CpuArea, cpu);
-    OFFSET(CPU_IRQ_ENTRY_TSC, CpuArea, irq_entry_tsc);
-    OFFSET(CPU_IRQ_EXIT_TSC, CpuArea, irq_exit_tsc);
 }

@@ -43,5 +43,5 @@ static inline void pause() { __asm__ volatile("pause" : : : "memory"); }
 
 }  // namespace x86
 
-// The bench hooks (arch/x86/bench.h) and D's benchmark handler use this name.
+// Portable code that measures time in TSC ticks (tests, calibration) uses this name.
 using x86::rdtsc;

@@ -1,16 +1,21 @@
-// Storage of the per-CPU areas (arch/x86/cpu_local.h) and the arch.h queries that read them.
+// Where the kernel keeps the per-CPU copies (a range the linker script reserves after .bss, sized for
+// NR_CPUS copies of the per-CPU template) and the GS base load that makes a CPU use its copy.
 #include "arch/x86/cpu_local.h"
 #include "arch/x86/cpu.h"
 
-extern "C" {
-CpuArea irqos_cpu_area[NR_CPUS];
+extern "C" char __per_cpu_areas[], __per_cpu_areas_end[];
+
+// Boot, before any per-CPU variable exists: nothing can be reported yet, so a linker script that reserved
+// too little (it computes the same size) stops the CPU where a debugger shows why.
+char* arch_per_cpu_areas(size_t bytes) {
+    if (size_t(__per_cpu_areas_end - __per_cpu_areas) < bytes * NR_CPUS)
+        for (;;) {
+            x86::cli();
+            x86::hlt();
+        }
+    return __per_cpu_areas;
 }
 
-// Boot (CPU 0 from kernel_main) or AP start-up, interrupts off. boot64.asm already pointed CPU 0's GS
-// base here; loading it again keeps one code path for every CPU.
-void cpu_local_init(unsigned cpu) {
-    CpuArea* a = &irqos_cpu_area[cpu];
-    a->self = a;
-    a->cpu = cpu;
-    x86::wrmsr(x86::MSR_GS_BASE, reinterpret_cast<uint64_t>(a));
+extern "C" void cpu_local_init(unsigned cpu) {
+    x86::wrmsr(x86::MSR_GS_BASE, __per_cpu_offset[cpu]);
 }

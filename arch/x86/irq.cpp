@@ -8,7 +8,7 @@
 #include "kernel/preempt.h"
 #include "kernel/printk.h"
 
-PerCpu<VectorIrqTable> vector_irq;
+DEFINE_PER_CPU(VectorIrqTable, vector_irq);
 
 namespace {
 // With the 8259 pair there is nothing to acknowledge: every vector it can raise (0x20-0x2F) is mapped to
@@ -21,13 +21,13 @@ void (*unhandled_vector_ack)(unsigned vector) = ack_vector_nothing;
 
 void vector_irq_set(unsigned cpu, unsigned vector, int irq) {
     if (cpu < NR_CPUS && vector < NR_VECTORS)
-        WRITE_ONCE(vector_irq[cpu].irq[vector], irq);
+        WRITE_ONCE(per_cpu(vector_irq, cpu).irq[vector], irq);
 }
 
 int vector_irq_get(unsigned cpu, unsigned vector) {
     if (cpu >= NR_CPUS || vector >= NR_VECTORS)
         return VECTOR_UNUSED;
-    return READ_ONCE(vector_irq[cpu].irq[vector]);
+    return READ_ONCE(per_cpu(vector_irq, cpu).irq[vector]);
 }
 
 void set_unhandled_vector_ack(void (*ack)(unsigned vector)) { unhandled_vector_ack = ack ? ack : ack_vector_nothing; }
@@ -36,9 +36,8 @@ void ack_unhandled_vector(unsigned vector) { unhandled_vector_ack(vector); }
 
 void do_IRQ(TrapFrame* regs) {
     unsigned vector = unsigned(regs->vector);
-    unsigned cpu = arch::smp_processor_id();
     irq_enter();
-    int irq = READ_ONCE(vector_irq[cpu].irq[vector]);
+    int irq = this_cpu_read(vector_irq.irq[vector]);
     if (irq >= 0) {
         // The 8259 invents IRQ7/IRQ15 when a request vanishes before the CPU's INTA: its in-service
         // register then shows nothing. Such an interrupt is counted (ERR) and must reach no handler,
@@ -46,8 +45,8 @@ void do_IRQ(TrapFrame* regs) {
         if (!legacy_pic_filter_spurious(unsigned(irq)))
             generic_handle_irq(unsigned(irq));
     } else {
-        pr_emerg_ratelimited("%s: %d.%u No irq handler for vector\n", __func__, int(cpu), vector);
-        irq_unhandled_vector_count.this_cpu()++;
+        pr_emerg_ratelimited("%s: %d.%u No irq handler for vector\n", __func__, int(smp_processor_id()), vector);
+        this_cpu_inc(irq_unhandled_vector_count);
         ack_unhandled_vector(vector);
     }
     irq_exit();

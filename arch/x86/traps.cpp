@@ -5,7 +5,7 @@
 // printk or a console holds its lock still gets reported.
 #include "arch/x86/trapframe.h"
 #include "arch/x86/cpu.h"
-#include "arch/x86/cpu_local.h"
+#include "kernel/percpu.h"
 #include "arch/x86/early_console.h"
 #include "arch/x86/idt.h"
 #include "arch/x86/irq.h"
@@ -30,6 +30,8 @@ constexpr ExceptionName exception_names[32] = {
     {"#VC", "VMM Communication"}, {"#SX", "Security Exception"}, {"#31", "Reserved"},
 };
 constexpr unsigned PF_VECTOR = 14;
+// Nested CPU exceptions being reported on this CPU: a fault inside the report is said once, then halts.
+DEFINE_PER_CPU(unsigned, exception_depth);
 // #PF error code bits (SDM vol. 3A 4.7; Linux enum x86_pf_error_code).
 constexpr uint64_t PF_PROT = 1 << 0, PF_WRITE = 1 << 1, PF_USER = 1 << 2, PF_RSVD = 1 << 3, PF_INSTR = 1 << 4,
                    PF_PK = 1 << 5, PF_SGX = 1 << 15;
@@ -81,13 +83,14 @@ void print_frame(uintptr_t ret, void*) {
 
 [[noreturn]] void die(const TrapFrame* f) {
     unsigned vector = unsigned(f->vector);
-    CpuArea* cpu = this_cpu_area();
     uint64_t cr2 = x86::read_cr2();   // before anything else can fault and overwrite it
-    if (++cpu->exception_depth > 1) {
+    this_cpu_inc(exception_depth);
+    unsigned depth = this_cpu_read(exception_depth);
+    if (depth > 1) {
         // A fault inside the report: say the least that can be said, and stop. Serial only (port I/O
         // cannot fault; the screen writer may be what faulted), and only once: if even that faults, or
         // halt's emulator exit does, halt silently instead of recursing until the stack overflows.
-        if (cpu->exception_depth == 2) {
+        if (depth == 2) {
             char num[3] = {char('0' + vector / 10), char('0' + vector % 10), '\0'};
             early_puts("\nPANIC: nested CPU exception ");
             early_puts(vector >= 10 ? num : num + 1);
@@ -103,7 +106,7 @@ void print_frame(uintptr_t ret, void*) {
     put(", error code 0x"); emergency_hex(f->error_code, 4); put(" [#1]\n");
     if (vector == 10 || vector == 11 || vector == 12 || vector == 13)
         report_selector_error(f->error_code);
-    put("CPU: "); emergency_dec(cpu->cpu); put(" preempt_count: 0x"); emergency_hex(preempt_count(), 8); put("\n");
+    put("CPU: "); emergency_dec(smp_processor_id()); put(" preempt_count: 0x"); emergency_hex(preempt_count(), 8); put("\n");
     put("RIP: "); emergency_hex(f->cs, 4); put(":"); hex16(f->rip); put(" "); put_symbol(f->rip); put("\n");
     put("RSP: "); emergency_hex(f->ss, 4); put(":"); hex16(f->rsp); put(" EFLAGS: "); emergency_hex(f->rflags, 8);
     put("\n");
@@ -129,7 +132,7 @@ void print_frame(uintptr_t ret, void*) {
 void handle_nmi(const TrapFrame* f) {
     nmi_enter();
     put("Uhhuh. NMI received for unknown reason on CPU ");
-    emergency_dec(this_cpu_area()->cpu);
+    emergency_dec(smp_processor_id());
     put(" at "); put_symbol(f->rip); put(".\nDazed and confused, but trying to continue\n");
     nmi_exit();
 }

@@ -11,13 +11,13 @@ constexpr int VECTOR_SHUTDOWN = -2;
 constexpr int VECTOR_RETRIGGERED = -3;
 
 struct VectorIrqTable {
-    int irq[NR_VECTORS];
-    VectorIrqTable() {
+    int irq[NR_VECTORS] = {};
+    constexpr VectorIrqTable() {
         for (int& i : irq)
             i = VECTOR_UNUSED;
     }
 };
-extern PerCpu<VectorIrqTable> vector_irq;
+DECLARE_PER_CPU(VectorIrqTable, vector_irq);
 
 // Map `vector` on `cpu` to `irq` (or a marker). Boot or with the vector's IRQ descriptor lock held and
 // interrupts off (the table is read by do_IRQ on that CPU with interrupts off).

@@ -108,7 +108,7 @@ void snapshot(irq_desc* desc, Snapshot& s) {
     s.last_unhandled = desc->last_unhandled;
     s.threads_oneshot = desc->threads_oneshot;
     for_each_possible_cpu(cpu)
-        s.counts[cpu] = desc->kstat_irqs[cpu];
+        s.counts[cpu] = per_cpu_read(*desc->kstat_irqs, cpu);
     s.nr_actions = s.more_actions = 0;
     for (const irqaction* a = desc->action; a; a = a->next) {
         if (s.nr_actions < MAX_DUMP_ACTIONS)

@@ -140,7 +140,7 @@ void handle_edge_irq(irq_desc* desc) {
 // tot_count (a plain shared counter) is not touched, as in Linux; only this CPU's kstat slot is.
 void handle_percpu_irq(irq_desc* desc) {
     IrqChip* chip = desc->irq_data.chip;
-    desc->kstat_irqs.this_cpu()++;
+    this_cpu_inc(*desc->kstat_irqs);
     if (chip->has(IRQCHIP_OP_ACK)) chip->irq_ack(&desc->irq_data);
     handle_irq_event_percpu(desc);
     chip_eoi(chip, &desc->irq_data);

@@ -61,7 +61,7 @@ irqreturn_t handle_irq_event(irq_desc* desc);
 // Runs the chain and note_interrupt; no lock (per-CPU lines, or the caller set INPROGRESS).
 irqreturn_t handle_irq_event_percpu(irq_desc* desc);
 static inline void kstat_incr_irqs_this_cpu(irq_desc* desc) {
-    desc->kstat_irqs.this_cpu()++;
+    this_cpu_inc(*desc->kstat_irqs);
     desc->tot_count++;
 }
 // Linux kernel/irq/debug.h: the descriptor summary handle_bad_irq prints (rate limited: 5 per 5 s).

@@ -5,12 +5,14 @@
 
 namespace {
 irq_desc irq_descs[NR_IRQS];
+// Each descriptor's kstat_irqs points at its slot here (Linux allocates them with alloc_percpu).
+DEFINE_PER_CPU(unsigned[NR_IRQS], kstat_irqs_all);
 }
 
 unsigned long irq_err_count;
 unsigned long irq_mis_count;
-PerCpu<unsigned> irq_spurious_count;
-PerCpu<unsigned> irq_unhandled_vector_count;
+DEFINE_PER_CPU(unsigned, irq_spurious_count);
+DEFINE_PER_CPU(unsigned, irq_unhandled_vector_count);
 void (*arch_ack_bad_irq)(unsigned irq);
 
 // Linux desc_set_defaults: no chip, handle_bad_irq, depth 1, logically disabled and (as far as the
@@ -21,7 +23,8 @@ static void desc_set_defaults(unsigned irq, irq_desc* desc) {
     desc->irq_data.irq = irq;
     desc->irq_data.chip = &no_irq_chip;
     desc->irq_data.state = IRQD_IRQ_DISABLED | IRQD_IRQ_MASKED;
-    for_each_possible_cpu(cpu) desc->kstat_irqs[cpu] = 0;
+    desc->kstat_irqs = &kstat_irqs_all[irq];
+    for_each_possible_cpu(cpu) *per_cpu_ptr(desc->kstat_irqs, cpu) = 0;
     desc->handle_irq = handle_bad_irq;
     desc->action = nullptr;
     desc->status_use_accessors = 0;   // x86: ARCH_IRQ_INIT_FLAGS is 0, every line may be requested
@@ -45,8 +48,8 @@ void early_irq_init() {
     irq_err_count = 0;
     irq_mis_count = 0;
     for_each_possible_cpu(cpu) {
-        irq_spurious_count[cpu] = 0;
-        irq_unhandled_vector_count[cpu] = 0;
+        per_cpu(irq_spurious_count, cpu) = 0;
+        per_cpu(irq_unhandled_vector_count, cpu) = 0;
     }
 }
 
@@ -67,7 +70,7 @@ int generic_handle_irq(unsigned irq) {
 unsigned kstat_irqs_cpu(unsigned irq, unsigned cpu) {
     irq_desc* desc = irq_to_desc(irq);
     if (!desc || cpu >= NR_CPUS) return 0;
-    return READ_ONCE(desc->kstat_irqs[cpu]);
+    return per_cpu_read(*desc->kstat_irqs, cpu);
 }
 
 unsigned kstat_irqs(unsigned irq) {

@@ -19,7 +19,7 @@ enum : unsigned {
 
 struct irq_desc {
     ::irq_data irq_data;                  // qualified: the member name would otherwise hide the type
-    PerCpu<unsigned> kstat_irqs;          // handled-by-flow counts per CPU (the interrupts view)
+    unsigned* kstat_irqs = nullptr;       // per-CPU: handled-by-flow counts (the interrupts view)
     irq_flow_handler_t handle_irq = handle_bad_irq;
     irqaction* action = nullptr;          // chain; walked under lock or by the running flow
     unsigned status_use_accessors = 0;    // IRQ_* settings and the IRQ_TYPE_* of the line
@@ -58,8 +58,8 @@ unsigned kstat_irqs_cpu(unsigned irq, unsigned cpu);
 // per-CPU SPU row. Incremented atomically from any CPU; read by the interrupts view.
 extern unsigned long irq_err_count;                 // spurious 8259 interrupts, APIC errors
 extern unsigned long irq_mis_count;                 // level interrupts delivered as edge (IO-APIC)
-extern PerCpu<unsigned> irq_spurious_count;         // LAPIC spurious vector (SPU)
-extern PerCpu<unsigned> irq_unhandled_vector_count; // vectors with no IRQ ("No irq handler")
+DECLARE_PER_CPU(unsigned, irq_spurious_count);         // LAPIC spurious vector (SPU)
+DECLARE_PER_CPU(unsigned, irq_unhandled_vector_count); // vectors with no IRQ ("No irq handler")
 // handle_bad_irq's last step (Linux ack_bad_irq, which on x86 does apic_eoi()): the arch sets the hook
 // to acknowledge at the active interrupt controller. Hard-IRQ context; NULL (the default) acks nothing.
 extern void (*arch_ack_bad_irq)(unsigned irq);

@@ -45,7 +45,7 @@ bool format_irq_row(unsigned irq, int prec, Row& row) {
     if (shown) {
         row.add("%*u: ", prec, irq);
         for_each_online_cpu(cpu)
-            row.add("%10u ", desc->kstat_irqs[cpu]);
+            row.add("%10u ", per_cpu_read(*desc->kstat_irqs, cpu));
         row.add(" %8s", irq_chip_column(desc));
         if (desc->irq_data.has_hwirq)
             row.add(" %*lu", prec, desc->irq_data.hwirq);
@@ -101,7 +101,7 @@ void show_interrupts(irq_out_fn out, void* ctx) {
     Row spu;
     spu.add("%*s: ", prec, "SPU");
     for_each_online_cpu(cpu)
-        spu.add("%10u ", READ_ONCE(irq_spurious_count[cpu]));
+        spu.add("%10u ", per_cpu_read(irq_spurious_count, cpu));
     spu.add("  Spurious interrupts\n");
     out(spu.buf, spu.len, ctx);
     irq_seq_printf(out, ctx, "%*s: %10lu\n", prec, "ERR", READ_ONCE(irq_err_count));

@@ -27,15 +27,15 @@ protected:
         IrqTest::SetUp();
         saved_err_ = irq_err_count;
         saved_mis_ = irq_mis_count;
-        for_each_possible_cpu(cpu) saved_spu_[cpu] = irq_spurious_count[cpu];
+        for_each_possible_cpu(cpu) saved_spu_[cpu] = per_cpu(irq_spurious_count, cpu);
         irq_err_count = 0;
         irq_mis_count = 0;
-        for_each_possible_cpu(cpu) irq_spurious_count[cpu] = 0;
+        for_each_possible_cpu(cpu) per_cpu(irq_spurious_count, cpu) = 0;
     }
     void TearDown() override {
         irq_err_count = saved_err_;
         irq_mis_count = saved_mis_;
-        for_each_possible_cpu(cpu) irq_spurious_count[cpu] = saved_spu_[cpu];
+        for_each_possible_cpu(cpu) per_cpu(irq_spurious_count, cpu) = saved_spu_[cpu];
         host_env::reset_all();   // frees the actions requested here
     }
     void wire(unsigned irq, IrqChip* chip, irq_flow_handler_t flow, const char* flow_name, bool hwirq = true) {
@@ -82,10 +82,10 @@ TEST_F(Proc, RowsMatchLinuxColumnsOnTwoCpus) {
     ASSERT_EQ(request_irq(12, h_kbd, 0, "hidden", nullptr), 0);
     irq_set_status_flags(12, IRQ_HIDDEN);                 // hidden: not listed
 
-    irq_to_desc(0)->kstat_irqs[0] = 46;
-    irq_to_desc(1)->kstat_irqs[0] = 7;
-    irq_to_desc(1)->kstat_irqs[1] = 1234567890;
-    irq_spurious_count[0] = 2;
+    *per_cpu_ptr(irq_to_desc(0)->kstat_irqs, 0) = 46;
+    *per_cpu_ptr(irq_to_desc(1)->kstat_irqs, 0) = 7;
+    *per_cpu_ptr(irq_to_desc(1)->kstat_irqs, 1) = 1234567890;
+    per_cpu(irq_spurious_count, 0) = 2;
     irq_err_count = 3;
     irq_mis_count = 4000000000ul;
 
@@ -111,7 +111,7 @@ TEST_F(Proc, NoChipShowsNoneAndLongNamesAreNotCut) {
     wire(200, &pic_, handle_level_irq, "verylongflowname");
     irq_set_hwirq(200, 31);
     ASSERT_EQ(request_irq(200, h_kbd, 0, "x", nullptr), 0);
-    irq_to_desc(200)->kstat_irqs[0] = 5;
+    *per_cpu_ptr(irq_to_desc(200)->kstat_irqs, 0) = 5;
     irq_to_desc(200)->irq_data.chip = nullptr;   // a state request_irq never leaves: the "None" column
     std::string t = table();
     irq_to_desc(200)->irq_data.chip = &pic_;

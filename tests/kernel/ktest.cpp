@@ -3,7 +3,6 @@
 // KUnit does (Documentation/dev-tools/ktap.rst): "KTAP version 1", "1..N", "ok N name" / "not ok N name",
 // diagnostics as "# " lines before the result.
 #include "tests/kernel/ktest.h"
-#include "tests/kernel/bench.h"
 #include "kernel/cmdline.h"
 #include "kernel/errno.h"
 #include "kernel/idle.h"
@@ -122,10 +121,6 @@ bool ktest_wait_jiffies(bool (*cond)(void*), void* arg, unsigned long max_jiffie
 }
 
 int ktest_run_all() {
-    // The bench boots through the same entry (init runs ktest_run_all for `ktest`): `ktest bench` runs
-    // the interrupt-path benchmark instead of the tests, and the verdict says whether it completed.
-    if (bench_requested())
-        return bench_run();
     unsigned total = (unsigned)(__stop_irqos_ktests - __start_irqos_ktests);
     unsigned passed = 0, failed = 0, skipped = 0;
     printk(KERN_INFO "KTAP version 1\n");

@@ -15,10 +15,10 @@ constexpr unsigned PIC_VECTOR_IRQ7 = 0x27, PIC_VECTOR_IRQ15 = 0x2F;
 
 KTEST(vector, no_irq_handler_is_reported_counted_and_survived) {
     KASSERT_EQ(vector_irq_get(0, UNUSED_VECTOR), VECTOR_UNUSED);
-    unsigned before = irq_unhandled_vector_count[0];
+    unsigned before = per_cpu_read(irq_unhandled_vector_count, smp_processor_id());
     unsigned logged = ktest_log_count("No irq handler for vector");
     KASSERT(arch_raise_vector(UNUSED_VECTOR));
-    KEXPECT_EQ(irq_unhandled_vector_count[0], before + 1);
+    KEXPECT_EQ(per_cpu_read(irq_unhandled_vector_count, smp_processor_id()), before + 1);
     char text[64];
     snprintf(text, sizeof(text), "do_IRQ: 0.%u No irq handler for vector\n", UNUSED_VECTOR);
     KEXPECT_TRUE(ktest_log_contains(text));

@@ -1,12 +1,12 @@
-; First 64-bit code: flat data segments, the boot stack, this CPU's GS base (per-CPU area, arch/x86/cpu_local.h),
-; C++ global constructors (.init_array, as crt0 would run them), then kernel_main(magic, mbi) in init/main.cpp.
+; First 64-bit code: flat data segments, the boot stack, the per-CPU copies and CPU 0's GS base
+; (kernel/percpu.h, arch/x86/cpu_local.h), C++ global constructors (.init_array, as crt0 would run them), then kernel_main(magic, mbi) in init/main.cpp.
 
-MSR_GS_BASE equ 0xC0000101                  ; Intel SDM vol. 4, IA32_GS_BASE
 BOOT_DATA   equ 0x10
 
 global long_mode_entry
 extern boot_stack_top, boot_multiboot_magic, boot_multiboot_info
-extern __init_array_start, __init_array_end, kernel_main, irqos_cpu_area
+extern __init_array_start, __init_array_end, kernel_main
+extern setup_per_cpu_areas, cpu_local_init
 
 section .text
 bits 64
@@ -21,12 +21,11 @@ long_mode_entry:
     mov rsp, boot_stack_top
     xor ebp, ebp                                ; the stack walker stops at a zero frame pointer
 
-    ; CPU 0's per-CPU area, so the interrupt entry can store its timestamps from the first exception on.
-    lea rax, [rel irqos_cpu_area]
-    mov rdx, rax
-    shr rdx, 32
-    mov ecx, MSR_GS_BASE
-    wrmsr
+    ; Per-CPU variables (preempt_count, the CPU number, ...) work from the first line of C++ on, the
+    ; constructors included: copy the template for every CPU and point CPU 0's GS base at its copy.
+    call setup_per_cpu_areas
+    xor edi, edi
+    call cpu_local_init
 
     lea rbx, [rel __init_array_start]
 .ctors:

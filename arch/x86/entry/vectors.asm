@@ -2,7 +2,6 @@
 ; makes every stub: push a 0 where the CPU pushes no error code (so every TrapFrame has the same shape),
 ; push the vector number, jump to the common code. common_interrupt saves the GPRs into a TrapFrame
 ; (arch/x86/trapframe.h), calls x86_interrupt_dispatch(TrapFrame*) and returns with iretq.
-; It also stamps the TSC at entry and just before iretq into this CPU's area (arch/x86/bench.h).
 %include "asm-offsets.inc"
 
 NR_VECTORS      equ 256
@@ -44,10 +43,6 @@ vector_stub_%[v]:
 common_interrupt:
     push rax
     push rdx
-    rdtsc                           ; as early as possible once rax/rdx are free
-    shl rdx, 32
-    or rax, rdx
-    mov [gs:CPU_IRQ_ENTRY_TSC], rax
     push rcx
     push rbx
     push rbp
@@ -77,10 +72,6 @@ common_interrupt:
     pop rbp
     pop rbx
     pop rcx
-    rdtsc                           ; the last moment rax/rdx are free before the return
-    shl rdx, 32
-    or rax, rdx
-    mov [gs:CPU_IRQ_EXIT_TSC], rax
     pop rdx
     pop rax
     add rsp, 16                     ; vector and error code

@@ -71,7 +71,6 @@ void irq_enable() { irq_on[this_cpu].store(true); }
 void irq_disable() { irq_on[this_cpu].store(false); }
 bool irqs_disabled() { return !irq_on[this_cpu].load(); }
 bool irqs_disabled_flags(unsigned long flags) { return !(flags & X86_EFLAGS_IF); }
-unsigned smp_processor_id() { return this_cpu; }
 unsigned num_online_cpus() { return online.load(); }
 void cpu_relax() { std::this_thread::yield(); }   // other "CPUs" are threads: let them run
 
