@@ -65,10 +65,13 @@ int parse_cmdline(const char* line) {
     }
     memcpy(saved_line, line, len);
     saved_line[len] = '\0';
+    return cmdline_apply(saved_line);
+}
 
+int cmdline_apply(const char* line) {
     int rejected = 0;
     bool first = true;
-    for (const char* s = saved_line; *s;) {
+    for (const char* s = line; *s;) {
         while (is_space(*s)) s++;
         if (!*s) break;
         const char* end = s;

@@ -19,8 +19,13 @@ struct kernel_param {
 #define __setup(name, fn) __setup_param(name, true, fn, fn)
 #define __setup_flag(name, fn) __setup_param(name, false, fn, fn)
 
-// Parse and apply the whole line; returns the number of words rejected. Boot, before interrupts.
+// Parse and apply the whole line and keep it as the boot line; returns the number of words rejected.
+// Boot, before interrupts.
 int parse_cmdline(const char* line);
+// Apply the words of `line` exactly as parse_cmdline does, without keeping it as the boot line (the
+// in-kernel tests parse a fixed line of their own through it). Returns the number of words rejected.
+// Process context; the caller restores whatever the parameters it names change.
+int cmdline_apply(const char* line);
 // The line as given (for the shell and for tests that look for a word like "ktest").
 const char* saved_command_line();
 bool cmdline_has_flag(const char* word);

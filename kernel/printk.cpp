@@ -168,6 +168,22 @@ size_t printk_log_read(char* out, size_t n) {
     return n;
 }
 
+unsigned long printk_log_seq() {
+    SpinLockIrqSave guard(logbuf_lock);
+    return log_written;
+}
+
+size_t printk_log_read_since(unsigned long seq, char* out, size_t n, unsigned long* lost) {
+    SpinLockIrqSave guard(logbuf_lock);
+    if (seq > log_written) seq = 0;   // the log was cleared after the mark: all that is left came later
+    unsigned long oldest = log_written > LOG_BUF_LEN ? log_written - LOG_BUF_LEN : 0;
+    *lost = seq < oldest ? oldest - seq : 0;
+    if (seq < oldest) seq = oldest;
+    if (n > log_written - seq) n = (size_t)(log_written - seq);
+    for (size_t i = 0; i < n; i++) out[i] = log_buf[(seq + i) % LOG_BUF_LEN];
+    return n;
+}
+
 void printk_log_clear() {
     SpinLockIrqSave guard(logbuf_lock);
     log_written = 0;

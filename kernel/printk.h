@@ -36,6 +36,13 @@ extern int console_loglevel;   // default for new consoles; "loglevel=" on the c
 // The last `n` bytes of the ring buffer (for tests and the shell's `dmesg`). Returns bytes copied.
 size_t printk_log_read(char* out, size_t n);
 void printk_log_clear();
+// Read-only log marks, for code that checks what it printed itself (the in-kernel tests): a position is
+// the number of bytes stored since boot (or since printk_log_clear). printk_log_seq() is the position the
+// next byte gets; printk_log_read_since(seq, out, n, &lost) copies up to `n` bytes stored from position
+// `seq` on and returns how many, with `lost` the bytes after `seq` the ring has already overwritten (0 if
+// none). Any context; takes the log lock.
+unsigned long printk_log_seq();
+size_t printk_log_read_since(unsigned long seq, char* out, size_t n, unsigned long* lost);
 
 #define pr_emerg(fmt, ...) printk(KERN_EMERG fmt, ##__VA_ARGS__)
 #define pr_alert(fmt, ...) printk(KERN_ALERT fmt, ##__VA_ARGS__)

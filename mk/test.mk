@@ -10,16 +10,26 @@
 #   build-clang the same with clang++/ld.lld
 #   isos        build/irqos.iso and build/irqos-test.iso (incremental; a failure counts as one)
 #   ktest-qemu  the in-kernel tests (irqos-test.iso) in QEMU: one test per KTAP result + the exit status
+#   ktest-plain the in-kernel tests booted with a plain `ktest` command line (QEMU): the suite must not
+#               depend on the test ISO's command line
 #   ktest-bochs the same ISO in Bochs: one test per KTAP result + the IRQOS-VERDICT line
+#   ktest-repeat tests/e2e/ktest_repeat.py: `ktest` run three times from the shell of one boot (typed on
+#               serial and on the keyboard), every run all ok, the keyboard line left as found
 #   e2e         tests/e2e/shell_e2e.py: serial shell, monitor sendkey, and one boot per crash= kind
 #               (every exception arch/x86/crashtest.cpp can raise) checked for its panic report
 #   bench       `make bench`'s measurement completes (one test; the figures are printed, never asserted)
 #
 # Variables: TEST_STEPS="host ktest-qemu ..." runs a subset (the summary still demands each listed step).
 # Sub-makes run with -j$(JOBS).
+#
+# Progress: each step starts with "[i/N] name ..." and ends with "[i/N] name: exit S after T s"; a step
+# that prints nothing for TEST_HEARTBEAT seconds gets a "still running" line (with the last line of its
+# log where it has one), and the emulator steps print each KTAP result as it arrives. A ten-minute run
+# is never silent; the last line stays "N passed, N failed".
 
 TOUT := $(BUILD)/test
-TEST_STEPS ?= harness host host-clang build-gcc build-clang ktest-qemu ktest-bochs e2e bench
+TEST_STEPS ?= harness host host-clang build-gcc build-clang ktest-qemu ktest-plain ktest-bochs ktest-repeat e2e bench
+TEST_HEARTBEAT ?= 30
 HOST_RESULTS := $(BUILD)/host/results.xml
 GCC_CHECK_BUILD := $(BUILD)/check-gcc
 CLANG_CHECK_BUILD := $(BUILD)/check-clang
@@ -29,6 +39,8 @@ CRASH_KINDS := $(shell grep -o '{"[a-z]*", Crash::' arch/x86/crashtest.cpp 2>/de
 CRASH_ISOS := $(foreach k,$(CRASH_KINDS),$(TOUT)/irqos-crash-$(k).iso)
 # A test run that dies: the kernel must end the emulator with FAIL at once, not wait for the timeout.
 KTEST_CRASH_ISO := $(TOUT)/irqos-ktest-crash.iso
+# The in-kernel tests with nothing on the command line but `ktest`.
+KTEST_PLAIN_ISO := $(TOUT)/irqos-ktest-plain.iso
 
 # An ISO whose only menu entry boots the kernel with command line $(1) (test configurations of our own,
 # so that `make test` never rebuilds build/irqos.iso with a different CMDLINE).
@@ -49,6 +61,10 @@ $(KTEST_CRASH_ISO): $(KERNEL_ELF) mk/test.mk
 	@mkdir -p $(dir $@)
 	$(call test_iso,ktest crash=gp)
 
+$(KTEST_PLAIN_ISO): $(KERNEL_ELF) mk/test.mk
+	@mkdir -p $(dir $@)
+	$(call test_iso,ktest)
+
 # Build check: $(1) name, $(2) log, rest: the command. Writes a one-line results file.
 define build_check_fn
 build_check() { local bname=$$1 log=$$2 rc; shift 2; "$$@" >"$$log" 2>&1; rc=$$?; \
@@ -67,33 +83,48 @@ test: deps
 	    $(TOUT)/host.log | head -n 40; [ $$rc -eq 0 ] || echo "(host-test exit status $$rc; log: $(TOUT)/host.log)"; \
 	  return $$rc; }; \
 	want() { [[ " $(TEST_STEPS) " == *" $$1 "* ]]; }; \
-	step() { local sname=$$1 rc; shift; echo "=== $$sname"; "$$@"; rc=$$?; echo "$$sname $$rc" >> $(TOUT)/steps; }; \
-	specs=""; \
+	emulated() { want ktest-qemu || want ktest-plain || want ktest-bochs || want ktest-repeat || want e2e || want bench; }; \
+	total=0; for s in harness host build-gcc build-clang host-clang ktest-qemu ktest-plain ktest-bochs ktest-repeat \
+	  e2e bench; do want $$s && total=$$((total + 1)); done; emulated && total=$$((total + 1)); done_steps=0; \
+	heartbeat() { local label=$$1 log=$$2 t0=$$(date +%s); while sleep $(TEST_HEARTBEAT); do \
+	  echo "  $$label: still running, $$(( $$(date +%s) - t0 )) s$${log:+ (log: $$(tail -n 1 "$$log" 2>/dev/null | cut -c1-100))}"; \
+	  done; }; \
+	step() { local sname=$$1 rc hb t0=$$(date +%s); shift; done_steps=$$((done_steps + 1)); \
+	  local label="[$$done_steps/$$total] $$sname"; echo "$$label ..."; \
+	  heartbeat "$$label" "$$steplog" & hb=$$!; \
+	  "$$@"; rc=$$?; kill $$hb 2>/dev/null; wait $$hb 2>/dev/null; steplog=; \
+	  echo "$$label: exit $$rc after $$(( $$(date +%s) - t0 )) s"; echo "$$sname $$rc" >> $(TOUT)/steps; }; \
+	specs=""; steplog=; \
 	if want harness; then step harness python3 tests/e2e/test_harness.py $(TOUT); \
 	  specs="$$specs harness=$(TOUT)/harness.results"; fi; \
-	if want host; then rm -f $(HOST_RESULTS); \
+	if want host; then rm -f $(HOST_RESULTS); steplog=$(TOUT)/host.log; \
 	  step host host_run; specs="$$specs host=$(HOST_RESULTS)"; fi; \
-	if want build-gcc; then rm -rf $(GCC_CHECK_BUILD); \
+	if want build-gcc; then rm -rf $(GCC_CHECK_BUILD); steplog=$(TOUT)/build-gcc.log; \
 	  step build-gcc build_check gcc $(TOUT)/build-gcc.log $(MAKE) --no-print-directory -j$(JOBS) \
 	    BUILD=$(GCC_CHECK_BUILD) KCXX=gcc kernel; \
 	  specs="$$specs build-gcc=$(TOUT)/gcc.results"; fi; \
-	if want build-clang; then rm -rf $(CLANG_CHECK_BUILD); \
+	if want build-clang; then rm -rf $(CLANG_CHECK_BUILD); steplog=$(TOUT)/build-clang.log; \
 	  step build-clang build_check clang $(TOUT)/build-clang.log $(MAKE) --no-print-directory -j$(JOBS) \
 	    BUILD=$(CLANG_CHECK_BUILD) KCXX=clang kernel; \
 	  specs="$$specs build-clang=$(TOUT)/clang.results"; fi; \
-	if want host-clang; then \
+	if want host-clang; then steplog=$(TOUT)/build-host-clang.log; \
 	  step host-clang build_check host-clang $(TOUT)/build-host-clang.log $(MAKE) --no-print-directory -j$(JOBS) \
 	    HOSTCXX=clang++ host-test; \
 	  specs="$$specs host-clang=$(TOUT)/host-clang.results"; fi; \
-	if want ktest-qemu || want ktest-bochs || want e2e || want bench; then \
-	  rm -f $(ISO) $(KTEST_ISO) $(CRASH_ISOS) $(KTEST_CRASH_ISO); \
+	if emulated; then \
+	  rm -f $(ISO) $(KTEST_ISO) $(CRASH_ISOS) $(KTEST_CRASH_ISO) $(KTEST_PLAIN_ISO); \
+	  steplog=$(TOUT)/build-isos.log; \
 	  step isos build_check isos $(TOUT)/build-isos.log $(MAKE) --no-print-directory -j$(JOBS) KCXX=gcc \
-	    iso ktest-iso $(CRASH_ISOS) $(KTEST_CRASH_ISO); \
+	    iso ktest-iso $(CRASH_ISOS) $(KTEST_CRASH_ISO) $(KTEST_PLAIN_ISO); \
 	  specs="$$specs isos=$(TOUT)/isos.results"; fi; \
 	if want ktest-qemu; then step ktest-qemu python3 tests/e2e/ktest_run.py qemu $(KTEST_ISO) $(TOUT); \
 	  specs="$$specs ktest-qemu=$(TOUT)/ktest-qemu.results"; fi; \
+	if want ktest-plain; then step ktest-plain python3 tests/e2e/ktest_run.py qemu $(KTEST_PLAIN_ISO) $(TOUT) \
+	    ktest-plain; specs="$$specs ktest-plain=$(TOUT)/ktest-plain.results"; fi; \
 	if want ktest-bochs; then step ktest-bochs python3 tests/e2e/ktest_run.py bochs $(KTEST_ISO) $(TOUT); \
 	  specs="$$specs ktest-bochs=$(TOUT)/ktest-bochs.results"; fi; \
+	if want ktest-repeat; then step ktest-repeat python3 tests/e2e/ktest_repeat.py $(ISO) $(TOUT); \
+	  specs="$$specs ktest-repeat=$(TOUT)/ktest-repeat.results"; fi; \
 	if want e2e; then step e2e python3 tests/e2e/shell_e2e.py $(ISO) $(TOUT) \
 	    $(if $(CRASH_KINDS),$(foreach k,$(CRASH_KINDS),$(k)=$(TOUT)/irqos-crash-$(k).iso),no-crash-kinds) \
 	    ktest-crash=$(KTEST_CRASH_ISO); \

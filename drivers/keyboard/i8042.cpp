@@ -196,7 +196,9 @@ int i8042_init(PortIo& io) {
         decoder = KeyboardDecoder{};
     }
 
-    int err = request_irq(I8042_KBD_IRQ, i8042_interrupt, 0, "i8042", &kbd_dev_id);
+    // Shared, as Linux's i8042 requests it: the handler answers IRQ_NONE when no byte waits, so another
+    // device on the line (or a test's handler) can be asked too.
+    int err = request_irq(I8042_KBD_IRQ, i8042_interrupt, IRQF_SHARED, "i8042", &kbd_dev_id);
     if (err) {
         pr_err("i8042: Can't get irq %u for KBD, unregistering the port.\n", I8042_KBD_IRQ);
         return err;

@@ -48,7 +48,8 @@ struct KeyboardDecoder {
 };
 
 // Boot, interrupts off: detect the controller (a status of 0xFF means none: reported, -ENODEV), disable
-// both ports, flush, set the CTR (translation on, IRQ1 on, aux off), request IRQ1 "i8042", enable the
+// both ports, flush, set the CTR (translation on, IRQ1 on, aux off), request IRQ1 "i8042" (IRQF_SHARED,
+// as Linux), enable the
 // keyboard port. Returns 0, -ENODEV, -ETIMEDOUT (controller not answering) or request_irq's error.
 [[nodiscard]] int i8042_init(PortIo& io);
 

@@ -1,14 +1,19 @@
 #!/usr/bin/env python3
-"""Run the in-kernel tests (the ktest ISO, command line `ktest`) in QEMU or Bochs and write one results
+"""Run the in-kernel tests (an ISO whose command line has `ktest`) in QEMU or Bochs and write one results
 line per KTAP test, plus one for the verdict the kernel reported at the end of the run.
 
-  ktest_run.py qemu|bochs ISO OUTDIR
+  ktest_run.py qemu|bochs ISO OUTDIR [NAME]
 
 QEMU's verdict is its exit status (isa-debug-exit: 33 pass, 35 fail); Bochs's is the serial line
 "IRQOS-VERDICT: PASS|FAIL". Either must agree with the KTAP results, or the verdict check fails.
-Writes OUTDIR/ktest-EMU.serial.log and OUTDIR/ktest-EMU.results."""
+NAME (default ktest-EMU) names the outputs, OUTDIR/NAME.serial.log and OUTDIR/NAME.results, and the
+results' prefix (EMU; EMU-plain for NAME ktest-plain), so that one emulator can run several ISOs.
+While the emulator runs, each KTAP result is printed as it arrives on serial ("[ktest-qemu 3/40] ok ..."),
+so a long run shows its progress."""
 import os
 import sys
+import threading
+import time
 
 sys.dont_write_bytecode = True   # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -25,46 +30,92 @@ MUST_RUN = {
 }
 
 
+def follow(path, label, done, poll=0.5):
+    """Print each KTAP result line appended to `path` until `done` is set (the emulator has ended)."""
+    offset, plan, partial = 0, "?", ""
+    while True:
+        finished = done.is_set()
+        try:
+            with open(path, encoding="latin-1") as f:
+                f.seek(offset)
+                chunk = f.read()
+                offset = f.tell()
+        except OSError:
+            chunk = ""
+        lines = (partial + chunk).split("\n")
+        partial = lines.pop()
+        for raw in lines:
+            line = raw.strip()
+            m = ktap.PLAN.match(line)
+            if m:
+                plan = m.group(1)
+            m = ktap.RESULT.match(line)
+            if m:
+                print(f"  [{label} {m.group(2)}/{plan}] {line}", flush=True)
+        if finished:
+            return
+        time.sleep(poll)
+
+
+def run_followed(fn, log, label):
+    """Run fn() (an emulator batch run writing serial to `log`) while printing its KTAP progress."""
+    open(log, "w").close()
+    done = threading.Event()
+    t = threading.Thread(target=follow, args=(log, label, done), daemon=True)
+    t.start()
+    try:
+        return fn()
+    finally:
+        done.set()
+        t.join()
+
+
 def main():
     which, iso, outdir = sys.argv[1], sys.argv[2], sys.argv[3]
+    name = sys.argv[4] if len(sys.argv) > 4 else f"ktest-{which}"
+    prefix = which if name == f"ktest-{which}" else f"{which}-{name.removeprefix('ktest-')}"
     os.makedirs(outdir, exist_ok=True)
-    log = os.path.join(outdir, f"ktest-{which}.serial.log")
-    results = os.path.join(outdir, f"ktest-{which}.results")
+    log = os.path.join(outdir, f"{name}.serial.log")
+    results = os.path.join(outdir, f"{name}.results")
     lines = []
     if not os.path.exists(iso):
-        lines.append(f"FAIL {which}/boot: no ISO {iso}")
+        lines.append(f"FAIL {prefix}/boot: no ISO {iso}")
     elif which == "qemu":
-        code = emu.qemu_batch(iso, log, QEMU_TIMEOUT)
+        code = run_followed(lambda: emu.qemu_batch(iso, log, QEMU_TIMEOUT), log, name)
         text = open(log, encoding="latin-1").read() if os.path.exists(log) else ""
         k = ktap.parse(text)
-        lines += ktap.check_lines(k, which, MUST_RUN.get(which, ()))
+        lines += ktap.check_lines(k, prefix, MUST_RUN.get(which, ()))
         failed = any(l.startswith("FAIL") for l in lines)
         want = emu.EXIT_FAIL if failed else emu.EXIT_PASS
         if code is None:
-            lines.append(f"FAIL {which}/verdict: QEMU still running after {QEMU_TIMEOUT}s")
+            lines.append(f"FAIL {prefix}/verdict: QEMU still running after {QEMU_TIMEOUT}s")
         elif code != want:
-            lines.append(f"FAIL {which}/verdict: exit status {code}, expected {want} "
+            lines.append(f"FAIL {prefix}/verdict: exit status {code}, expected {want} "
                          f"({'0: triple fault?' if code == 0 else 'isa-debug-exit 33 pass / 35 fail'})")
         else:
-            lines.append(f"PASS {which}/verdict: exit status {code}")
+            lines.append(f"PASS {prefix}/verdict: exit status {code}")
     else:
-        status = emu.bochs_batch(iso, log, os.path.join(outdir, f"ktest-{which}.bochs.log"), BOCHS_TIMEOUT)
+        status = run_followed(lambda: emu.bochs_batch(iso, log, os.path.join(outdir, f"{name}.bochs.log"),
+                                                      BOCHS_TIMEOUT), log, name)
         text = open(log, encoding="latin-1").read() if os.path.exists(log) else ""
         k = ktap.parse(text)
-        lines += ktap.check_lines(k, which, MUST_RUN.get(which, ()))
+        lines += ktap.check_lines(k, prefix, MUST_RUN.get(which, ()))
         failed = any(l.startswith("FAIL") for l in lines)
         want = "IRQOS-VERDICT: FAIL" if failed else "IRQOS-VERDICT: PASS"
         verdicts = [l.strip() for l in text.splitlines() if l.startswith("IRQOS-VERDICT:")]
         if status is None:
-            lines.append(f"FAIL {which}/verdict: Bochs still running after {BOCHS_TIMEOUT}s")
+            lines.append(f"FAIL {prefix}/verdict: Bochs still running after {BOCHS_TIMEOUT}s")
         elif set(verdicts) != {want}:
-            lines.append(f"FAIL {which}/verdict: serial has {verdicts or 'no verdict line'}, expected '{want}'")
+            lines.append(f"FAIL {prefix}/verdict: serial has {verdicts or 'no verdict line'}, expected '{want}'")
         else:
-            lines.append(f"PASS {which}/verdict: {want}")
+            lines.append(f"PASS {prefix}/verdict: {want}")
     with open(results, "w") as f:
         f.write("\n".join(lines) + "\n")
     for l in lines:
-        print(f"  {l}")
+        if not l.startswith("PASS"):
+            print(f"  {l}")
+    print(f"  {name}: {sum(l.startswith('PASS') for l in lines)} passed, "
+          f"{sum(l.startswith('FAIL') for l in lines)} failed, {sum(l.startswith('SKIP') for l in lines)} skipped")
     return 0
 
 

@@ -105,6 +105,7 @@ TEST_F(I8042, InitProtocolAndCommandByte) {
     irqaction* a = irq_to_desc(1)->action;
     ASSERT_NE(a, nullptr);
     EXPECT_STREQ(a->name, "i8042");
+    EXPECT_EQ(a->flags & IRQF_SHARED, IRQF_SHARED) << "Linux's i8042 requests IRQ1 shared";
     EXPECT_EQ(host_console::count("serio: i8042 KBD port at 0x60,0x64 irq 1\n"), 1u);
 }
 

@@ -19,12 +19,13 @@ extern "C" const ktest_case __stop_irqos_ktests[];
 
 namespace {
 
-constexpr size_t LOG_TAIL = 16384;   // how much of the printk log the log helpers search
+constexpr size_t LOG_SINCE_MAX = 16384;   // what one test may print and still have it searched
 
 struct RunState {
     const ktest_case* current = nullptr;
     unsigned failures = 0;          // failed expectations in the current case
     const char* skip_reason = nullptr;
+    unsigned long log_mark = 0;     // printk_log_seq() when the current case started
 };
 RunState run;
 
@@ -44,11 +45,27 @@ void print_value(ktest_value v) {
         printk(KERN_CONT "%llu (0x%llx)", v.bits, v.bits);
 }
 
-const char* log_tail(size_t* len) {
-    static char buf[LOG_TAIL + 1];
-    *len = printk_log_read(buf, LOG_TAIL);
+// The text printed since `mark` (NUL-terminated, in a static buffer: tests run one at a time).
+const char* log_since(unsigned long mark, size_t* len) {
+    static char buf[LOG_SINCE_MAX + 1];
+    unsigned long lost = 0;
+    *len = printk_log_read_since(mark, buf, LOG_SINCE_MAX, &lost);
     buf[*len] = '\0';
+    if (lost)
+        ktest_fail(__FILE__, __LINE__, "the log ring overwrote %lu bytes printed since the mark", lost);
+    else if (printk_log_seq() - mark > LOG_SINCE_MAX)
+        ktest_fail(__FILE__, __LINE__, "more than %lu bytes printed since the mark: only the first are searched",
+                   (unsigned long)LOG_SINCE_MAX);
     return buf;
+}
+
+unsigned count_in(const char* hay, size_t len, const char* text) {
+    size_t tlen = strlen(text);
+    unsigned count = 0;
+    for (size_t i = 0; tlen && i + tlen <= len; i++)
+        if (memcmp(hay + i, text, tlen) == 0)
+            count++;
+    return count;
 }
 
 }  // namespace
@@ -93,15 +110,14 @@ void ktest_skip(const char* reason) { run.skip_reason = reason; }
 
 bool ktest_log_contains(const char* text) { return ktest_log_count(text) > 0; }
 
-unsigned ktest_log_count(const char* text) {
+unsigned ktest_log_count(const char* text) { return ktest_log_count_since(run.log_mark, text); }
+
+unsigned long ktest_log_mark() { return printk_log_seq(); }
+
+unsigned ktest_log_count_since(unsigned long mark, const char* text) {
     size_t len = 0;
-    const char* log = log_tail(&len);
-    size_t tlen = strlen(text);
-    unsigned count = 0;
-    for (size_t i = 0; tlen && i + tlen <= len; i++)
-        if (memcmp(log + i, text, tlen) == 0)
-            count++;
-    return count;
+    const char* log = log_since(mark, &len);
+    return count_in(log, len, text);
 }
 
 bool ktest_wait_jiffies(bool (*cond)(void*), void* arg, unsigned long max_jiffies) {
@@ -130,6 +146,7 @@ int ktest_run_all() {
         run.current = t;
         run.failures = 0;
         run.skip_reason = nullptr;
+        run.log_mark = printk_log_seq();
         unsigned long warns = warn_count;
         t->fn();
         if (warn_count != warns)   // expected by some tests; worth a note when reading a failure

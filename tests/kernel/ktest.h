@@ -55,10 +55,16 @@ void ktest_skip(const char* reason);
 // wait for real interrupts). Returns the number of failed tests.
 int ktest_run_all();
 
-// Helpers shared by the tests. ktest_log_contains: whether the printk log (its last 16 KiB) holds `text`.
+// Helpers shared by the tests. The log helpers read only what was printed since the running test
+// started (a printk_log_seq mark the runner takes before each test), never the log's earlier history,
+// so a test finds what it printed itself whatever ran before it in the same boot.
+// ktest_log_contains: whether that text holds `text`; ktest_log_count: how many times.
 bool ktest_log_contains(const char* text);
-// Count occurrences of `text` in the log tail.
 unsigned ktest_log_count(const char* text);
+// A mark of your own, taken right before an action, and the occurrences of `text` printed since it.
+// Fails the running test if the log overwrote part of that text (it cannot be checked then).
+unsigned long ktest_log_mark();
+unsigned ktest_log_count_since(unsigned long mark, const char* text);
 // Wait with interrupts enabled (idling) until `cond()` holds or `max_jiffies` ticks passed.
 // Returns cond()'s final value. Needs the timer running.
 bool ktest_wait_jiffies(bool (*cond)(void*), void* arg, unsigned long max_jiffies);

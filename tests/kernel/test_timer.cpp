@@ -1,8 +1,10 @@
 // In-kernel tests of the real timer interrupt (PIT channel 0 on IRQ 0): every tick is one IRQ 0
-// dispatch and one jiffy, and the tick rate matches HZ against an independent clock (the TSC,
-// calibrated against PIT channel 2 at boot).
+// dispatch and one jiffy, the tick rate matches HZ against an independent clock (the TSC, calibrated
+// against PIT channel 2 at boot), and the PIT counts down from Linux's LATCH for HZ, worked out here
+// from the 8254's input clock rather than taken from the driver.
 #include "tests/kernel/ktest.h"
 #include "tests/kernel/kt_hw.h"
+#include "drivers/pit/pit.h"
 #include "kernel/irq/interrupt.h"
 #include "kernel/jiffies.h"
 #include "kernel/spinlock.h"
@@ -16,6 +18,9 @@ constexpr uint64_t RATE_WINDOW_US = 200000;   // measure the rate over 200 ms of
 // never gain them. So the count may fall short but must not exceed the window by more than the
 // boundary tick; "at least half" still catches a wrong divisor or a wrong HZ by far.
 constexpr unsigned long RATE_MIN_PERCENT = 50, RATE_MAX_PERCENT = 105;
+constexpr unsigned long PIT_INPUT_HZ = 1193182;   // 14.31818 MHz / 12, the PC's 8254 clock
+constexpr uint64_t PIT_SAMPLE_US = 30000;         // several periods at any HZ >= 100
+constexpr unsigned PIT_TOP_QUARTERS = 3;          // the highest count seen must be in the top quarter
 
 struct Snapshot {
     unsigned irq0;
@@ -65,4 +70,21 @@ KTEST(timer, irq0_is_the_xt_pic_timer_line) {
     KEXPECT_STREQ(d->irq_data.chip->name(), "XT-PIC");
     KEXPECT_EQ(d->depth, 0u);
     KEXPECT_FALSE(irqd_irq_masked(&d->irq_data));
+}
+
+// LATCH = round(PIT_INPUT_HZ / HZ) (Linux include/linux/timex.h). The driver's divisor must be exactly
+// that, and the counter itself must count down from it: over several periods the highest value read is
+// just below it (a different divisor shows above it or far below).
+KTEST(timer, pit_counts_down_from_the_latch_for_hz) {
+    unsigned long latch = (PIT_INPUT_HZ + HZ / 2) / HZ;
+    KEXPECT_EQ((unsigned long)pit_current_divisor(), latch);
+    unsigned long highest = 0;
+    uint64_t t0 = kt_now();
+    while (kt_elapsed_us(t0) < PIT_SAMPLE_US) {
+        unsigned long c = pit_read_count();
+        if (c > highest)
+            highest = c;
+    }
+    if (highest > latch || highest * 4 < latch * PIT_TOP_QUARTERS)
+        ktest_fail(__FILE__, __LINE__, "PIT counter peaked at %lu, LATCH for HZ=%u is %lu", highest, HZ, latch);
 }

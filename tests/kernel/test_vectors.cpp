@@ -30,17 +30,27 @@ KTEST(vector, raise_refuses_exception_vectors) {
     KEXPECT_FALSE(arch_raise_vector(256));
 }
 
+// Linux logs a line's spurious interrupts once per boot ("spurious 8259A interrupt: IRQ7.", at debug
+// level) and counts every one in ERR. Whether this raise is the line's first in the boot depends on what
+// ran before, so the test checks what holds either way: at most one report for the first raise, none for
+// a second one right after it, and both counted. The text itself is pinned by tests/host/test_pic.cpp.
 static void spurious_case(unsigned vector, unsigned irq) {
     irq_desc* d = irq_to_desc(irq);
     KASSERT(d);
+    char text[48];
+    snprintf(text, sizeof(text), "spurious 8259A interrupt: IRQ%u.\n", irq);
     unsigned long err = READ_ONCE(irq_err_count);
     unsigned count = kstat_irqs(irq);
+    unsigned long mark = ktest_log_mark();
     KASSERT(arch_raise_vector(vector));
     KEXPECT_EQ(READ_ONCE(irq_err_count), err + 1);
     KEXPECT_EQ(kstat_irqs(irq), count);   // not dispatched
-    char text[48];
-    snprintf(text, sizeof(text), "spurious 8259A interrupt: IRQ%u.", irq);
-    KEXPECT_TRUE(ktest_log_contains(text));
+    KEXPECT_TRUE(ktest_log_count_since(mark, text) <= 1);
+    mark = ktest_log_mark();
+    KASSERT(arch_raise_vector(vector));
+    KEXPECT_EQ(READ_ONCE(irq_err_count), err + 2);
+    KEXPECT_EQ(kstat_irqs(irq), count);
+    KEXPECT_EQ(ktest_log_count_since(mark, "spurious 8259A interrupt"), 0u);   // reported already
 }
 
 KTEST(pic, spurious_irq7_found_by_the_isr_is_counted_not_dispatched) { spurious_case(PIC_VECTOR_IRQ7, 7); }
