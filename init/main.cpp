@@ -14,6 +14,7 @@
 #include "drivers/keyboard/i8042.h"
 #include "drivers/pic/legacy_pic.h"
 #include "drivers/pit/pit.h"
+#include "drivers/rtc/rtc_cmos.h"
 #include "drivers/serial/uart16550.h"
 #include "drivers/vga/vga_console.h"
 #include "kernel/cmdline.h"
@@ -82,6 +83,7 @@ extern "C" [[noreturn]] void kernel_main(uint32_t magic, uint32_t mbi_addr) {
         vector_irq_set(0, ISA_IRQ_VECTOR_BASE + i, int(i));
     check(pit_init(x86_port_io(), HZ), "pit_init");
     check(i8042_init(x86_port_io()), "i8042_init");
+    check(rtc_cmos_init(x86_port_io()), "rtc_cmos_init");
     // The 16550 driver takes over COM1 (and its receive interrupt, IRQ 4) from the early console.
     unregister_console(&early_serial_console);
     if (int err = serial_console_setup(x86_port_io()); err < 0) {
