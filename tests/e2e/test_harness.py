@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """Tests of the test harness itself: the KTAP reader (tests/e2e/ktap.py) and the run summary
 (tools/test-summary). `make test` is only as honest as these two: a crashed run, an empty plan, a doubled
-result or a step that produced nothing must never be counted as passing.
+result or a step that produced nothing must never be counted as passing. Also the code blocks of
+docs/adding-a-driver.md, which must be the tree's code.
 
   test_harness.py OUTDIR     writes OUTDIR/harness.results (one PASS/FAIL line per test)"""
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -104,6 +106,54 @@ class Summary(unittest.TestCase):
                '<testcase classname="S" name="b"><failure message="x"/></testcase>'
                '<testcase classname="S" name="c" status="notrun"/></testsuite></testsuites>')
         self.assertEqual(self.run_summary({"h": 1}, {"h": ("r.xml", xml)}), (1, "1 passed, 1 failed"))
+
+
+REPO = os.path.join(HERE, "..", "..")
+SNIPPET = re.compile(r"<!-- snippet: (\S+) -->\n```[a-z]*\n(.*?)```", re.S)
+
+
+def doc_snippets(text):
+    """[(path, code)] for each code block of a doc that is marked as copied from a source file."""
+    return [(m.group(1), m.group(2)) for m in SNIPPET.finditer(text)]
+
+
+def snippet_problems(doc):
+    """Why the marked code blocks of `doc` (a path under docs/) are not in their files, one line each."""
+    problems = []
+    with open(os.path.join(REPO, doc), encoding="utf-8") as f:
+        snippets = doc_snippets(f.read())
+    if not snippets:
+        problems.append(f"{doc} has no marked snippets")
+    for path, code in snippets:
+        try:
+            with open(os.path.join(REPO, path), encoding="utf-8") as f:
+                source = f.read()
+        except OSError as e:
+            problems.append(f"{doc}: {path}: {e}")
+            continue
+        if code not in source:
+            problems.append(f"{doc}: this block is not in {path}: {code.splitlines()[0]!r}")
+    return problems
+
+
+class DocSnippets(unittest.TestCase):
+    """docs/adding-a-driver.md shows the RTC driver as it is in the tree: every marked block is checked."""
+
+    def test_the_reader_finds_marked_blocks(self):
+        text = "x\n<!-- snippet: a.cpp -->\n```cpp\nint a;\n```\n```cpp\nunmarked\n```\n"
+        self.assertEqual(doc_snippets(text), [("a.cpp", "int a;\n")])
+
+    def test_adding_a_driver_matches_the_sources(self):
+        self.assertEqual(snippet_problems("docs/adding-a-driver.md"), [])
+
+    def test_a_changed_source_line_is_caught(self):
+        with tempfile.TemporaryDirectory(dir=REPO) as d:
+            rel = os.path.relpath(d, REPO)
+            with open(os.path.join(d, "src.cpp"), "w") as f:
+                f.write("int a = 1;\n")
+            with open(os.path.join(d, "doc.md"), "w") as f:
+                f.write(f"<!-- snippet: {rel}/src.cpp -->\n```cpp\nint a = 2;\n```\n")
+            self.assertEqual(len(snippet_problems(f"{rel}/doc.md")), 1)
 
 
 class Recorder(unittest.TextTestResult):
