@@ -1,18 +1,16 @@
 // The one small interface through which portable code (kernel/, lib/, drivers/) reaches CPU state.
-// Two implementations: arch/x86/arch_cpu.cpp (the real CPU) and tests/host/support/arch_host.cpp
-// (simulated CPUs for GoogleTest: a thread-local "current CPU", a per-CPU interrupt flag).
+// Two implementations: arch/x86 (the real CPU; the interrupt-flag operations are inline, one or two
+// instructions each, in arch/x86/include/asm/irqflags.h) and tests/host/support/arch_host.cpp (simulated
+// CPUs for GoogleTest: a thread-local "current CPU", a per-CPU interrupt flag).
 // Nothing in here may sleep; every function is callable with interrupts off and from interrupt context.
 #pragma once
 #include "kernel/types.h"
 
+// Interrupt flag of the current CPU, in namespace arch: irq_save (returns an opaque token for
+// irq_restore), irq_restore, irq_enable, irq_disable, irqs_disabled, irqs_disabled_flags.
+#include <asm/irqflags.h>
+
 namespace arch {
-// Interrupt flag of the current CPU. irq_save returns an opaque token for irq_restore.
-unsigned long irq_save();
-void irq_restore(unsigned long flags);
-void irq_enable();
-void irq_disable();
-bool irqs_disabled();
-bool irqs_disabled_flags(unsigned long flags);
 
 unsigned num_online_cpus();    // CPUs 0 .. n-1 are online
 void cpu_relax();              // spin-wait hint (PAUSE)

@@ -8,15 +8,10 @@
 
 DEFINE_PER_CPU(unsigned, __preempt_count);
 
-// Interrupts off (the entry path); nests.
-void irq_enter() {
-    preempt_count_add(HARDIRQ_OFFSET);
-}
-
 // Interrupts off. Leaving the outermost interrupt (not inside a softirq or another interrupt),
 // run queued resends, as Linux runs pending softirqs from here.
 void irq_exit() {
-    WARN_ON_ONCE(!irqs_disabled());
+    if constexpr (debug_irqflags) WARN_ON_ONCE(!irqs_disabled());
     preempt_count_sub(HARDIRQ_OFFSET);
     if (!in_interrupt() && irq_resend_pending()) irq_resend_run();
 }

@@ -40,9 +40,16 @@ static inline bool in_serving_softirq() { return (softirq_count() & SOFTIRQ_OFFS
 static inline bool in_interrupt() { return irq_count() != 0; }
 static inline bool in_task() { return !in_interrupt(); }
 
-// Hard interrupt entry/exit (kernel/hardirq.cpp). Interrupts must be off.
-// irq_exit also runs deferred interrupt work queued during the handler (software resend).
-void irq_enter();
+// CONFIG_DEBUG_IRQFLAGS (Linux's name): assert the interrupt flag where the entry path relies on it.
+// Off in the default kernel image, on in the debug image and the host tests.
+#ifndef CONFIG_DEBUG_IRQFLAGS
+#define CONFIG_DEBUG_IRQFLAGS 0
+#endif
+constexpr bool debug_irqflags = CONFIG_DEBUG_IRQFLAGS;
+
+// Hard interrupt entry/exit. Interrupts must be off. irq_exit (kernel/hardirq.cpp) also runs deferred
+// interrupt work queued during the handler (software resend).
+static inline void irq_enter() { preempt_count_add(HARDIRQ_OFFSET); }
 void irq_exit();
 void nmi_enter();
 void nmi_exit();

@@ -3,17 +3,58 @@
 // on the host, simulated CPUs are threads and the lock really excludes them.
 #pragma once
 #include "kernel/percpu.h"
+#include "kernel/preempt.h"
+
+// CONFIG_DEBUG_SPINLOCK (Linux's name): record the owner CPU and report a CPU taking a lock it already
+// holds ("BUG: spinlock recursion"), at the price of a few instructions per lock on every interrupt.
+// Off in the default kernel image, on in the debug image and in the host tests (`make test` runs both).
+#ifndef CONFIG_DEBUG_SPINLOCK
+#define CONFIG_DEBUG_SPINLOCK 0
+#endif
+constexpr bool debug_spinlock = CONFIG_DEBUG_SPINLOCK;
 
 struct raw_spinlock_t {
-    volatile int locked = 0;
-    volatile int owner_cpu = -1;   // for debugging dumps and the recursion check
+    int locked = 0;
+    int owner_cpu = -1;   // CONFIG_DEBUG_SPINLOCK only: for the recursion check and dumps
 };
 using spinlock_t = raw_spinlock_t;
 
-static inline void raw_spin_lock_init(raw_spinlock_t* l) { l->locked = 0; l->owner_cpu = -1; }
-void raw_spin_lock(raw_spinlock_t* l);      // spins; reports "BUG: spinlock recursion" on self-deadlock
-bool raw_spin_trylock(raw_spinlock_t* l);
-void raw_spin_unlock(raw_spinlock_t* l);
+static inline void raw_spin_lock_init(raw_spinlock_t* l) {
+    __atomic_store_n(&l->locked, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&l->owner_cpu, -1, __ATOMIC_RELAXED);
+}
+// The out-of-line parts (kernel/spinlock.cpp): waiting for a contended lock, and the debug checks.
+void raw_spin_lock_contended(raw_spinlock_t* l);
+void spin_debug_lock(raw_spinlock_t* l);       // before taking it: the recursion check
+void spin_debug_locked(raw_spinlock_t* l);     // after: record the owner
+void spin_debug_unlock(raw_spinlock_t* l);
+
+// Any context; spins. Interrupt-safety is the caller's business (the _irqsave forms): taking a lock
+// that an interrupt handler on this CPU also takes, with interrupts on, deadlocks this CPU (reported
+// as recursion under CONFIG_DEBUG_SPINLOCK). The uncontended path is inline: one preempt_count
+// increment and one exchange.
+static inline void raw_spin_lock(raw_spinlock_t* l) {
+    preempt_disable();
+    if constexpr (debug_spinlock) spin_debug_lock(l);
+    if (unlikely(__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))) raw_spin_lock_contended(l);
+    if constexpr (debug_spinlock) spin_debug_locked(l);
+}
+// Any context. Never spins; no recursion check (failing is the expected answer then).
+static inline bool raw_spin_trylock(raw_spinlock_t* l) {
+    preempt_disable();
+    if (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE)) {
+        preempt_enable();
+        return false;
+    }
+    if constexpr (debug_spinlock) spin_debug_locked(l);
+    return true;
+}
+// Any context; the lock must be held by this CPU.
+static inline void raw_spin_unlock(raw_spinlock_t* l) {
+    if constexpr (debug_spinlock) spin_debug_unlock(l);
+    __atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
+    preempt_enable();
+}
 static inline bool raw_spin_is_locked(const raw_spinlock_t* l) { return __atomic_load_n(&l->locked, __ATOMIC_RELAXED) != 0; }
 
 #define raw_spin_lock_irqsave(l, flags) do { (flags) = arch::irq_save(); raw_spin_lock(l); } while (0)

@@ -29,7 +29,8 @@ HOST_SRCS := $(HOST_PORTABLE_SRCS) $(HOST_TEST_SRCS)
 HOST_OBJS := $(patsubst %.cpp,$(HOST_OBJDIR)/%.o,$(HOST_SRCS))
 
 HOST_SAN ?= -fsanitize=address,undefined -fno-sanitize-recover=undefined
-HOST_CXXFLAGS := -std=c++20 -Wall -Wextra -g -O1 -fno-omit-frame-pointer $(HOST_SAN) -I. -Itests/host/support/include -MMD -MP
+HOST_CXXFLAGS := -std=c++20 -Wall -Wextra -g -O1 -fno-omit-frame-pointer $(HOST_SAN) -I. -Itests/host/support/include \
+  -DCONFIG_DEBUG_SPINLOCK=1 -DCONFIG_DEBUG_IRQFLAGS=1 -MMD -MP
 HOST_LDFLAGS := $(HOST_SAN) -rdynamic
 HOST_LIBS := -lgmock -lgtest -lpthread -ldl
 

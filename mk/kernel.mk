@@ -10,6 +10,10 @@
 #             KERNEL_EXCLUDE="path.cpp ..." / KERNEL_EXTRA_SRCS="..." (temporarily leave out / add sources)
 
 KCXX ?= gcc
+# KDEBUG=1: the debug image, with the checks that cost on the hot path (Linux's CONFIG_DEBUG_SPINLOCK,
+# CONFIG_DEBUG_IRQFLAGS). Build it in its own BUILD directory; `make test` builds and tests it too.
+KDEBUG ?= 0
+KERNEL_DEBUG_FLAGS := $(if $(filter 1,$(KDEBUG)),-DCONFIG_DEBUG_SPINLOCK=1 -DCONFIG_DEBUG_IRQFLAGS=1)
 CMDLINE ?=
 # The test run boots at a non-default HZ with words the parser must reject (unknown, malformed value,
 # key without value): tests/kernel/test_cmdline_boot.cpp reads this line back and checks each word.
@@ -43,7 +47,8 @@ endif
 KERNEL_CXXFLAGS := -std=c++20 -ffreestanding -fno-exceptions -fno-rtti -nostdlib -fno-stack-protector \
   -fno-pic -fno-pie -fno-threadsafe-statics -fno-asynchronous-unwind-tables -mno-red-zone -mno-mmx \
   -mno-sse -mno-sse2 -mcmodel=small -O2 -g -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
-  -Wall -Wextra -MMD -MP -I. -Iarch/x86/include -I$(KGEN) $(KERNEL_CXXFLAGS_CC)
+  -Wall -Wextra -MMD -MP -I. -Iarch/x86/include -I$(KGEN) $(KERNEL_CXXFLAGS_CC) \
+  $(KERNEL_DEBUG_FLAGS)
 KERNEL_LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -T $(LINKER_SCRIPT)
 NASMFLAGS := -f elf64 -g -F dwarf -I$(KGEN)/ -Werror
 

@@ -13,6 +13,8 @@
 #   ktest-plain the in-kernel tests booted with a plain `ktest` command line (QEMU): the suite must not
 #               depend on the test ISO's command line
 #   ktest-bochs the same ISO in Bochs: one test per KTAP result + the IRQOS-VERDICT line
+#   ktest-debug the debug image (KDEBUG=1: CONFIG_DEBUG_SPINLOCK, CONFIG_DEBUG_IRQFLAGS, built warning-free
+#               in $(BUILD)/debug) runs the in-kernel tests in QEMU
 #   ktest-repeat tests/e2e/ktest_repeat.py: `ktest` run three times from the shell of one boot (typed on
 #               serial and on the keyboard), every run all ok, the keyboard line left as found
 #   e2e         tests/e2e/shell_e2e.py: serial shell, monitor sendkey, and one boot per crash= kind
@@ -28,11 +30,13 @@
 # is never silent; the last line stays "N passed, N failed".
 
 TOUT := $(BUILD)/test
-TEST_STEPS ?= harness host host-clang build-gcc build-clang ktest-qemu ktest-plain ktest-bochs ktest-repeat e2e bench
+TEST_STEPS ?= harness host host-clang build-gcc build-clang ktest-qemu ktest-plain ktest-bochs ktest-debug ktest-repeat \
+  e2e bench
 TEST_HEARTBEAT ?= 30
 HOST_RESULTS := $(BUILD)/host/results.xml
 GCC_CHECK_BUILD := $(BUILD)/check-gcc
 CLANG_CHECK_BUILD := $(BUILD)/check-clang
+DEBUG_BUILD := $(BUILD)/debug
 # The crash= kinds come from arch/x86/crashtest.cpp's table, so a new kind is booted (and must get
 # expectations in shell_e2e.py) without editing this file.
 CRASH_KINDS := $(shell grep -o '{"[a-z]*", Crash::' arch/x86/crashtest.cpp 2>/dev/null | sed 's/{"\([a-z]*\)".*/\1/')
@@ -83,9 +87,15 @@ test: deps
 	    $(TOUT)/host.log | head -n 40; [ $$rc -eq 0 ] || echo "(host-test exit status $$rc; log: $(TOUT)/host.log)"; \
 	  return $$rc; }; \
 	want() { [[ " $(TEST_STEPS) " == *" $$1 "* ]]; }; \
+	debug_run() { $(MAKE) --no-print-directory -j$(JOBS) BUILD=$(DEBUG_BUILD) KDEBUG=1 KCXX=gcc ktest-iso \
+	    >$(TOUT)/build-debug.log 2>&1 || { echo "FAIL debug/build: see $(TOUT)/build-debug.log" \
+	    > $(TOUT)/ktest-debug.results; tail -n 20 $(TOUT)/build-debug.log; return 1; }; \
+	  if grep -q 'warning:' $(TOUT)/build-debug.log; then grep -m 5 'warning:' $(TOUT)/build-debug.log; \
+	    echo "FAIL debug/build: compiler warnings" > $(TOUT)/ktest-debug.results; return 1; fi; \
+	  python3 tests/e2e/ktest_run.py qemu $(DEBUG_BUILD)/irqos-test.iso $(TOUT) ktest-debug; }; \
 	emulated() { want ktest-qemu || want ktest-plain || want ktest-bochs || want ktest-repeat || want e2e || want bench; }; \
-	total=0; for s in harness host build-gcc build-clang host-clang ktest-qemu ktest-plain ktest-bochs ktest-repeat \
-	  e2e bench; do want $$s && total=$$((total + 1)); done; emulated && total=$$((total + 1)); done_steps=0; \
+	total=0; for s in harness host build-gcc build-clang host-clang ktest-qemu ktest-plain ktest-bochs ktest-debug \
+	  ktest-repeat e2e bench; do want $$s && total=$$((total + 1)); done; emulated && total=$$((total + 1)); done_steps=0; \
 	heartbeat() { local label=$$1 log=$$2 t0=$$(date +%s); while sleep $(TEST_HEARTBEAT); do \
 	  echo "  $$label: still running, $$(( $$(date +%s) - t0 )) s$${log:+ (log: $$(tail -n 1 "$$log" 2>/dev/null | cut -c1-100))}"; \
 	  done; }; \
@@ -123,6 +133,8 @@ test: deps
 	    ktest-plain; specs="$$specs ktest-plain=$(TOUT)/ktest-plain.results"; fi; \
 	if want ktest-bochs; then step ktest-bochs python3 tests/e2e/ktest_run.py bochs $(KTEST_ISO) $(TOUT); \
 	  specs="$$specs ktest-bochs=$(TOUT)/ktest-bochs.results"; fi; \
+	if want ktest-debug; then steplog=$(TOUT)/build-debug.log; step ktest-debug debug_run; \
+	  specs="$$specs ktest-debug=$(TOUT)/ktest-debug.results"; fi; \
 	if want ktest-repeat; then step ktest-repeat python3 tests/e2e/ktest_repeat.py $(ISO) $(TOUT); \
 	  specs="$$specs ktest-repeat=$(TOUT)/ktest-repeat.results"; fi; \
 	if want e2e; then step e2e python3 tests/e2e/shell_e2e.py $(ISO) $(TOUT) \

@@ -13,6 +13,9 @@ import sys
 import gdb
 
 MAX_STEPS = 20000   # a path this long means the stepping went astray (reported, not looped on)
+# IRQOS_BENCH_TRACE=FILE: also write every stepped instruction (address, function, text) to FILE, to see
+# where a path spends its instructions.
+TRACE = open(os.environ["IRQOS_BENCH_TRACE"], "a") if os.environ.get("IRQOS_BENCH_TRACE") else None
 
 
 def say(text):
@@ -23,6 +26,13 @@ def say(text):
 def insn_at(pc):
     arch = gdb.selected_frame().architecture()
     return arch.disassemble(pc)[0]["asm"]
+
+
+def trace(pc, text):
+    if TRACE:
+        block = gdb.block_for_pc(pc)
+        fn = block.function.name if block and block.function else "?"
+        TRACE.write(f"{pc:#x} {fn}: {text}\n")
 
 
 def reg(name):
@@ -60,6 +70,7 @@ def measure(vector, irq, name):
         if "iret" in insn_at(reg("pc")) or before > MAX_STEPS:
             say(f"BENCH-ERROR line={name}: the handler was never entered ({before} instructions)")
             return
+        trace(reg("pc"), insn_at(reg("pc")))
         gdb.execute("stepi", to_string=True)
         before += 1
     ret = u64(reg("rsp"))
@@ -70,6 +81,7 @@ def measure(vector, irq, name):
     after = 0
     while True:
         text = insn_at(reg("pc"))
+        trace(reg("pc"), text)
         gdb.execute("stepi", to_string=True)
         after += 1
         if "iret" in text:
@@ -77,6 +89,9 @@ def measure(vector, irq, name):
         if after > MAX_STEPS:
             say(f"BENCH-ERROR line={name}: no iretq after the handler")
             return
+    if TRACE:
+        TRACE.write(f"== {name}: before={before} after={after}\n")
+        TRACE.flush()
     say(f"BENCH line={name} irq={irq} vector={vector} before={before} after={after} total={before + after}")
 
 

@@ -1,6 +1,6 @@
 // do_IRQ: from a vector to the genirq core (Linux arch/x86/kernel/irq.c, common_interrupt()). Looks up
-// the current CPU's vector_irq table and hands the IRQ number to generic_handle_irq between
-// irq_enter() and irq_exit(); a vector with no IRQ is reported (rate-limited), counted and acknowledged.
+// the current CPU's vector_irq table and runs that descriptor's flow handler between irq_enter() and
+// irq_exit(); a vector with no descriptor is reported (rate-limited), counted and acknowledged.
 #include "arch/x86/irq.h"
 #include "arch/x86/vector.h"
 #include "drivers/pic/legacy_pic.h"
@@ -20,14 +20,21 @@ void (*unhandled_vector_ack)(unsigned vector) = ack_vector_nothing;
 }  // namespace
 
 void vector_irq_set(unsigned cpu, unsigned vector, int irq) {
-    if (cpu < NR_CPUS && vector < NR_VECTORS)
-        WRITE_ONCE(per_cpu(vector_irq, cpu).irq[vector], irq);
+    if (cpu >= NR_CPUS || vector >= NR_VECTORS)
+        return;
+    irq_desc* d = irq == VECTOR_SHUTDOWN ? VECTOR_SHUTDOWN_DESC
+                : irq == VECTOR_RETRIGGERED ? VECTOR_RETRIGGERED_DESC
+                : irq < 0 ? nullptr : irq_to_desc(unsigned(irq));
+    WRITE_ONCE(per_cpu(vector_irq, cpu).desc[vector], d);
 }
 
 int vector_irq_get(unsigned cpu, unsigned vector) {
     if (cpu >= NR_CPUS || vector >= NR_VECTORS)
         return VECTOR_UNUSED;
-    return READ_ONCE(per_cpu(vector_irq, cpu).irq[vector]);
+    irq_desc* d = READ_ONCE(per_cpu(vector_irq, cpu).desc[vector]);
+    if (d == VECTOR_SHUTDOWN_DESC) return VECTOR_SHUTDOWN;
+    if (d == VECTOR_RETRIGGERED_DESC) return VECTOR_RETRIGGERED;
+    return d ? int(irq_desc_get_irq(d)) : VECTOR_UNUSED;
 }
 
 void set_unhandled_vector_ack(void (*ack)(unsigned vector)) { unhandled_vector_ack = ack ? ack : ack_vector_nothing; }
@@ -37,13 +44,13 @@ void ack_unhandled_vector(unsigned vector) { unhandled_vector_ack(vector); }
 void do_IRQ(TrapFrame* regs) {
     unsigned vector = unsigned(regs->vector);
     irq_enter();
-    int irq = this_cpu_read(vector_irq.irq[vector]);
-    if (irq >= 0) {
+    irq_desc* desc = this_cpu_read(vector_irq.desc[vector]);
+    if (likely(!vector_desc_is_marker(desc))) {
         // The 8259 invents IRQ7/IRQ15 when a request vanishes before the CPU's INTA: its in-service
-        // register then shows nothing. Such an interrupt is counted (ERR) and must reach no handler,
-        // whether or not a driver owns the line (Linux lets it run the flow; the issue asks otherwise).
-        if (!legacy_pic_filter_spurious(unsigned(irq)))
-            generic_handle_irq(unsigned(irq));
+        // register then shows nothing. Such an interrupt is counted (ERR) and reaches no handler, whether
+        // or not a driver owns the line (Linux lets it run the flow; irqos follows the 8259A datasheet).
+        if (!legacy_pic_filter_spurious(irq_desc_get_irq(desc)))
+            generic_handle_irq_desc(desc);
     } else {
         pr_emerg_ratelimited("%s: %d.%u No irq handler for vector\n", __func__, int(smp_processor_id()), vector);
         this_cpu_inc(irq_unhandled_vector_count);

@@ -1,4 +1,4 @@
-// The real PortIo (kernel/io.h): x86 IN/OUT instructions (Intel SDM vol. 2A "IN", vol. 2B "OUT").
+// The real PortIo (kernel/io.h): the x86 IN/OUT instructions of arch/x86/include/asm/io.h.
 // io_delay writes port 0x80 (the POST code port, Linux's native_io_delay); udelay busy-waits on a TSC
 // rate calibrated once at boot against PIT channel 2 (arch/x86/portio.cpp).
 #pragma once
@@ -6,29 +6,22 @@
 
 class X86PortIo final : public PortIo {
 public:
-    uint8_t inb(uint16_t port) override {
-        uint8_t v;
-        __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-        return v;
-    }
-    void outb(uint16_t port, uint8_t value) override { __asm__ volatile("outb %0, %1" : : "a"(value), "Nd"(port)); }
-    uint16_t inw(uint16_t port) override {
-        uint16_t v;
-        __asm__ volatile("inw %1, %0" : "=a"(v) : "Nd"(port));
-        return v;
-    }
-    void outw(uint16_t port, uint16_t value) override { __asm__ volatile("outw %0, %1" : : "a"(value), "Nd"(port)); }
-    uint32_t inl(uint16_t port) override {
-        uint32_t v;
-        __asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
-        return v;
-    }
-    void outl(uint16_t port, uint32_t value) override { __asm__ volatile("outl %0, %1" : : "a"(value), "Nd"(port)); }
+    // Direct: PortIo's accessors use the inline instructions of arch/x86/include/asm/io.h and never
+    // reach the do_* below, which are the same instructions all the same.
+    constexpr X86PortIo() : PortIo(true) {}
     static constexpr uint16_t IO_DELAY_PORT = 0x80;
     void io_delay() override { outb(IO_DELAY_PORT, 0); }
     // Any context; at least `us` microseconds (longer under emulation). Before calibration it assumes a
     // fast TSC (TSC_KHZ_FALLBACK), which over-waits on anything slower: never too short for a device.
     void udelay(unsigned us) override;
+
+protected:
+    uint8_t do_inb(uint16_t port) override { return arch_inb(port); }
+    void do_outb(uint16_t port, uint8_t value) override { arch_outb(port, value); }
+    uint16_t do_inw(uint16_t port) override { return arch_inw(port); }
+    void do_outw(uint16_t port, uint16_t value) override { arch_outw(port, value); }
+    uint32_t do_inl(uint16_t port) override { return arch_inl(port); }
+    void do_outl(uint16_t port, uint32_t value) override { arch_outl(port, value); }
 };
 
 // The one instance (port I/O has no state; one object keeps the "handed in" seam).

@@ -28,9 +28,10 @@ static_assert(sizeof(TrapFrame) == 0xB0);
 // The CPU aligns RSP to 16 before pushing its 5 words (SDM 6.14.2); 0xB0 keeps the C call 16-byte aligned.
 static_assert(sizeof(TrapFrame) % 16 == 0);
 
-// Number of GPR slots common_interrupt pushes (everything above `vector` is stub/CPU).
+// Number of GPR slots common_interrupt and common_exception push (everything above `vector` is stub/CPU).
 constexpr unsigned TRAPFRAME_GPRS = 15;
 static_assert(offsetof(TrapFrame, vector) == TRAPFRAME_GPRS * 8);
 
-// One C++ entry for all 256 vectors (called from common_interrupt with interrupts off).
-extern "C" void x86_interrupt_dispatch(TrapFrame* frame);
+// The C++ entry for vectors 0-31 (from common_exception, interrupts off); do_IRQ (arch/x86/irq.h) is the
+// one for external interrupts.
+extern "C" void x86_exception_dispatch(TrapFrame* frame);

@@ -138,11 +138,10 @@ void handle_nmi(const TrapFrame* f) {
 }
 }  // namespace
 
-// Called by common_interrupt for every vector, interrupts off, on the interrupted stack (IST for #DF/NMI).
-extern "C" void x86_interrupt_dispatch(TrapFrame* frame) {
-    if (frame->vector >= FIRST_EXTERNAL_VECTOR)
-        do_IRQ(frame);
-    else if (frame->vector == NMI_VECTOR)
+// Called by common_exception for vectors 0-31, interrupts off, on the interrupted stack (IST for #DF and
+// NMI). External interrupts enter do_IRQ directly from common_interrupt.
+extern "C" void x86_exception_dispatch(TrapFrame* frame) {
+    if (frame->vector == NMI_VECTOR)
         handle_nmi(frame);
     else
         die(frame);

@@ -20,7 +20,7 @@ Pic8259::Pic8259(PortIo& io, uint8_t vector_base) : IrqChip("XT-PIC", PIC_OPS), 
 }
 
 // Chip lock held. Linux writes the IMR of the half that holds the line, never both.
-void Pic8259::write_imr_for(unsigned irq) {
+inline void Pic8259::write_imr_for(unsigned irq) {
     if (irq & 8) io_->outb(PIC_SLAVE_IMR, (uint8_t)(cached_mask_ >> 8));
     else io_->outb(PIC_MASTER_IMR, (uint8_t)cached_mask_);
 }
@@ -34,7 +34,7 @@ void Pic8259::write_imrs(uint16_t mask) {
 // Chip lock held. A slave line needs two EOIs: the slave's own, then the master's for the cascade input,
 // which had its ISR bit set when it passed the slave's request on. Slave first, so the master cannot
 // let a lower-priority request through while the slave still shows the line in service.
-void Pic8259::send_eoi(unsigned irq) {
+inline void Pic8259::send_eoi(unsigned irq) {
     if (irq & 8) {
         io_->outb(PIC_SLAVE_CMD, (uint8_t)(OCW2_SPECIFIC_EOI + (irq & 7)));
         io_->outb(PIC_MASTER_CMD, (uint8_t)(OCW2_SPECIFIC_EOI + PIC_CASCADE_IR));
@@ -65,20 +65,39 @@ void Pic8259::ack_spurious(unsigned irq) {
     if (irq & 8) io_->outb(PIC_MASTER_CMD, (uint8_t)(OCW2_SPECIFIC_EOI + PIC_CASCADE_IR));
 }
 
-void Pic8259::mask(unsigned irq) {
-    SpinLockIrqSave guard(lock_);
+// Chip lock held.
+inline void Pic8259::mask_locked(unsigned irq) {
     cached_mask_ |= (uint16_t)(1u << irq);
     write_imr_for(irq);
 }
 
-void Pic8259::unmask(unsigned irq) {
-    SpinLockIrqSave guard(lock_);
+inline void Pic8259::unmask_locked(unsigned irq) {
     cached_mask_ &= (uint16_t)~(1u << irq);
     write_imr_for(irq);
 }
 
-void Pic8259::irq_mask(irq_data* d) { mask((unsigned)d->hwirq); }
-void Pic8259::irq_unmask(irq_data* d) { unmask((unsigned)d->hwirq); }
+// LegacyPic: any context, so the interrupt flag is saved around the chip lock.
+void Pic8259::mask(unsigned irq) {
+    SpinLockIrqSave guard(lock_);
+    mask_locked(irq);
+}
+
+void Pic8259::unmask(unsigned irq) {
+    SpinLockIrqSave guard(lock_);
+    unmask_locked(irq);
+}
+
+// IrqChip callbacks run with interrupts already off (the core calls them under desc->lock taken with
+// interrupts off, or from a flow handler), so they take the chip lock without saving the flag again.
+void Pic8259::irq_mask(irq_data* d) {
+    SpinLockGuard guard(lock_);
+    mask_locked((unsigned)d->hwirq);
+}
+
+void Pic8259::irq_unmask(irq_data* d) {
+    SpinLockGuard guard(lock_);
+    unmask_locked((unsigned)d->hwirq);
+}
 
 // handle_level_irq's first step: mask the line, then end the 8259's in-service state with a specific EOI
 // so other lines can be delivered while the handler runs (the mask keeps this line quiet).
@@ -86,21 +105,31 @@ void Pic8259::irq_unmask(irq_data* d) { unmask((unsigned)d->hwirq); }
 // IR7 "no request left" answer, unless the ISR says it really is in service (it was masked after the
 // chip delivered it). Unlike Linux, a spurious one gets no EOI on its own chip (its ISR bit is not set),
 // only the master's cascade EOI for IRQ15; the flow then finds the line masked/disabled and runs nothing.
+// The common case (not AEOI, line not yet masked) stays short; the rest is in mask_ack_unusual.
+// Interrupts off (a flow handler, desc->lock held).
 void Pic8259::irq_mask_ack(irq_data* d) {
     unsigned irq = (unsigned)d->hwirq;
-    uint16_t bit = (uint16_t)(1u << irq);
-    SpinLockIrqSave guard(lock_);
-    if (auto_eoi_) {   // the chip ended the interrupt itself: only mask (Linux disable_8259A_irq)
-        cached_mask_ |= bit;
-        write_imr_for(irq);
+    SpinLockGuard guard(lock_);
+    if (unlikely(auto_eoi_ || (cached_mask_ & (1u << irq)))) {
+        mask_ack_unusual(irq);
         return;
     }
-    if ((cached_mask_ & bit) && !irq_in_service(irq)) {
+    mask_locked(irq);
+    send_eoi(irq);
+}
+
+// Chip lock held. AEOI: the chip ended the interrupt itself, only mask (Linux disable_8259A_irq).
+// Already masked: spurious unless the ISR shows the line in service (masked after the chip delivered it).
+void Pic8259::mask_ack_unusual(unsigned irq) {
+    if (auto_eoi_) {
+        mask_locked(irq);
+        return;
+    }
+    if (!irq_in_service(irq)) {
         ack_spurious(irq);
         return;
     }
-    cached_mask_ |= bit;
-    write_imr_for(irq);
+    mask_locked(irq);
     send_eoi(irq);
 }
 

@@ -19,7 +19,8 @@ public:
     explicit Pic8259(PortIo& io, uint8_t vector_base = PIC_VECTOR_BASE);
 
     // IrqChip. Called by the core with the descriptor lock held and interrupts off; each also takes
-    // the chip lock, because the cached mask and the OCW3 read-select are shared by all 16 lines.
+    // the chip lock (without saving the interrupt flag, which is off), because the cached mask and the
+    // OCW3 read-select are shared by all 16 lines.
     void irq_mask(irq_data* d) override;
     void irq_unmask(irq_data* d) override;
     void irq_disable(irq_data* d) override { irq_mask(d); }     // not lazy, as Linux's XT-PIC
@@ -51,11 +52,14 @@ public:
 
 private:
     bool irq_in_service(unsigned irq);          // ISR bit via OCW3 (chip lock held)
-    void write_imr_for(unsigned irq);           // the half of the cache that holds `irq`
+    [[gnu::always_inline]] inline void write_imr_for(unsigned irq);   // the half of the cache holding `irq`
     void write_imrs(uint16_t mask);             // both halves, master first
-    void send_eoi(unsigned irq);                // specific EOI: slave then master's cascade line
+    [[gnu::always_inline]] inline void send_eoi(unsigned irq);        // specific EOI: slave, then the master
     void ack_spurious(unsigned irq);             // count/log it; IRQ15: the master's cascade EOI
     [[gnu::noinline]] bool check_spurious(unsigned irq);   // the ISR read behind filter_spurious
+    [[gnu::noinline]] void mask_ack_unusual(unsigned irq); // AEOI or an already masked line
+    inline void mask_locked(unsigned irq);      // cache + IMR (chip lock held)
+    inline void unmask_locked(unsigned irq);
 
     PortIo* io_;
     uint8_t vector_base_;

@@ -31,8 +31,12 @@ extern LegacyPic& null_legacy_pic;
 static inline unsigned nr_legacy_irqs() { return legacy_pic->nr_legacy_irqs(); }
 
 // The vector entry's spurious filter (arch/x86 do_IRQ calls it with the IRQ number, interrupts off,
-// before generic_handle_irq; true => skip the dispatch). Cheap for every line but IRQ7 and IRQ15.
-static inline bool legacy_pic_filter_spurious(unsigned irq) { return legacy_pic->filter_spurious(irq); }
+// before generic_handle_irq; true => skip the dispatch). Only IRQ7 and IRQ15 can be the 8259's spurious
+// answer, so every other line is let through here, inline, without asking the PIC.
+static inline bool legacy_pic_filter_spurious(unsigned irq) {
+    if (likely((irq & 7) != 7 || irq >= 16)) return false;
+    return legacy_pic->filter_spurious(irq);
+}
 
 // Boot, interrupts off, before any request_irq on lines 0-15: probe and initialise the 8259 pair at
 // vectors 0x20-0x2F, wire IRQ 0-15 to it (handle_level_irq, IRQ_LEVEL, hwirq = pin) and request IRQ2 as

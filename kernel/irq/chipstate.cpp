@@ -1,43 +1,12 @@
 // The line's two on/off states and the chip calls that move between them (Linux kernel/irq/chip.c
-// irq_startup/irq_shutdown/irq_enable/__irq_disable/mask_irq/unmask_irq, internals.h mask_ack_irq).
+// irq_startup/irq_shutdown/irq_enable/__irq_disable; mask_irq, unmask_irq and mask_ack_irq are inline in
+// internals.h, being on every interrupt's path).
 // IRQD_IRQ_DISABLED is the logical state (disable_irq depth > 0 or shut down); IRQD_IRQ_MASKED is what
 // the hardware does right now. They differ under lazy disable: a disabled line stays unmasked until an
 // interrupt actually arrives, and the flow then masks it and remembers it as PENDING.
 // All functions here: desc->lock held, interrupts off, never sleep.
 #include "kernel/irq/internals.h"
 #include "kernel/printk.h"
-
-// Mask at the chip unless it already is (a second mask would unbalance chips that count).
-void mask_irq(irq_desc* desc) {
-    if (irqd_has(&desc->irq_data, IRQD_IRQ_MASKED)) return;
-    IrqChip* chip = desc->irq_data.chip;
-    if (chip->has(IRQCHIP_OP_MASK)) {
-        chip->irq_mask(&desc->irq_data);
-        irqd_set(&desc->irq_data, IRQD_IRQ_MASKED);
-    }
-}
-
-void unmask_irq(irq_desc* desc) {
-    if (!irqd_has(&desc->irq_data, IRQD_IRQ_MASKED)) return;
-    IrqChip* chip = desc->irq_data.chip;
-    if (chip->has(IRQCHIP_OP_UNMASK)) {
-        chip->irq_unmask(&desc->irq_data);
-        irqd_clear(&desc->irq_data, IRQD_IRQ_MASKED);
-    }
-}
-
-// The chip's combined op if it has one (the 8259 does both in one go), else mask then ack.
-// The combined op is called even when already masked: it must still acknowledge.
-void mask_ack_irq(irq_desc* desc) {
-    IrqChip* chip = desc->irq_data.chip;
-    if (chip->has(IRQCHIP_OP_MASK_ACK)) {
-        chip->irq_mask_ack(&desc->irq_data);
-        irqd_set(&desc->irq_data, IRQD_IRQ_MASKED);
-    } else {
-        mask_irq(desc);
-        if (chip->has(IRQCHIP_OP_ACK)) chip->irq_ack(&desc->irq_data);
-    }
-}
 
 // Clear the logical disable and open the hardware: the chip's enable if it has one, else unmask.
 void irq_enable(irq_desc* desc) {

@@ -2,7 +2,7 @@
 // (Linux kernel/irq/chip.c handle_simple_irq, handle_level_irq, handle_fasteoi_irq, handle_edge_irq,
 // handle_percpu_irq). Each is called from generic_handle_irq in hard-IRQ context with interrupts off,
 // takes desc->lock plainly (interrupts are already off) and drops it only while the actions run.
-#include "kernel/irq/internals.h"
+#include "kernel/irq/handle_event.h"
 
 // Linux irq_may_run. Another CPU already in the handler (INPROGRESS) means this interrupt must not run
 // the actions concurrently; the one exception is a poll from misrouted_irq, which we may wait out.

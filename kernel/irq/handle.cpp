@@ -1,6 +1,6 @@
 // Running a line's action chain and the bad-IRQ path (Linux kernel/irq/handle.c handle_irq_event,
 // handle_irq_event_percpu, handle_bad_irq; kernel/irq/debug.h print_irq_desc; x86 ack_bad_irq).
-#include "kernel/irq/internals.h"
+#include "kernel/irq/handle_event.h"
 #include "kernel/jiffies.h"
 #include "kernel/printk.h"
 
@@ -86,39 +86,11 @@ void handle_bad_irq(irq_desc* desc) {
 }
 
 // Linux warn_no_thread: a handler asked for a thread that does not exist (irqos has no threaded
-// handlers yet, so any IRQ_WAKE_THREAD lands here). Said once per action.
-static void warn_no_thread(unsigned irq, irqaction* action) {
+// handlers yet, so any IRQ_WAKE_THREAD lands here). Said once per action. Hard-IRQ context.
+void warn_no_thread(unsigned irq, irqaction* action) {
     if (__atomic_fetch_or(&action->thread_flags, IRQTF_WARNED, __ATOMIC_RELAXED) & IRQTF_WARNED) return;
     printk(KERN_WARNING "IRQ %d device %s returned IRQ_WAKE_THREAD but no thread function available.",
            (int)irq, action->name);
 }
 
-// Hard-IRQ context, interrupts off, desc->lock NOT held: the actions run unlocked so a handler may
-// call disable_irq_nosync/enable_irq on its own line. Every action is called, in request order, and
-// the results are ORed: a shared line is "handled" if any device claimed it.
-irqreturn_t handle_irq_event_percpu(irq_desc* desc) {
-    unsigned irq = irq_desc_get_irq(desc);
-    unsigned retval = IRQ_NONE;
-    for_each_action_of_desc(desc, action) {
-        irqreturn_t res = action->handler((int)irq, action->dev_id);
-        if (WARN_ONCE(!irqs_disabled(), "irq %u handler %pS enabled interrupts\n", irq,
-                      (void*)action->handler))
-            arch::irq_disable();
-        if (res == IRQ_WAKE_THREAD && !action->thread_fn) warn_no_thread(irq, action);
-        retval |= res;
-    }
-    if (!irq_settings_no_debug(desc)) note_interrupt(desc, (irqreturn_t)retval);
-    return (irqreturn_t)retval;
-}
-
-// desc->lock held on entry and exit, interrupts off. Clears PENDING (this run services it) and marks
-// the line INPROGRESS for the duration, which is what synchronize_irq and other CPUs' flows watch.
-irqreturn_t handle_irq_event(irq_desc* desc) {
-    desc->istate &= ~IRQS_PENDING;
-    irqd_set(&desc->irq_data, IRQD_IRQ_INPROGRESS);
-    raw_spin_unlock(&desc->lock);
-    irqreturn_t ret = handle_irq_event_percpu(desc);
-    raw_spin_lock(&desc->lock);
-    irqd_clear(&desc->irq_data, IRQD_IRQ_INPROGRESS);
-    return ret;
-}
+irqreturn_t handle_irq_event_percpu(irq_desc* desc) { return __handle_irq_event_percpu(desc); }

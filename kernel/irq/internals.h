@@ -45,19 +45,46 @@ int irq_startup(irq_desc* desc, bool resend);
 void irq_shutdown(irq_desc* desc);
 void irq_enable(irq_desc* desc);
 void irq_disable(irq_desc* desc);
-void mask_irq(irq_desc* desc);
-void unmask_irq(irq_desc* desc);
-void mask_ack_irq(irq_desc* desc);
+
+// Mask at the chip unless it already is (a second mask would unbalance chips that count).
+static inline void mask_irq(irq_desc* desc) {
+    if (irqd_has(&desc->irq_data, IRQD_IRQ_MASKED)) return;
+    IrqChip* chip = desc->irq_data.chip;
+    if (chip->has(IRQCHIP_OP_MASK)) {
+        chip->irq_mask(&desc->irq_data);
+        irqd_set(&desc->irq_data, IRQD_IRQ_MASKED);
+    }
+}
+
+static inline void unmask_irq(irq_desc* desc) {
+    if (!irqd_has(&desc->irq_data, IRQD_IRQ_MASKED)) return;
+    IrqChip* chip = desc->irq_data.chip;
+    if (chip->has(IRQCHIP_OP_UNMASK)) {
+        chip->irq_unmask(&desc->irq_data);
+        irqd_clear(&desc->irq_data, IRQD_IRQ_MASKED);
+    }
+}
+
+// The chip's combined op if it has one (the 8259 does both in one go), else mask then ack.
+// The combined op is called even when already masked: it must still acknowledge.
+static inline void mask_ack_irq(irq_desc* desc) {
+    IrqChip* chip = desc->irq_data.chip;
+    if (chip->has(IRQCHIP_OP_MASK_ACK)) {
+        chip->irq_mask_ack(&desc->irq_data);
+        irqd_set(&desc->irq_data, IRQD_IRQ_MASKED);
+    } else {
+        mask_irq(desc);
+        if (chip->has(IRQCHIP_OP_ACK)) chip->irq_ack(&desc->irq_data);
+    }
+}
 int __irq_set_trigger(irq_desc* desc, unsigned type);
 
 // Depth counting without the lookup (kernel/irq/manage_depth.cpp). desc->lock held.
 void __disable_irq(irq_desc* desc);
 void __enable_irq(irq_desc* desc);
 
-// ---- Event handling (kernel/irq/handle.cpp).
-// Runs the action chain with the lock dropped and IRQD_IRQ_INPROGRESS set. desc->lock held on entry
-// and on return; interrupts off throughout.
-irqreturn_t handle_irq_event(irq_desc* desc);
+// ---- Event handling (kernel/irq/handle.cpp; the flows' inline handle_irq_event, which runs the
+// action chain with the lock dropped and IRQD_IRQ_INPROGRESS set, is in kernel/irq/handle_event.h).
 // Runs the chain and note_interrupt; no lock (per-CPU lines, or the caller set INPROGRESS).
 irqreturn_t handle_irq_event_percpu(irq_desc* desc);
 static inline void kstat_incr_irqs_this_cpu(irq_desc* desc) {
@@ -84,7 +111,10 @@ void clear_irq_resend(irq_desc* desc);
 // Called from irq_exit() when leaving the outermost interrupt and from enable_irq() in process context
 // with interrupts on. No lock held by the caller; cheap when the queue is empty.
 void irq_resend_run();
-bool irq_resend_pending();
+// The queue's first IRQ, or IRQ_RESEND_NONE; peeked without the lock by irq_exit on every interrupt.
+constexpr int IRQ_RESEND_NONE = -1;
+extern int irq_resend_head;
+static inline bool irq_resend_pending() { return __atomic_load_n(&irq_resend_head, __ATOMIC_RELAXED) != IRQ_RESEND_NONE; }
 
 // ---- Resetting the core's global state (kernel/irq/irqdesc.cpp calls these from early_irq_init).
 void irq_resend_reset();

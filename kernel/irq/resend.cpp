@@ -6,22 +6,22 @@
 #include "kernel/irq/internals.h"
 #include "kernel/preempt.h"
 
+int irq_resend_head = IRQ_RESEND_NONE;
+
 namespace {
 
 // Linux keeps an hlist through irq_desc.resend_node; irqos keeps the links here, indexed by IRQ
 // number, so the descriptor layout stays the contract's. LIFO like hlist_add_head.
-constexpr int RESEND_NONE = -1;
 raw_spinlock_t irq_resend_lock;
-int resend_head = RESEND_NONE;
 int resend_next[NR_IRQS];
 bool resend_queued[NR_IRQS];
 
 // irq_resend_lock held.
 void resend_unlink(unsigned irq) {
     if (!resend_queued[irq]) return;
-    for (int* p = &resend_head; *p != RESEND_NONE; p = &resend_next[*p]) {
+    for (int* p = &irq_resend_head; *p != IRQ_RESEND_NONE; p = &resend_next[*p]) {
         if (*p == (int)irq) {
-            __atomic_store_n(p, resend_next[irq], __ATOMIC_RELAXED);   // p may be resend_head (peeked unlocked)
+            __atomic_store_n(p, resend_next[irq], __ATOMIC_RELAXED);   // p may be irq_resend_head (peeked unlocked)
             break;
         }
     }
@@ -33,8 +33,8 @@ int irq_sw_resend(irq_desc* desc) {
     unsigned irq = irq_desc_get_irq(desc);
     raw_spin_lock(&irq_resend_lock);
     if (!resend_queued[irq]) {
-        resend_next[irq] = resend_head;
-        __atomic_store_n(&resend_head, (int)irq, __ATOMIC_RELAXED);
+        resend_next[irq] = irq_resend_head;
+        __atomic_store_n(&irq_resend_head, (int)irq, __ATOMIC_RELAXED);
         resend_queued[irq] = true;
     }
     raw_spin_unlock(&irq_resend_lock);
@@ -51,9 +51,9 @@ int try_retrigger(irq_desc* desc) {
 
 void irq_resend_reset() {
     raw_spin_lock_init(&irq_resend_lock);
-    resend_head = RESEND_NONE;
+    irq_resend_head = IRQ_RESEND_NONE;
     for (unsigned i = 0; i < NR_IRQS; i++) {
-        resend_next[i] = RESEND_NONE;
+        resend_next[i] = IRQ_RESEND_NONE;
         resend_queued[i] = false;
     }
 }
@@ -83,10 +83,6 @@ void clear_irq_resend(irq_desc* desc) {
 }
 
 // Any context; a racy peek that lets irq_exit skip the lock in the common case.
-bool irq_resend_pending() {
-    return __atomic_load_n(&resend_head, __ATOMIC_RELAXED) != RESEND_NONE;
-}
-
 // No lock held by the caller; must not be in hard-IRQ context (the caller checks !in_interrupt()).
 // Linux resend_irqs runs as a tasklet: softirq context, so the replayed handler sees in_interrupt()
 // true and an interrupt arriving meanwhile does not drain the queue recursively.
@@ -95,8 +91,8 @@ void irq_resend_run() {
     unsigned long flags = arch::irq_save();
     preempt_count_add(SOFTIRQ_OFFSET);
     raw_spin_lock(&irq_resend_lock);
-    while (resend_head != RESEND_NONE) {
-        unsigned irq = (unsigned)resend_head;
+    while (irq_resend_head != IRQ_RESEND_NONE) {
+        unsigned irq = (unsigned)irq_resend_head;
         resend_unlink(irq);
         raw_spin_unlock(&irq_resend_lock);
         irq_desc* desc = irq_to_desc(irq);

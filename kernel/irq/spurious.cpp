@@ -4,7 +4,7 @@
 // reported ("nobody cared") and disabled. Linux then polls such lines every HZ/10 from a timer
 // (poll_spurious_irqs); irqos has no kernel timers yet, so that poller arrives with the timer code and
 // a line disabled here stays disabled until a new shared action re-enables it (__setup_irq).
-#include "kernel/irq/internals.h"
+#include "kernel/irq/handle_event.h"
 #include "kernel/arch.h"
 #include "kernel/cmdline.h"
 #include "kernel/jiffies.h"

@@ -32,3 +32,17 @@ KTEST(percpu, this_cpu_ops_change_this_cpus_copy_only) {
     KEXPECT_EQ(this_cpu_read(kt_counter), before);
     KEXPECT_EQ(preempt_count() & HARDIRQ_MASK, 0u);
 }
+
+// The debug image (KDEBUG=1) records a lock's owner for the recursion check; the default image keeps
+// the lock to one exchange and never writes the owner.
+KTEST(spinlock, owner_is_recorded_exactly_when_debug_spinlock_is_on) {
+    raw_spinlock_t lock;
+    raw_spin_lock_init(&lock);
+    IrqSaveGuard irqs_off;
+    raw_spin_lock(&lock);
+    KEXPECT_TRUE(raw_spin_is_locked(&lock));
+    KEXPECT_EQ(lock.owner_cpu, debug_spinlock ? (int)smp_processor_id() : -1);
+    raw_spin_unlock(&lock);
+    KEXPECT_FALSE(raw_spin_is_locked(&lock));
+    KEXPECT_EQ(lock.owner_cpu, -1);
+}

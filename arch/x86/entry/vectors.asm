@@ -1,7 +1,8 @@
 ; The 256 interrupt entry stubs and common_interrupt. Like Linux's irq_entries_start, one macro loop
 ; makes every stub: push a 0 where the CPU pushes no error code (so every TrapFrame has the same shape),
-; push the vector number, jump to the common code. common_interrupt saves the GPRs into a TrapFrame
-; (arch/x86/trapframe.h), calls x86_interrupt_dispatch(TrapFrame*) and returns with iretq.
+; push the vector number, jump to the common code. common_interrupt (external interrupts) and
+; common_exception (CPU exceptions, NMI) save the GPRs into a TrapFrame (arch/x86/trapframe.h), call
+; do_IRQ or x86_exception_dispatch with it and return with iretq.
 %include "asm-offsets.inc"
 
 NR_VECTORS      equ 256
@@ -19,28 +20,12 @@ ERRCODE_VECTORS equ (1 << 8) | (1 << 10) | (1 << 11) | (1 << 12) | (1 << 13) | (
 %error "TrapFrame tail does not match the stub/CPU pushes"
 %endif
 
-global irqos_vector_stubs, common_interrupt
-extern x86_interrupt_dispatch
+global irqos_vector_stubs, common_interrupt, common_exception
+extern x86_exception_dispatch, do_IRQ
 
-section .text
-bits 64
-align STUB_ALIGN
-irqos_vector_stub_code:
-%assign v 0
-%rep NR_VECTORS
-    align STUB_ALIGN
-vector_stub_%[v]:
-%if v >= 32 || ((ERRCODE_VECTORS >> v) & 1) == 0
-    push qword 0                    ; no CPU error code: keep the frame shape
-%endif
-    push qword v
-    jmp common_interrupt
-%assign v v + 1
-%endrep
-
-; Entered with interrupts off (every IDT gate is an interrupt gate) on the interrupted stack, or on
-; an IST stack for #DF and NMI.
-common_interrupt:
+; Save the general-purpose registers below the vector and error code, in TrapFrame order, and clear DF
+; (the SysV ABI wants it clear on function entry).
+%macro SAVE_REGS 0
     push rax
     push rdx
     push rcx
@@ -56,9 +41,11 @@ common_interrupt:
     push r13
     push r14
     push r15
-    cld                             ; the SysV ABI wants DF clear on function entry
-    mov rdi, rsp                    ; TrapFrame* (16-byte aligned, see trapframe.h)
-    call x86_interrupt_dispatch
+    cld
+%endmacro
+
+; Restore them, drop the vector and error code, return to the interrupted code.
+%macro RESTORE_REGS_IRET 0
     pop r15
     pop r14
     pop r13
@@ -76,6 +63,42 @@ common_interrupt:
     pop rax
     add rsp, 16                     ; vector and error code
     iretq
+%endmacro
+
+section .text
+bits 64
+align STUB_ALIGN
+irqos_vector_stub_code:
+%assign v 0
+%rep NR_VECTORS
+    align STUB_ALIGN
+vector_stub_%[v]:
+%if v >= 32 || ((ERRCODE_VECTORS >> v) & 1) == 0
+    push qword 0                    ; no CPU error code: keep the frame shape
+%endif
+    push qword v
+%if v < 32
+    jmp common_exception
+%else
+    jmp common_interrupt
+%endif
+%assign v v + 1
+%endrep
+
+; Both entries run with interrupts off (every IDT gate is an interrupt gate) on the interrupted stack,
+; or on an IST stack for #DF and NMI. External interrupts (vectors 0x20-0xFF) go straight to do_IRQ,
+; CPU exceptions and the NMI to x86_exception_dispatch (arch/x86/traps.cpp).
+common_interrupt:
+    SAVE_REGS
+    mov rdi, rsp                    ; TrapFrame* (16-byte aligned, see trapframe.h)
+    call do_IRQ
+    RESTORE_REGS_IRET
+
+common_exception:
+    SAVE_REGS
+    mov rdi, rsp
+    call x86_exception_dispatch
+    RESTORE_REGS_IRET
 
 section .rodata
 align 8

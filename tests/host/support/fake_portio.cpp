@@ -51,7 +51,7 @@ void FakePortIo::write(Op op, uint16_t port, uint32_t v) {
     log_.push_back({op, port, v});
 }
 
-void FakePortIo::outb(uint16_t port, uint8_t v) {
+void FakePortIo::do_outb(uint16_t port, uint8_t v) {
     write(Op::Out, port, v);
     if (out_hook_) out_hook_(*this, port, v, out_ctx_);
 }

@@ -45,14 +45,16 @@ public:
     std::vector<Access> outs_to(uint16_t port) const;
     size_t count(Op op, uint16_t port) const;
 
-    uint8_t inb(uint16_t port) override { return (uint8_t)read(Op::In, port, 0xff); }
-    uint16_t inw(uint16_t port) override { return (uint16_t)read(Op::InW, port, 0xffff); }
-    uint32_t inl(uint16_t port) override { return read(Op::InL, port, 0xffffffffu); }
-    void outb(uint16_t port, uint8_t v) override;
-    void outw(uint16_t port, uint16_t v) override { write(Op::OutW, port, v); }
-    void outl(uint16_t port, uint32_t v) override { write(Op::OutL, port, v); }
     void io_delay() override { log_.push_back({Op::IoDelay, 0, 0}); }
     void udelay(unsigned us) override { log_.push_back({Op::Udelay, 0, us}); }
+
+protected:
+    uint8_t do_inb(uint16_t port) override { return (uint8_t)read(Op::In, port, 0xff); }
+    uint16_t do_inw(uint16_t port) override { return (uint16_t)read(Op::InW, port, 0xffff); }
+    uint32_t do_inl(uint16_t port) override { return read(Op::InL, port, 0xffffffffu); }
+    void do_outb(uint16_t port, uint8_t v) override;
+    void do_outw(uint16_t port, uint16_t v) override { write(Op::OutW, port, v); }
+    void do_outl(uint16_t port, uint32_t v) override { write(Op::OutL, port, v); }
 
 private:
     uint32_t read(Op op, uint16_t port, uint32_t all_ones);
