@@ -229,6 +229,13 @@ bool __ratelimit(ratelimit_state* rs) {
     return ok;
 }
 
+extern "C" bool __start_irqos_warn_once[], __stop_irqos_warn_once[];
+
+void clear_warn_once() {
+    for (bool* once = __start_irqos_warn_once; once < __stop_irqos_warn_once; once++)
+        __atomic_store_n(once, false, __ATOMIC_RELAXED);
+}
+
 void __warn(const char* file, int line, const char* func, const char* fmt, ...) {
     __atomic_fetch_add(&warn_count, 1, __ATOMIC_RELAXED);
     printk(KERN_WARNING "------------[ cut here ]------------\n");

@@ -44,14 +44,19 @@ void printk_log_clear();
 unsigned long printk_log_seq();
 size_t printk_log_read_since(unsigned long seq, char* out, size_t n, unsigned long* lost);
 
-#define pr_emerg(fmt, ...) printk(KERN_EMERG fmt, ##__VA_ARGS__)
-#define pr_alert(fmt, ...) printk(KERN_ALERT fmt, ##__VA_ARGS__)
-#define pr_crit(fmt, ...) printk(KERN_CRIT fmt, ##__VA_ARGS__)
-#define pr_err(fmt, ...) printk(KERN_ERR fmt, ##__VA_ARGS__)
-#define pr_warn(fmt, ...) printk(KERN_WARNING fmt, ##__VA_ARGS__)
-#define pr_notice(fmt, ...) printk(KERN_NOTICE fmt, ##__VA_ARGS__)
-#define pr_info(fmt, ...) printk(KERN_INFO fmt, ##__VA_ARGS__)
-#define pr_debug(fmt, ...) printk(KERN_DEBUG fmt, ##__VA_ARGS__)
+// pr_fmt: a file may prefix every pr_*() message it prints by defining pr_fmt before its first include,
+// as Linux's kernel/irq/manage.c does with "genirq: ". printk() and WARN() are never prefixed.
+#ifndef pr_fmt
+#define pr_fmt(fmt) fmt
+#endif
+#define pr_emerg(fmt, ...) printk(KERN_EMERG pr_fmt(fmt), ##__VA_ARGS__)
+#define pr_alert(fmt, ...) printk(KERN_ALERT pr_fmt(fmt), ##__VA_ARGS__)
+#define pr_crit(fmt, ...) printk(KERN_CRIT pr_fmt(fmt), ##__VA_ARGS__)
+#define pr_err(fmt, ...) printk(KERN_ERR pr_fmt(fmt), ##__VA_ARGS__)
+#define pr_warn(fmt, ...) printk(KERN_WARNING pr_fmt(fmt), ##__VA_ARGS__)
+#define pr_notice(fmt, ...) printk(KERN_NOTICE pr_fmt(fmt), ##__VA_ARGS__)
+#define pr_info(fmt, ...) printk(KERN_INFO pr_fmt(fmt), ##__VA_ARGS__)
+#define pr_debug(fmt, ...) printk(KERN_DEBUG pr_fmt(fmt), ##__VA_ARGS__)
 #define pr_cont(fmt, ...) printk(KERN_CONT fmt, ##__VA_ARGS__)
 
 // Rate limiting as Linux's DEFAULT_RATELIMIT_INTERVAL (5 s) / BURST (10), in jiffies.
@@ -62,16 +67,20 @@ struct ratelimit_state {
 };
 bool __ratelimit(ratelimit_state* rs);   // true: print this one
 #define printk_ratelimited(fmt, ...) ({ static ratelimit_state _rs; if (__ratelimit(&_rs)) printk(fmt, ##__VA_ARGS__); })
-#define pr_emerg_ratelimited(fmt, ...) printk_ratelimited(KERN_EMERG fmt, ##__VA_ARGS__)
-#define pr_err_ratelimited(fmt, ...) printk_ratelimited(KERN_ERR fmt, ##__VA_ARGS__)
-#define pr_warn_ratelimited(fmt, ...) printk_ratelimited(KERN_WARNING fmt, ##__VA_ARGS__)
+#define pr_emerg_ratelimited(fmt, ...) printk_ratelimited(KERN_EMERG pr_fmt(fmt), ##__VA_ARGS__)
+#define pr_err_ratelimited(fmt, ...) printk_ratelimited(KERN_ERR pr_fmt(fmt), ##__VA_ARGS__)
+#define pr_warn_ratelimited(fmt, ...) printk_ratelimited(KERN_WARNING pr_fmt(fmt), ##__VA_ARGS__)
 
 // WARN: prints "WARNING: at file:line func" , the message, and a stack dump; counts it. Returns cond.
 void __warn(const char* file, int line, const char* func, const char* fmt, ...) __printf(4, 5);
 extern unsigned long warn_count;   // how many WARNs fired (tests and the shell read it)
+// Forget which WARN_ONCEs fired. Any context; racing a WARN_ONCE at worst lets it print twice.
+void clear_warn_once();
 #define WARN(cond, fmt, ...) ({ bool _c = !!(cond); if (unlikely(_c)) __warn(__FILE__, __LINE__, __func__, fmt, ##__VA_ARGS__); _c; })
 #define WARN_ON(cond) WARN(cond, "%s", "")
-#define WARN_ONCE(cond, fmt, ...) ({ static bool _w; bool _c = !!(cond); if (unlikely(_c) && !_w) { _w = true; __warn(__FILE__, __LINE__, __func__, fmt, ##__VA_ARGS__); } _c; })
+// Each WARN_ONCE's "already said" flag lives in the section irqos_warn_once (Linux's .data.once), so
+// clear_warn_once() can let every one of them fire again (Linux's debugfs clear_warn_once).
+#define WARN_ONCE(cond, fmt, ...) ({ static bool _w __attribute__((section("irqos_warn_once"))); bool _c = !!(cond); if (unlikely(_c) && !_w) { _w = true; __warn(__FILE__, __LINE__, __func__, fmt, ##__VA_ARGS__); } _c; })
 #define WARN_ON_ONCE(cond) WARN_ONCE(cond, "%s", "")
 #define BUG() panic("BUG at %s:%d %s", __FILE__, __LINE__, __func__)
 #define BUG_ON(cond) do { if (unlikely(cond)) BUG(); } while (0)

@@ -9,7 +9,7 @@
 
 // irqos remaps the pair to vectors 0x20-0x2F, right after the exceptions. Linux uses 0x30-0x3F
 // (ISA_IRQ_VECTOR) because it keeps 0x20-0x2F for its own system vectors and reserved ranges; irqos has
-// none there and the issue asks for 0x20-0x2F. The base is a constructor parameter.
+// none there, and vector = 0x20 + IRQ is easy to read. The base is a constructor parameter.
 constexpr uint8_t PIC_VECTOR_BASE = 0x20;
 
 class Pic8259 final : public IrqChip, public LegacyPic {

@@ -2,6 +2,8 @@
 // irq_set_chip_data, irq_modify_status; manage.c __irq_set_trigger / irq_set_irq_type).
 // Every entry point takes desc->lock with interrupts saved, so it works before and after interrupts
 // are on; none sleeps.
+// __irq_set_trigger below is Linux manage.c code, whose pr_*() messages carry "genirq: ".
+#define pr_fmt(fmt) "genirq: " fmt
 #include "kernel/irq/internals.h"
 #include "kernel/printk.h"
 
@@ -71,7 +73,7 @@ void irq_set_hwirq(unsigned irq, unsigned long hwirq) {
 // bits, the IRQ_TYPE settings and the LEVEL flags (which decide whether a pending interrupt is replayed).
 // A chip without set_type keeps its fixed mode and the call succeeds (Linux: pr_debug, return 0).
 // Unlike Linux 6.12 (which only sets IRQD_DEFAULT_TRIGGER_SET through irq domains), an accepted type
-// counts as configured, so a later sharer with another trigger is refused as the sheet describes.
+// counts as configured, so a later sharer with another trigger is refused, as sharing requires.
 int __irq_set_trigger(irq_desc* desc, unsigned type) {
     IrqChip* chip = desc->irq_data.chip;
     unsigned irq = irq_desc_get_irq(desc);

@@ -47,23 +47,32 @@ void irq_disable(irq_desc* desc) {
     irq_disable_masking(desc, irq_settings_disable_unlazy(desc));
 }
 
-// Linux irq_startup without managed affinity: depth 0, the chip's startup (or enable) the first time,
-// a plain enable if it was already started; then replay a pending edge if `resend`.
-int irq_startup(irq_desc* desc, bool resend) {
+// Linux __irq_startup: the chip's startup (or enable) the first time. A line that was never activated
+// (no request_irq ran on it: an enable_irq on a line nobody requested) is started all the same, with
+// Linux's warning.
+static int __irq_startup(irq_desc* desc) {
     irq_data* d = &desc->irq_data;
     int ret = 0;
-    desc->depth = 0;
-    if (irqd_has(d, IRQD_IRQ_STARTED)) {
-        irq_enable(desc);
+    WARN_ON_ONCE(!irqd_has(d, IRQD_ACTIVATED));
+    if (d->chip->has(IRQCHIP_OP_STARTUP)) {
+        ret = (int)d->chip->irq_startup(d);
+        irqd_clear(d, IRQD_IRQ_DISABLED | IRQD_IRQ_MASKED);
     } else {
-        if (d->chip->has(IRQCHIP_OP_STARTUP)) {
-            ret = (int)d->chip->irq_startup(d);
-            irqd_clear(d, IRQD_IRQ_DISABLED | IRQD_IRQ_MASKED);
-        } else {
-            irq_enable(desc);
-        }
-        irqd_set(d, IRQD_IRQ_STARTED);
+        irq_enable(desc);
     }
+    irqd_set(d, IRQD_IRQ_STARTED);
+    return ret;
+}
+
+// Linux irq_startup without managed affinity: depth 0, __irq_startup the first time, a plain enable if
+// it was already started; then replay a pending edge if `resend`.
+int irq_startup(irq_desc* desc, bool resend) {
+    int ret = 0;
+    desc->depth = 0;
+    if (irqd_has(&desc->irq_data, IRQD_IRQ_STARTED))
+        irq_enable(desc);
+    else
+        ret = __irq_startup(desc);
     if (resend) check_irq_resend(desc, false);
     return ret;
 }

@@ -25,7 +25,7 @@ struct irqaction {
     irq_handler_t handler = nullptr;
     void* dev_id = nullptr;
     irqaction* next = nullptr;
-    irq_handler_t thread_fn = nullptr;   // threaded handlers arrive in a later issue
+    irq_handler_t thread_fn = nullptr;   // no threaded handlers yet: always NULL
     unsigned irq = 0;
     unsigned long flags = 0;
     unsigned long thread_mask = 0;

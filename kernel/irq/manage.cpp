@@ -3,6 +3,8 @@
 // irqos has no threaded handlers yet: a NULL handler would need irq_default_primary_handler plus a
 // thread to wake, so request_irq with handler == NULL is -EINVAL (Linux's answer when thread_fn is
 // NULL too, which is always the case through request_irq).
+// Linux manage.c prefixes its pr_*() messages with "genirq: "; so do these, the same messages.
+#define pr_fmt(fmt) "genirq: " fmt
 #include "kernel/irq/internals.h"
 #include "kernel/preempt.h"
 #include "kernel/printk.h"
@@ -13,6 +15,9 @@
 static int __setup_irq(unsigned irq, irq_desc* desc, irqaction* new_action) {
     if (desc->irq_data.chip == &no_irq_chip) return -ENOSYS;
     new_action->irq = irq;
+    // A nested-thread line is handled from its parent's thread (handle_nested_irq): only a thread
+    // function can run there, and request_irq has none to give.
+    if (irq_settings_is_nested_thread(desc) && !new_action->thread_fn) return -EINVAL;
     // No trigger asked for: take the line's current one (also what the mismatch message prints).
     if (!(new_action->flags & IRQF_TRIGGER_MASK)) new_action->flags |= irqd_get_trigger_type(&desc->irq_data);
     if (desc->irq_data.chip->flags() & IRQCHIP_ONESHOT_SAFE) new_action->flags &= ~IRQF_ONESHOT;

@@ -1,6 +1,6 @@
 // The /proc/interrupts view: Linux kernel/irq/proc.c show_interrupts() for the per-line rows and
 // arch/x86/kernel/irq.c arch_show_interrupts() for the SPU, ERR and MIS rows, field for field and width
-// for width (behaviour sheet section 9), so that output reads exactly like a Linux machine's.
+// for width, so that output reads exactly like a Linux machine's.
 #include "kernel/irq/proc.h"
 #include "kernel/irq/interrupt.h"
 #include "kernel/spinlock.h"

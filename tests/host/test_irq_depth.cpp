@@ -1,5 +1,5 @@
 // disable_irq / enable_irq depth counting, the unbalanced-enable warning and the state a line is in
-// after free_irq and a new request_irq (Linux kernel/irq/manage.c; the sheet's section 3).
+// after free_irq and a new request_irq (Linux kernel/irq/manage.c).
 #include "kernel/irq/internals.h"
 #include "kernel/printk.h"
 #include "tests/host/support/capture_console.h"
@@ -67,6 +67,30 @@ TEST_F(IrqDepth, EnableBeforeSetupWarns) {
     EXPECT_EQ(warn_count, 1ul);
     EXPECT_NE(host_console::text().find("enable_irq before setup/request_irq: irq 9\n"), std::string::npos);
     EXPECT_EQ(irq_to_desc(unwired)->depth, 1u) << "nothing was started";
+}
+
+// Linux __irq_startup: a wired line that nobody requested was never activated; enable_irq starts it
+// all the same, but says so (WARN_ON_ONCE(!irqd_is_activated(d))).
+TEST_F(IrqDepth, EnableOfAWiredLineNobodyRequestedStartsItWithAWarning) {
+    EXPECT_FALSE(irqd_has(&desc->irq_data, IRQD_ACTIVATED));
+    enable_irq(IRQ);
+    EXPECT_EQ(warn_count, 1ul);
+    EXPECT_NE(host_console::text().find("WARNING: CPU: 0 PID: 0 at "), std::string::npos) << host_console::text();
+    EXPECT_NE(host_console::text().find(" __irq_startup\n"), std::string::npos) << host_console::text();
+    EXPECT_EQ(desc->depth, 0u);
+    EXPECT_FALSE(disabled());
+    EXPECT_TRUE(irqd_has(&desc->irq_data, IRQD_IRQ_STARTED));
+    EXPECT_EQ(chip.log(), "unmask 5");
+    disable_irq(IRQ);   // back to the wired-but-unused state the fixture found
+}
+
+// A requested line was activated: starting it again after a disable is silent.
+TEST_F(IrqDepth, EnableOfARequestedLineIsSilent) {
+    ASSERT_EQ(request_irq(IRQ, test_dev_handler, 0, "a", &dev), 0);
+    disable_irq(IRQ);
+    enable_irq(IRQ);
+    EXPECT_EQ(warn_count, 0ul);
+    free_irq(IRQ, &dev);
 }
 
 // Linux looks these up with IRQ_GET_DESC_CHECK_GLOBAL: a per-CPU devid line is switched per CPU

@@ -1,5 +1,5 @@
 // The exact chip-call order of each flow handler and the bad-IRQ path (Linux kernel/irq/chip.c,
-// handle.c; the sheet's section 5). The fake chip and the handler write into one ordered log.
+// handle.c). The fake chip and the handler write into one ordered log.
 #include "kernel/irq/internals.h"
 #include "kernel/preempt.h"
 #include "kernel/printk.h"

@@ -1,5 +1,5 @@
 // Lazy disable and the replay of a pending edge (Linux kernel/irq/chip.c __irq_disable, resend.c
-// check_irq_resend; the sheet's section 3): logical DISABLED vs hardware MASKED, PENDING, REPLAY.
+// check_irq_resend): logical DISABLED vs hardware MASKED, PENDING, REPLAY.
 #include "kernel/irq/internals.h"
 #include "kernel/preempt.h"
 #include "kernel/printk.h"

@@ -1,5 +1,5 @@
 // request_irq / free_irq: Linux's error checks in Linux's order, sharing rules and messages, the
-// action chain, and freeing (kernel/irq/manage.c; the sheet's section 4).
+// action chain, and freeing (kernel/irq/manage.c).
 #include "kernel/irq/internals.h"
 #include "kernel/preempt.h"
 #include "kernel/printk.h"
@@ -66,7 +66,7 @@ TEST_F(IrqRequest, SecondNonSharedRequestIsBusyWithLinuxMessage) {
     wire();
     ASSERT_EQ(request_irq(IRQ, test_dev_handler, 0, "a", &a), 0);
     EXPECT_EQ(request_irq(IRQ, test_dev_handler, IRQF_SHARED, "b", &b), -EBUSY);
-    EXPECT_NE(console().find("Flags mismatch irq 5. 00000080 (b) vs. 00000000 (a)\n"), std::string::npos) << console();
+    EXPECT_NE(console().find("genirq: Flags mismatch irq 5. 00000080 (b) vs. 00000000 (a)\n"), std::string::npos) << console();
     free_irq(IRQ, &a);
     EXPECT_EQ(host_heap::live(), 0);
 }
@@ -76,7 +76,7 @@ TEST_F(IrqRequest, TriggerMismatchIsBusy) {
     ASSERT_EQ(request_irq(IRQ, test_dev_handler, IRQF_SHARED | IRQF_TRIGGER_RISING, "a", &a), 0);
     EXPECT_EQ(chip.log(), "set_type 5 1, unmask 5");
     EXPECT_EQ(request_irq(IRQ, test_dev_handler, IRQF_SHARED | IRQF_TRIGGER_FALLING, "b", &b), -EBUSY);
-    EXPECT_NE(console().find("Flags mismatch irq 5. 00000082 (b) vs. 00000081 (a)\n"), std::string::npos) << console();
+    EXPECT_NE(console().find("genirq: Flags mismatch irq 5. 00000082 (b) vs. 00000081 (a)\n"), std::string::npos) << console();
     // No trigger given: the newcomer takes the line's, and matches.
     EXPECT_EQ(request_irq(IRQ, test_dev_handler, IRQF_SHARED, "c", &c), 0);
     free_irq(IRQ, &a);
@@ -167,9 +167,11 @@ TEST_F(IrqRequest, FreeWithUnknownDevIdWarnsAndReturnsNull) {
 TEST_F(IrqRequest, FreeFromInterruptContextWarns) {
     wire();
     ASSERT_EQ(request_irq(IRQ, test_dev_handler, 0, "a", &a), 0);
+    arch::irq_disable();   // hard-IRQ context, as do_IRQ would run it
     irq_enter();
     EXPECT_STREQ(static_cast<const char*>(free_irq(IRQ, &a)), "a");
     irq_exit();
+    arch::irq_enable();
     EXPECT_EQ(warn_count, 1ul);
     EXPECT_NE(console().find("Trying to free IRQ 5 from IRQ context!\n"), std::string::npos) << console();
 }
@@ -184,9 +186,24 @@ TEST_F(IrqRequest, SetTypeFailureFailsTheRequest) {
     wire();
     chip.set_type_result = -EINVAL;
     EXPECT_EQ(request_irq(IRQ, test_dev_handler, IRQF_TRIGGER_RISING, "a", &a), -EINVAL);
-    EXPECT_NE(console().find("Setting trigger mode 1 for irq 5 failed"), std::string::npos) << console();
+    EXPECT_NE(console().find("genirq: Setting trigger mode 1 for irq 5 failed"), std::string::npos) << console();
     EXPECT_EQ(desc->action, nullptr);
     EXPECT_EQ(host_heap::live(), 0);
+}
+
+// Linux __setup_irq: a nested-thread line runs its handlers from the parent's thread, so a request
+// without a thread function is refused (after the no_irq_chip check, before anything is changed).
+TEST_F(IrqRequest, NestedThreadLineRefusesARequestWithoutThreadFunction) {
+    EXPECT_EQ(request_irq(IRQ, test_dev_handler, 0, "a", &a), -ENOSYS) << "no chip yet: -ENOSYS first";
+    wire();
+    irq_set_status_flags(IRQ, IRQ_NESTED_THREAD);
+    EXPECT_EQ(request_irq(IRQ, test_dev_handler, 0, "a", &a), -EINVAL);
+    EXPECT_EQ(desc->action, nullptr);
+    EXPECT_EQ(desc->depth, 1u) << "the line was not started";
+    EXPECT_EQ(host_heap::live(), 0);
+    irq_clear_status_flags(IRQ, IRQ_NESTED_THREAD);
+    ASSERT_EQ(request_irq(IRQ, test_dev_handler, 0, "a", &a), 0);
+    free_irq(IRQ, &a);
 }
 
 TEST_F(IrqRequest, LevelTriggerSetsTheLevelFlags) {

@@ -1,6 +1,6 @@
 // note_interrupt: the unhandled-interrupt window at its exact boundaries, the HZ/10 reset, the
 // "nobody cared" report, the tunables and boot flags, bogus return values and misrouted-IRQ recovery
-// (Linux kernel/irq/spurious.c as of 6.12; the sheet's section 1).
+// (Linux kernel/irq/spurious.c as of 6.12).
 #include "kernel/irq/internals.h"
 #include "kernel/cmdline.h"
 #include "kernel/jiffies.h"

@@ -190,6 +190,21 @@ TEST_F(Printk, WarnOnceFiresOnce) {
     EXPECT_EQ(warn_count, before + 1);
 }
 
+// Linux's clear_warn_once: every WARN_ONCE may fire once more (the tests rely on it to stand alone).
+TEST_F(Printk, ClearWarnOnceLetsEachFireAgain) {
+    auto warn_twice_once = [] {
+        WARN_ONCE(true, "first\n");
+        WARN_ONCE(true, "second\n");
+    };
+    unsigned long before = warn_count;
+    warn_twice_once();
+    warn_twice_once();
+    EXPECT_EQ(warn_count, before + 2);
+    clear_warn_once();
+    warn_twice_once();
+    EXPECT_EQ(warn_count, before + 4);
+}
+
 void stderr_write(const char* s, size_t n) { fwrite(s, 1, n, stderr); }
 void panic_to_stderr() {
     static console c{"stderr", stderr_write, 8, nullptr};

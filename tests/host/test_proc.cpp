@@ -1,5 +1,5 @@
 // Host tests for kernel/irq/proc.cpp and debug.cpp: the /proc/interrupts table byte for byte (column
-// widths from Linux show_interrupts and arch_show_interrupts, sheet section 9) and the `irq N` dump
+// widths from Linux show_interrupts and arch_show_interrupts) and the `irq N` dump
 // with every bit word decoded by name. Descriptors are wired with the real core and a fake chip.
 #include "kernel/irq/interrupt.h"
 #include "kernel/irq/proc.h"
@@ -166,6 +166,18 @@ TEST_F(Proc, DumpOfAnUnusedLineAndOutOfRange) {
     std::string out;
     EXPECT_EQ(irq_desc_dump(NR_IRQS, append, &out), -EINVAL);
     EXPECT_EQ(out, "");
+}
+
+// Every state bit the core sets has a name: a line whose trigger was configured shows
+// IRQD_DEFAULT_TRIGGER_SET by name, never as an unknown bit.
+TEST_F(Proc, DumpNamesTheConfiguredTriggerBit) {
+    wire(4, &pic_, handle_edge_irq, "edge");
+    ASSERT_EQ(request_irq(4, h_kbd, IRQF_TRIGGER_RISING, "uart", &dev2_), 0);
+    std::string s = dump(4);
+    EXPECT_NE(s.find("              IRQD_DEFAULT_TRIGGER_SET\n"), std::string::npos) << s;
+    EXPECT_NE(s.find("              IRQD_ACTIVATED\n"), std::string::npos) << s;
+    EXPECT_EQ(s.find("unknown"), std::string::npos) << s;
+    free_irq(4, &dev2_);
 }
 
 TEST_F(Proc, DumpShowsUnknownBitsInHex) {

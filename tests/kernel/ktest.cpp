@@ -147,6 +147,7 @@ int ktest_run_all() {
         run.failures = 0;
         run.skip_reason = nullptr;
         run.log_mark = printk_log_seq();
+        clear_warn_once();   // a WARN_ONCE a test expects fires whatever ran before it
         unsigned long warns = warn_count;
         t->fn();
         if (warn_count != warns)   // expected by some tests; worth a note when reading a failure

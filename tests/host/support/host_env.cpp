@@ -37,6 +37,7 @@ void reset_all() {
     host_console::reset();
     printk_log_clear();
     warn_count = 0;
+    clear_warn_once();
 }
 
 void fire_irq(unsigned irq) {
