@@ -57,7 +57,11 @@ $(HOST_OBJDIR)/%.o: %.cpp
 -include $(HOST_OBJS:.o=.d)
 
 # ThreadSanitizer variant (separate objects; ASan and TSan cannot be combined).
+# Results go to $(HOST_TSAN_RESULTS_XML) (make test counts them as the host-tsan step).
 HOST_TSAN_DIR := $(BUILD)/host-tsan-$(HOST_CXX_NAME)
+HOST_TSAN_RESULTS_XML := $(HOST_TSAN_DIR)/results.xml
 host-test-tsan:
 	$(MAKE) --no-print-directory host-build HOST_DIR=$(HOST_TSAN_DIR) HOST_SAN=-fsanitize=thread
-	TSAN_OPTIONS=halt_on_error=1 $(HOST_TSAN_DIR)/irqos-host-tests --gtest_filter='*Smp*' $(HOST_TEST_ARGS)
+	@rm -f $(HOST_TSAN_RESULTS_XML)
+	TSAN_OPTIONS=halt_on_error=1 $(HOST_TSAN_DIR)/irqos-host-tests --gtest_filter='*Smp*' \
+	  --gtest_output=xml:$(HOST_TSAN_RESULTS_XML) $(HOST_TEST_ARGS)

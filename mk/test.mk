@@ -5,6 +5,8 @@
 #   harness     tests/e2e/test_harness.py: the KTAP reader and this summary never count a crash,
 #               an empty plan, a doubled result or a missing step as passing
 #   host        make host-test: GoogleTest suites of the portable core (build/host/results.xml)
+#   host-tsan   the simulated-CPU suites (*Smp*) again under ThreadSanitizer: each gtest counts, and a
+#               data race report fails the step (halt_on_error)
 #   host-clang  the same suite built with clang++: passes, and compiles with no warning (one test)
 #   build-gcc   a fresh g++/GNU ld kernel build (own build dir) with no warning at all
 #   build-clang the same with clang++/ld.lld
@@ -30,7 +32,7 @@
 # is never silent; the last line stays "N passed, N failed".
 
 TOUT := $(BUILD)/test
-TEST_STEPS ?= harness host host-clang build-gcc build-clang ktest-qemu ktest-plain ktest-bochs ktest-debug ktest-repeat \
+TEST_STEPS ?= harness host host-tsan host-clang build-gcc build-clang ktest-qemu ktest-plain ktest-bochs ktest-debug ktest-repeat \
   e2e bench
 TEST_HEARTBEAT ?= 30
 HOST_RESULTS := $(BUILD)/host/results.xml
@@ -94,7 +96,7 @@ test: deps
 	    echo "FAIL debug/build: compiler warnings" > $(TOUT)/ktest-debug.results; return 1; fi; \
 	  python3 tests/e2e/ktest_run.py qemu $(DEBUG_BUILD)/irqos-test.iso $(TOUT) ktest-debug; }; \
 	emulated() { want ktest-qemu || want ktest-plain || want ktest-bochs || want ktest-repeat || want e2e || want bench; }; \
-	total=0; for s in harness host build-gcc build-clang host-clang ktest-qemu ktest-plain ktest-bochs ktest-debug \
+	total=0; for s in harness host host-tsan build-gcc build-clang host-clang ktest-qemu ktest-plain ktest-bochs ktest-debug \
 	  ktest-repeat e2e bench; do want $$s && total=$$((total + 1)); done; emulated && total=$$((total + 1)); done_steps=0; \
 	heartbeat() { local label=$$1 log=$$2 t0=$$(date +%s); while sleep $(TEST_HEARTBEAT); do \
 	  echo "  $$label: still running, $$(( $$(date +%s) - t0 )) s$${log:+ (log: $$(tail -n 1 "$$log" 2>/dev/null | cut -c1-100))}"; \
@@ -109,6 +111,11 @@ test: deps
 	  specs="$$specs harness=$(TOUT)/harness.results"; fi; \
 	if want host; then rm -f $(HOST_RESULTS); steplog=$(TOUT)/host.log; \
 	  step host host_run; specs="$$specs host=$(HOST_RESULTS)"; fi; \
+	if want host-tsan; then rm -f $(HOST_TSAN_RESULTS_XML); steplog=$(TOUT)/host-tsan.log; \
+	  step host-tsan sh -c '$(MAKE) --no-print-directory -j$(JOBS) host-test-tsan >$(TOUT)/host-tsan.log 2>&1; rc=$$?; \
+	    grep -E "^\[  (PASSED|FAILED) |WARNING: ThreadSanitizer|SUMMARY: ThreadSanitizer" $(TOUT)/host-tsan.log | head -n 20; \
+	    exit $$rc'; \
+	  specs="$$specs host-tsan=$(HOST_TSAN_RESULTS_XML)"; fi; \
 	if want build-gcc; then rm -rf $(GCC_CHECK_BUILD); steplog=$(TOUT)/build-gcc.log; \
 	  step build-gcc build_check gcc $(TOUT)/build-gcc.log $(MAKE) --no-print-directory -j$(JOBS) \
 	    BUILD=$(GCC_CHECK_BUILD) KCXX=gcc kernel; \

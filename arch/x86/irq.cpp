@@ -52,7 +52,12 @@ void do_IRQ(TrapFrame* regs) {
         if (!legacy_pic_filter_spurious(irq_desc_get_irq(desc)))
             generic_handle_irq_desc(desc);
     } else {
-        pr_emerg_ratelimited("%s: %d.%u No irq handler for vector\n", __func__, int(smp_processor_id()), vector);
+        // Linux 6.12 (call_irq_handler): a vector released while an interrupt was in flight is quietly
+        // marked unused; only a vector that never had an owner is reported. Both are counted here.
+        if (desc == nullptr)
+            pr_emerg_ratelimited("No irq handler for %d.%u\n", int(smp_processor_id()), vector);
+        else
+            this_cpu_write(vector_irq.desc[vector], nullptr);
         this_cpu_inc(irq_unhandled_vector_count);
         ack_unhandled_vector(vector);
     }

@@ -1,7 +1,7 @@
 // A crash-style dump of one interrupt descriptor: every field the genirq core keeps, with the bit words
 // decoded by name, in the spirit of Linux's kernel/irq/debugfs.c (/sys/kernel/debug/irq/irqs/N) and the
 // crash utility's `irq` command. The shell's `irq N` prints it.
-#include "kernel/irq/interrupt.h"
+#include "kernel/irq/internals.h"
 #include "kernel/irq/proc.h"
 #include "kernel/spinlock.h"
 
@@ -101,11 +101,11 @@ void snapshot(irq_desc* desc, Snapshot& s) {
     s.depth = desc->depth;
     s.status = desc->status_use_accessors;
     s.state = desc->irq_data.state;
-    s.istate = desc->istate;
+    s.istate = irqs_state(desc);
     s.tot_count = desc->tot_count;
-    s.irq_count = desc->irq_count;
-    s.irqs_unhandled = desc->irqs_unhandled;
-    s.last_unhandled = desc->last_unhandled;
+    s.irq_count = racy_read(desc->irq_count);
+    s.irqs_unhandled = racy_read(desc->irqs_unhandled);
+    s.last_unhandled = racy_read(desc->last_unhandled);
     s.threads_oneshot = desc->threads_oneshot;
     for_each_possible_cpu(cpu)
         s.counts[cpu] = per_cpu_read(*desc->kstat_irqs, cpu);

@@ -8,7 +8,7 @@
 // the actions concurrently; the one exception is a poll from misrouted_irq, which we may wait out.
 bool irq_may_run(irq_desc* desc) {
     if (!irqd_has(&desc->irq_data, IRQD_IRQ_INPROGRESS)) return true;
-    if (!(desc->istate & IRQS_POLL_INPROGRESS)) return false;
+    if (!irqs_has(desc, IRQS_POLL_INPROGRESS)) return false;
     return irq_wait_for_poll(desc);
 }
 
@@ -17,9 +17,9 @@ bool irq_may_run(irq_desc* desc) {
 void handle_simple_irq(irq_desc* desc) {
     raw_spin_lock(&desc->lock);
     if (irq_may_run(desc)) {
-        desc->istate &= ~(IRQS_REPLAY | IRQS_WAITING);
+        irqs_clear(desc, IRQS_REPLAY | IRQS_WAITING);
         if (unlikely(!desc_first_action(desc) || irqd_has(&desc->irq_data, IRQD_IRQ_DISABLED))) {
-            desc->istate |= IRQS_PENDING;
+            irqs_set(desc, IRQS_PENDING);
         } else {
             kstat_incr_irqs_this_cpu(desc);
             handle_irq_event(desc);
@@ -36,9 +36,9 @@ void handle_level_irq(irq_desc* desc) {
     raw_spin_lock(&desc->lock);
     mask_ack_irq(desc);
     if (irq_may_run(desc)) {
-        desc->istate &= ~(IRQS_REPLAY | IRQS_WAITING);
+        irqs_clear(desc, IRQS_REPLAY | IRQS_WAITING);
         if (unlikely(!desc_first_action(desc) || irqd_has(&desc->irq_data, IRQD_IRQ_DISABLED))) {
-            desc->istate |= IRQS_PENDING;
+            irqs_set(desc, IRQS_PENDING);
         } else {
             kstat_incr_irqs_this_cpu(desc);
             handle_irq_event(desc);
@@ -59,7 +59,7 @@ static inline void chip_eoi(IrqChip* chip, irq_data* d) {
 // Linux cond_unmask_eoi_irq: the EOI ends the interrupt at the controller; a ONESHOT line that did not
 // wake a thread is unmasked as well.
 static void cond_unmask_eoi_irq(IrqChip* chip, irq_desc* desc) {
-    if (!(desc->istate & IRQS_ONESHOT)) {
+    if (!irqs_has(desc, IRQS_ONESHOT)) {
         chip_eoi(chip, &desc->irq_data);
         return;
     }
@@ -79,20 +79,20 @@ void handle_fasteoi_irq(irq_desc* desc) {
     raw_spin_lock(&desc->lock);
     if (!irq_may_run(desc)) {
         // Affinity change race: the next interrupt arrived on another CPU before this one finished.
-        if (irqd_has(&desc->irq_data, IRQD_RESEND_WHEN_IN_PROGRESS)) desc->istate |= IRQS_PENDING;
+        if (irqd_has(&desc->irq_data, IRQD_RESEND_WHEN_IN_PROGRESS)) irqs_set(desc, IRQS_PENDING);
         goto out_eoi;
     }
-    desc->istate &= ~(IRQS_REPLAY | IRQS_WAITING);
+    irqs_clear(desc, IRQS_REPLAY | IRQS_WAITING);
     if (unlikely(!desc_first_action(desc) || irqd_has(&desc->irq_data, IRQD_IRQ_DISABLED))) {
-        desc->istate |= IRQS_PENDING;
+        irqs_set(desc, IRQS_PENDING);
         mask_irq(desc);
         goto out_eoi;
     }
     kstat_incr_irqs_this_cpu(desc);
-    if (desc->istate & IRQS_ONESHOT) mask_irq(desc);
+    if (irqs_has(desc, IRQS_ONESHOT)) mask_irq(desc);
     handle_irq_event(desc);
     cond_unmask_eoi_irq(chip, desc);
-    if (unlikely(desc->istate & IRQS_PENDING)) check_irq_resend(desc, false);
+    if (unlikely(irqs_has(desc, IRQS_PENDING))) check_irq_resend(desc, false);
     raw_spin_unlock(&desc->lock);
     return;
 out_eoi:
@@ -112,9 +112,9 @@ out_eoi:
 void handle_edge_irq(irq_desc* desc) {
     IrqChip* chip = desc->irq_data.chip;
     raw_spin_lock(&desc->lock);
-    desc->istate &= ~(IRQS_REPLAY | IRQS_WAITING);
+    irqs_clear(desc, IRQS_REPLAY | IRQS_WAITING);
     if (!irq_may_run(desc) || irqd_has(&desc->irq_data, IRQD_IRQ_DISABLED) || !desc_first_action(desc)) {
-        desc->istate |= IRQS_PENDING;
+        irqs_set(desc, IRQS_PENDING);
         mask_ack_irq(desc);
         raw_spin_unlock(&desc->lock);
         return;
@@ -126,12 +126,12 @@ void handle_edge_irq(irq_desc* desc) {
             mask_irq(desc);
             break;
         }
-        if (unlikely(desc->istate & IRQS_PENDING)) {
+        if (unlikely(irqs_has(desc, IRQS_PENDING))) {
             if (!irqd_has(&desc->irq_data, IRQD_IRQ_DISABLED) && irqd_has(&desc->irq_data, IRQD_IRQ_MASKED))
                 unmask_irq(desc);
         }
         handle_irq_event(desc);
-    } while ((desc->istate & IRQS_PENDING) && !irqd_has(&desc->irq_data, IRQD_IRQ_DISABLED));
+    } while (irqs_has(desc, IRQS_PENDING) && !irqd_has(&desc->irq_data, IRQD_IRQ_DISABLED));
     raw_spin_unlock(&desc->lock);
 }
 

@@ -49,7 +49,7 @@ void irq_handle_reset() {
 void print_irq_desc(unsigned irq, irq_desc* desc) {
     if (!print_irq_desc_rs.allow(__func__, PRINT_IRQ_DESC_INTERVAL_S * HZ, PRINT_IRQ_DESC_BURST)) return;
     printk("irq %d, desc: %p, depth: %d, count: %d, unhandled: %d\n", (int)irq, (void*)desc, (int)desc->depth,
-           (int)desc->irq_count, (int)desc->irqs_unhandled);
+           (int)racy_read(desc->irq_count), (int)racy_read(desc->irqs_unhandled));
     printk("->handle_irq():  %p, %pS\n", (void*)desc->handle_irq, (void*)desc->handle_irq);
     printk("->irq_data.chip(): %p, %pS\n", (void*)desc->irq_data.chip, (void*)desc->irq_data.chip);
     printk("->action(): %p\n", (void*)desc->action);
@@ -66,7 +66,7 @@ void print_irq_desc(unsigned irq, irq_desc* desc) {
     for (const auto& s : settings)
         if (desc->status_use_accessors & s.bit) printk("%14s set\n", s.name);
     for (const auto& s : istates)
-        if (desc->istate & s.bit) printk("%14s set\n", s.name);
+        if (irqs_has(desc, s.bit)) printk("%14s set\n", s.name);
 }
 
 // Hard-IRQ context. Linux x86 prints the IRQ number under the word "vector" (historic); kept verbatim.

@@ -26,7 +26,7 @@ void warn_no_thread(unsigned irq, irqaction* action);
     // note_interrupt has nothing to count for a handled interrupt on a line with no unhandled ones in
     // its window, unless irqfixup/irqpoll want to poll: that common case is decided here, inline.
     if (!irq_settings_no_debug(desc) &&
-        !(likely(retval == IRQ_HANDLED) && !desc->irqs_unhandled && !irqfixup))
+        !(likely(retval == IRQ_HANDLED) && !racy_read(desc->irqs_unhandled) && !irqfixup))
         note_interrupt(desc, (irqreturn_t)retval);
     return (irqreturn_t)retval;
 }
@@ -34,7 +34,7 @@ void warn_no_thread(unsigned irq, irqaction* action);
 // desc->lock held on entry and exit, interrupts off. Clears PENDING (this run services it) and marks
 // the line INPROGRESS for the duration, which is what synchronize_irq and other CPUs' flows watch.
 [[gnu::always_inline]] static inline irqreturn_t handle_irq_event(irq_desc* desc) {
-    desc->istate &= ~IRQS_PENDING;
+    irqs_clear(desc, IRQS_PENDING);
     irqd_set(&desc->irq_data, IRQD_IRQ_INPROGRESS);
     raw_spin_unlock(&desc->lock);
     irqreturn_t ret = __handle_irq_event_percpu(desc);

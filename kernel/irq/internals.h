@@ -18,6 +18,24 @@ static inline void irqd_set_trigger_type(irq_data* d, unsigned type) {
     irqd_set(d, (type & IRQD_TRIGGER_MASK) | IRQD_DEFAULT_TRIGGER_SET);
 }
 
+// ---- IRQS_* core state (desc->istate). Changed under desc->lock by the flows and the API, but read by
+// flows of other CPUs and by the spurious code while the actions run with the lock dropped (which also
+// sets IRQS_SPURIOUS_DISABLED there, with the lock taken for it): whole-word atomic (relaxed) accesses.
+static inline unsigned irqs_state(const irq_desc* d) { return __atomic_load_n(&d->istate, __ATOMIC_RELAXED); }
+static inline bool irqs_has(const irq_desc* d, unsigned bits) { return (irqs_state(d) & bits) != 0; }
+static inline void irqs_set(irq_desc* d, unsigned bits) { __atomic_fetch_or(&d->istate, bits, __ATOMIC_RELAXED); }
+static inline void irqs_clear(irq_desc* d, unsigned bits) { __atomic_fetch_and(&d->istate, ~bits, __ATOMIC_RELAXED); }
+
+// ---- The spurious counters (irq_count, irqs_unhandled, last_unhandled): racy on purpose, as in Linux.
+// note_interrupt updates them with the lock dropped (only the CPU running the line does, INPROGRESS
+// keeps the others out) and __setup_irq zeroes them under the lock; a reset that crosses an update may
+// be lost, which only shifts a verdict by one window. Relaxed atomic word accesses: never torn, and
+// ThreadSanitizer knows the race is meant.
+template <typename T>
+static inline T racy_read(const T& field) { return __atomic_load_n(&field, __ATOMIC_RELAXED); }
+template <typename T, typename V>
+static inline void racy_write(T& field, V value) { __atomic_store_n(&field, static_cast<T>(value), __ATOMIC_RELAXED); }
+
 // ---- IRQ_* settings (desc->status_use_accessors), Linux kernel/irq/settings.h.
 // The bits a driver may change through irq_modify_status (Linux IRQF_MODIFY_MASK); IRQ_NO_DEBUG is
 // the core's own (set by __setup_irq) and is not in it.

@@ -34,7 +34,7 @@ static int __setup_irq(unsigned irq, irq_desc* desc, irqaction* new_action) {
         // Sharing needs both to agree to it and to the trigger, ONESHOT and per-CPU-ness: the line is
         // configured once, for everybody on it.
         unsigned oldtype;
-        if (desc->istate & IRQS_NMI) {
+        if (irqs_has(desc, IRQS_NMI)) {
             pr_err("Invalid attempt to share NMI for %s (irq %d) on irqchip %s.\n", new_action->name, (int)irq,
                    desc->irq_data.chip->name());
             ret = -EINVAL;
@@ -75,7 +75,7 @@ static int __setup_irq(unsigned irq, irq_desc* desc, irqaction* new_action) {
             if (ret) goto out_unlock;
         }
         irqd_set(&desc->irq_data, IRQD_ACTIVATED);
-        desc->istate &= ~(IRQS_AUTODETECT | IRQS_SPURIOUS_DISABLED | IRQS_ONESHOT | IRQS_WAITING);
+        irqs_clear(desc, IRQS_AUTODETECT | IRQS_SPURIOUS_DISABLED | IRQS_ONESHOT | IRQS_WAITING);
         irqd_clear(&desc->irq_data, IRQD_IRQ_INPROGRESS);
         if (new_action->flags & IRQF_PERCPU) {
             irqd_set(&desc->irq_data, IRQD_PER_CPU);
@@ -83,7 +83,7 @@ static int __setup_irq(unsigned irq, irq_desc* desc, irqaction* new_action) {
             if (new_action->flags & IRQF_NO_DEBUG) irq_settings_set(desc, IRQ_NO_DEBUG);
         }
         if (noirqdebug) irq_settings_set(desc, IRQ_NO_DEBUG);
-        if (new_action->flags & IRQF_ONESHOT) desc->istate |= IRQS_ONESHOT;
+        if (new_action->flags & IRQF_ONESHOT) irqs_set(desc, IRQS_ONESHOT);
         if (new_action->flags & IRQF_NOBALANCING) irq_settings_set(desc, IRQ_NO_BALANCING);
         if (!(new_action->flags & IRQF_NO_AUTOEN) && irq_settings_can_autoenable(desc)) {
             irq_startup(desc, IRQ_RESEND);
@@ -100,11 +100,11 @@ static int __setup_irq(unsigned irq, irq_desc* desc, irqaction* new_action) {
 
     action_link(old_ptr, new_action);   // published last: a running flow sees it whole or not at all
     // A new handler gets a fresh chance with the spurious detector...
-    desc->irq_count = 0;
-    desc->irqs_unhandled = 0;
+    racy_write(desc->irq_count, 0);
+    racy_write(desc->irqs_unhandled, 0);
     // ...and a line the detector shut down is reopened if the newcomer may be the one who cares.
-    if (shared && (desc->istate & IRQS_SPURIOUS_DISABLED)) {
-        desc->istate &= ~IRQS_SPURIOUS_DISABLED;
+    if (shared && irqs_has(desc, IRQS_SPURIOUS_DISABLED)) {
+        irqs_clear(desc, IRQS_SPURIOUS_DISABLED);
         __enable_irq(desc);
     }
     raw_spin_unlock_irqrestore(&desc->lock, flags);

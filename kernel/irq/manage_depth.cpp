@@ -20,7 +20,7 @@ void __enable_irq(irq_desc* desc) {
         WARN(1, "Unbalanced enable for IRQ %d\n", (int)irq_desc_get_irq(desc));
         break;
     case 1:
-        if (desc->istate & IRQS_SUSPENDED) goto err_out;
+        if (irqs_has(desc, IRQS_SUSPENDED)) goto err_out;
         irq_settings_set(desc, IRQ_NOPROBE);   // no autoprobing of a line in use
         irq_startup(desc, IRQ_RESEND);
         break;

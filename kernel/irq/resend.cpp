@@ -63,15 +63,15 @@ void irq_resend_reset() {
 // PENDING is just dropped), -EBUSY if a replay is already under way.
 int check_irq_resend(irq_desc* desc, bool inject) {
     if (irq_settings_is_level(desc)) {
-        desc->istate &= ~IRQS_PENDING;
+        irqs_clear(desc, IRQS_PENDING);
         return -EINVAL;
     }
-    if (desc->istate & IRQS_REPLAY) return -EBUSY;
-    if (!(desc->istate & IRQS_PENDING) && !inject) return 0;
-    desc->istate &= ~IRQS_PENDING;
+    if (irqs_has(desc, IRQS_REPLAY)) return -EBUSY;
+    if (!irqs_has(desc, IRQS_PENDING) && !inject) return 0;
+    irqs_clear(desc, IRQS_PENDING);
     int err = 0;
     if (!try_retrigger(desc)) err = irq_sw_resend(desc);
-    if (!err) desc->istate |= IRQS_REPLAY;
+    if (!err) irqs_set(desc, IRQS_REPLAY);
     return err;
 }
 

@@ -74,15 +74,15 @@ bool try_one_irq(irq_desc* desc, bool force) {
     if (!action || !(action->flags & IRQF_SHARED) || (action->flags & __IRQF_TIMER)) goto out;
     if (irqd_has(&desc->irq_data, IRQD_IRQ_INPROGRESS)) {
         // Running on another CPU: make that CPU go round once more looking for our interrupt.
-        desc->istate |= IRQS_PENDING;
+        irqs_set(desc, IRQS_PENDING);
         goto out;
     }
-    desc->istate |= IRQS_POLL_INPROGRESS;
+    irqs_set(desc, IRQS_POLL_INPROGRESS);
     do {
         if (handle_irq_event(desc) == IRQ_HANDLED) ret = IRQ_HANDLED;
         action = desc_first_action(desc);   // freed meanwhile?
-    } while ((desc->istate & IRQS_PENDING) && action);
-    desc->istate &= ~IRQS_POLL_INPROGRESS;
+    } while (irqs_has(desc, IRQS_PENDING) && action);
+    irqs_clear(desc, IRQS_POLL_INPROGRESS);
 out:
     raw_spin_unlock(&desc->lock);
     return ret == IRQ_HANDLED;
@@ -136,41 +136,51 @@ bool irq_wait_for_poll(irq_desc* desc) {
 }
 
 // Hard-IRQ context, interrupts off, desc->lock not held (the line is INPROGRESS, so only this CPU
-// updates the counters). As in Linux, the disable at the end of a bad window runs without the lock.
+// updates the counters: see racy_read in internals.h). The disable at the end of a bad window takes it.
 void note_interrupt(irq_desc* desc, irqreturn_t action_ret) {
-    if ((__atomic_load_n(&desc->istate, __ATOMIC_RELAXED) & IRQS_POLL_INPROGRESS) || irq_settings_is_polled(desc)) return;
+    if (irqs_has(desc, IRQS_POLL_INPROGRESS) || irq_settings_is_polled(desc)) return;
     if (bad_action_ret(action_ret)) {
         report_bad_irq(desc, action_ret);
         return;
     }
     // Threaded handlers (IRQ_WAKE_THREAD and the deferred verdict) arrive with threads; until then a
     // WAKE_THREAD result counts like any other non-NONE result.
+    unsigned unhandled = racy_read(desc->irqs_unhandled);
     if (unlikely(action_ret == IRQ_NONE)) {
         // Unhandled interrupts spread out over more than HZ/10 are not a storm: start counting afresh.
-        if (time_after(jiffies, desc->last_unhandled + HZ / 10))
-            desc->irqs_unhandled = 1;
+        unsigned long now = jiffies;
+        if (time_after(now, racy_read(desc->last_unhandled) + HZ / 10))
+            unhandled = 1;
         else
-            desc->irqs_unhandled++;
-        desc->last_unhandled = jiffies;
+            unhandled++;
+        racy_write(desc->irqs_unhandled, unhandled);
+        racy_write(desc->last_unhandled, now);
     }
     unsigned irq = irq_desc_get_irq(desc);
     if (unlikely(try_misrouted_irq(irq, desc, action_ret))) {
         int ok = misrouted_irq(irq);
-        if (action_ret == IRQ_NONE) desc->irqs_unhandled -= ok;
+        if (action_ret == IRQ_NONE) racy_write(desc->irqs_unhandled, unhandled -= ok);
     }
-    if (likely(!desc->irqs_unhandled)) return;
+    if (likely(!unhandled)) return;
 
-    desc->irq_count++;
-    if (likely(desc->irq_count < spurious_window)) return;
-    desc->irq_count = 0;
-    if (unlikely(desc->irqs_unhandled > spurious_threshold)) {
+    unsigned count = racy_read(desc->irq_count) + 1;
+    if (likely(count < spurious_window)) {
+        racy_write(desc->irq_count, count);
+        return;
+    }
+    racy_write(desc->irq_count, 0);
+    if (unlikely(unhandled > spurious_threshold)) {
         __report_bad_irq(desc, action_ret);
         printk(KERN_EMERG "Disabling IRQ #%d\n", (int)irq);
-        desc->istate |= IRQS_SPURIOUS_DISABLED;
+        // Linux changes these three without the lock; irqos takes it, as enable_irq and request_irq
+        // on other CPUs change the same depth and state under it.
+        raw_spin_lock(&desc->lock);
+        irqs_set(desc, IRQS_SPURIOUS_DISABLED);
         desc->depth++;
         irq_disable(desc);
+        raw_spin_unlock(&desc->lock);
     }
-    desc->irqs_unhandled = 0;
+    racy_write(desc->irqs_unhandled, 0);
 }
 
 // ---- Boot options (kernel/cmdline.h). Boot context, before interrupts are enabled.
