@@ -1,8 +1,11 @@
 // vsnprintf for the kernel: a single pass over the format, writing into a bounded buffer while counting
 // the full length (C99 semantics). Behaviour follows Linux lib/vsprintf.c (format_decode, number,
 // string, symbol_string), written anew; %p differs from Linux on purpose (no hashing, see vsprintf.h).
+// Widths and precisions are clamped as Linux's set_field_width/set_precision do, so no value a caller
+// passes can overflow the arithmetic; the length returned saturates at INT_MAX.
 #include "lib/vsprintf.h"
 #include "kernel/arch.h"
+#include "kernel/printk.h"
 
 namespace irqos {
 namespace {
@@ -19,6 +22,9 @@ enum : unsigned {
 };
 
 constexpr int POINTER_HEX_DIGITS = 2 * sizeof(void*);   // 16 on x86_64
+constexpr int FIELD_WIDTH_MAX = (1 << 23) - 1;   // Linux lib/vsprintf.c
+constexpr int PRECISION_MAX = (1 << 15) - 1;
+constexpr size_t RESULT_MAX = 0x7fffffff;       // INT_MAX: the return value is an int
 
 // Bounded output: stores while there is room (keeping one byte for the NUL) but counts everything.
 struct Out {
@@ -30,23 +36,61 @@ struct Out {
         pos++;
     }
     void pad(char c, int n) {
-        while (n-- > 0) put(c);
+        if (n <= 0) return;
+        for (size_t i = 0; i < (size_t)n && pos + i + 1 < size; i++) buf[pos + i] = c;
+        pos += (size_t)n;   // what does not fit is only counted
     }
 };
 
+// A width or precision as written in the format: digits, saturating instead of overflowing.
+int parse_digits(const char*& p) {
+    long v = 0;
+    while (*p >= '0' && *p <= '9') {
+        if (v <= FIELD_WIDTH_MAX) v = v * 10 + (*p - '0');
+        p++;
+    }
+    return v > FIELD_WIDTH_MAX ? FIELD_WIDTH_MAX + 1 : (int)v;
+}
+
 struct Spec {
     unsigned flags = 0;
-    int width = -1;       // -1: none
-    int precision = -1;   // -1: none
+    int width = -1;       // -1: none; else 0..FIELD_WIDTH_MAX
+    int precision = -1;   // -1: none; else 0..PRECISION_MAX
 };
+
+// Linux's set_field_width: a negative width means '-'; beyond FIELD_WIDTH_MAX it is clamped, with a warning.
+void set_width(Spec& sp, long width) {
+    if (width < 0) {   // C: a negative '*' width means the '-' flag
+        sp.flags |= LEFT;
+        width = -width;
+    }
+    if (width > FIELD_WIDTH_MAX) {
+        WARN_ONCE(1, "field width %ld too large", width);
+        width = FIELD_WIDTH_MAX;
+    }
+    sp.width = (int)width;
+}
+
+void set_precision(Spec& sp, long precision) {
+    if (precision < 0) {   // C: a negative '*' precision is taken as if it were missing
+        sp.precision = -1;
+        return;
+    }
+    if (precision > PRECISION_MAX) {
+        WARN_ONCE(1, "precision %ld too large", precision);
+        precision = PRECISION_MAX;
+    }
+    sp.precision = (int)precision;
+}
 
 void emit_string(Out& o, const char* s, const Spec& sp) {
     if (!s) s = "(null)";   // Linux prints "(null)" rather than faulting
-    int len = 0;
-    while (s[len] && (sp.precision < 0 || len < sp.precision)) len++;
-    if (!(sp.flags & LEFT)) o.pad(' ', sp.width - len);
-    for (int i = 0; i < len; i++) o.put(s[i]);
-    if (sp.flags & LEFT) o.pad(' ', sp.width - len);
+    size_t len = 0;
+    while (s[len] && (sp.precision < 0 || len < (size_t)sp.precision)) len++;
+    int fill = (sp.width > 0 && (size_t)sp.width > len) ? sp.width - (int)len : 0;
+    if (!(sp.flags & LEFT)) o.pad(' ', fill);
+    for (size_t i = 0; i < len; i++) o.put(s[i]);
+    if (sp.flags & LEFT) o.pad(' ', fill);
 }
 
 void emit_number(Out& o, unsigned long long value, bool negative, unsigned base, Spec sp) {
@@ -117,6 +161,8 @@ void emit_symbol(Out& o, uintptr_t addr, bool with_offset, const Spec& sp) {
 }  // namespace
 
 int vsnprintf(char* buf, size_t size, const char* fmt, va_list ap) {
+    // A size that cannot be real (a negative length converted to size_t): refuse, as Linux does.
+    if (WARN_ONCE(size > RESULT_MAX, "vsnprintf: size %zu too large", size)) return 0;
     Out o{buf, size};
     for (const char* p = fmt; *p; p++) {
         if (*p != '%') {
@@ -136,25 +182,19 @@ int vsnprintf(char* buf, size_t size, const char* fmt, va_list ap) {
         }
         // Width
         if (*p == '*') {
-            sp.width = va_arg(ap, int);
-            if (sp.width < 0) {   // C: a negative '*' width means '-' flag
-                sp.flags |= LEFT;
-                sp.width = -sp.width;
-            }
+            set_width(sp, va_arg(ap, int));
             p++;
-        } else {
-            while (*p >= '0' && *p <= '9') sp.width = (sp.width < 0 ? 0 : sp.width * 10) + (*p++ - '0');
+        } else if (*p >= '0' && *p <= '9') {
+            set_width(sp, parse_digits(p));
         }
         // Precision
         if (*p == '.') {
             p++;
-            sp.precision = 0;
             if (*p == '*') {
-                sp.precision = va_arg(ap, int);
-                if (sp.precision < 0) sp.precision = -1;   // C: negative means "none"
+                set_precision(sp, va_arg(ap, int));
                 p++;
             } else {
-                while (*p >= '0' && *p <= '9') sp.precision = sp.precision * 10 + (*p++ - '0');
+                set_precision(sp, parse_digits(p));
             }
         }
         if (sp.flags & LEFT) sp.flags &= ~ZEROPAD;
@@ -256,7 +296,7 @@ int vsnprintf(char* buf, size_t size, const char* fmt, va_list ap) {
     }
 out:
     if (size) buf[o.pos < size ? o.pos : size - 1] = '\0';
-    return (int)o.pos;
+    return (int)(o.pos < RESULT_MAX ? o.pos : RESULT_MAX);
 }
 
 int snprintf(char* buf, size_t size, const char* fmt, ...) {

@@ -1,10 +1,12 @@
 // Host tests for lib/vsprintf.cpp: each conversion, flag and length modifier against C's rules, the
-// truncation/return-value contract, and the Linux %ps/%pS extensions through arch::lookup_symbol.
+// truncation/return-value contract, widths and precisions too large for an int (clamped as Linux does,
+// never overflowing), and the Linux %ps/%pS extensions through arch::lookup_symbol.
 #include <gtest/gtest.h>
 #include <climits>
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <utility>
 
 #define IRQOS_NO_GLOBAL_SNPRINTF
 #include "lib/vsprintf.h"
@@ -152,6 +154,85 @@ TEST(Vsprintf, MatchesLibcOnAMix) {
     irqos::snprintf(ours, sizeof ours, "%3d: %10u %8s %-8s %lu", 1, 46u, "XT-PIC", "level", 99900ul);
     std::snprintf(libc, sizeof libc, "%3d: %10u %8s %-8s %lu", 1, 46u, "XT-PIC", "level", 99900ul);
     EXPECT_STREQ(ours, libc);
+}
+
+constexpr int FIELD_WIDTH_MAX = (1 << 23) - 1;   // Linux's limits, which vsprintf.cpp follows
+constexpr int PRECISION_MAX = (1 << 15) - 1;
+
+// The formats below go through a volatile pointer, so that the compiler's format checks do not reject
+// the extreme values that are the point of the tests.
+const char* runtime(const char* f) {
+    static const char* volatile p;
+    p = f;
+    return p;
+}
+TEST(Vsprintf, HugeWrittenWidthIsClampedAndTruncatesLikeSnprintf) {
+    char buf[16];
+    std::memset(buf, 'Z', sizeof buf);
+    const char* f = runtime("%2147483647d|");
+    EXPECT_EQ(irqos::snprintf(buf, 8, f, 5), FIELD_WIDTH_MAX + 1);
+    EXPECT_STREQ(buf, "       ");
+    EXPECT_EQ(buf[8], 'Z') << "wrote past size";
+    f = runtime("%99999999999999999999999s");
+    EXPECT_EQ(irqos::snprintf(buf, sizeof buf, f, "x"), FIELD_WIDTH_MAX);
+    f = runtime("%-2147483648c");
+    EXPECT_EQ(irqos::snprintf(buf, sizeof buf, f, 'c'), FIELD_WIDTH_MAX);
+    EXPECT_EQ(buf[0], 'c');
+}
+
+TEST(Vsprintf, StarWidthExtremes) {
+    char buf[32];
+    const char* f = runtime("[%*d]");
+    EXPECT_EQ(irqos::snprintf(buf, sizeof buf, f, INT_MIN, 42), FIELD_WIDTH_MAX + 2)
+        << "INT_MIN cannot be negated: clamped, left-justified";
+    EXPECT_EQ(std::string(buf, 4), "[42 ");
+    EXPECT_EQ(irqos::snprintf(buf, sizeof buf, f, INT_MAX, 42), FIELD_WIDTH_MAX + 2);
+    EXPECT_EQ(std::string(buf, 3), "[  ");
+    EXPECT_EQ(irqos::snprintf(buf, sizeof buf, f, -4, 7), 6);
+    EXPECT_STREQ(buf, "[7   ]");
+    char libc[32];
+    std::snprintf(libc, sizeof libc, f, -4, 7);
+    EXPECT_STREQ(buf, libc);
+}
+
+TEST(Vsprintf, HugePrecisionIsClamped) {
+    char buf[8];
+    const char* f = runtime("%.2147483647d");
+    EXPECT_EQ(irqos::snprintf(buf, sizeof buf, f, 5), PRECISION_MAX);
+    EXPECT_STREQ(buf, "0000000");
+    f = runtime("%.*d");
+    EXPECT_EQ(irqos::snprintf(buf, sizeof buf, f, INT_MAX, 5), PRECISION_MAX);
+    EXPECT_EQ(irqos::snprintf(buf, sizeof buf, f, INT_MIN, 5), 1) << "negative: as if none";
+    EXPECT_STREQ(buf, "5");
+    f = runtime("%.*s");
+    EXPECT_EQ(irqos::snprintf(buf, sizeof buf, f, INT_MAX, "abc"), 3);
+    EXPECT_STREQ(buf, "abc");
+    f = runtime("%2147483647.2147483647x");
+    EXPECT_EQ(irqos::snprintf(buf, sizeof buf, f, 0xabu), FIELD_WIDTH_MAX);
+    EXPECT_STREQ(buf, "       ");
+}
+
+template <size_t... I>
+int format_many(char* buf, size_t size, const char* f, std::index_sequence<I...>) {
+    return irqos::snprintf(buf, size, f, ((void)I, 7)...);
+}
+
+TEST(Vsprintf, TotalLengthSaturatesAtIntMax) {
+    constexpr size_t N = 260;   // 260 fields of FIELD_WIDTH_MAX: more than INT_MAX characters in all
+    std::string f;
+    for (size_t i = 0; i < N; i++)
+        f += "%8388607d";
+    char buf[8];
+    std::memset(buf, 'Z', sizeof buf);
+    EXPECT_EQ(format_many(buf, sizeof buf, f.c_str(), std::make_index_sequence<N>{}), INT_MAX);
+    EXPECT_STREQ(buf, "       ");
+}
+
+TEST(Vsprintf, ImpossibleSizeIsRefused) {
+    char buf[4] = {'Z', 'Z', 'Z', 'Z'};
+    EXPECT_EQ(irqos::snprintf(buf, (size_t)INT_MAX + 1, "%s", "abc"), 0) << "a negative length converted to size_t";
+    EXPECT_EQ(buf[0], 'Z');
+    EXPECT_EQ(irqos::scnprintf(buf, ~(size_t)0, "%s", "abc"), 0);
 }
 
 }  // namespace
