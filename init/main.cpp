@@ -66,7 +66,7 @@ extern "C" [[noreturn]] void kernel_main(uint32_t magic, uint32_t mbi_addr) {
     if (!multiboot2_parse(mbi_addr, &boot))
         panic("malformed Multiboot2 information at %x", mbi_addr);
     pr_info("Boot loader: %s\n", boot.loader_name);
-    pr_info("Command line: %s\n", boot.cmdline);
+    cmdline_print(boot.cmdline);
     int rejected = parse_cmdline(boot.cmdline);
     if (cmdline_has_flag("ktest"))
         set_fatal_ends_emulator(true);   // a crash during the tests ends the run with FAIL at once

@@ -1,5 +1,6 @@
 // Multiboot2 information walk (specification 3.6.1-3.6.8): a u32 total size and a reserved u32, then
-// tags of {u32 type, u32 size, payload}, each starting 8-byte aligned, ended by a type-0 tag.
+// tags of {u32 type, u32 size, payload}, each starting 8-byte aligned, ended by a type-0 tag. Strings are
+// checked to end inside their tag, so nothing reads past the information block.
 #include "init/multiboot2.h"
 
 namespace {
@@ -25,7 +26,17 @@ bool multiboot2_parse(uintptr_t mbi, BootInfo* out) {
             return false;
         const char* payload = reinterpret_cast<const char*>(p + sizeof(Tag));
         switch (tag->type) {
-        case TAG_CMDLINE: out->cmdline = payload; break;
+        case TAG_CMDLINE: {
+            // The string must end inside its tag; the tag's size is the only bound on its length.
+            uint32_t room = tag->size - (uint32_t)sizeof(Tag);
+            uint32_t len = 0;
+            while (len < room && payload[len]) len++;
+            if (len == room)
+                return false;
+            out->cmdline = payload;
+            out->cmdline_len = len;
+            break;
+        }
         case TAG_LOADER_NAME: out->loader_name = payload; break;
         case TAG_MMAP: {
             const MmapTag* m = reinterpret_cast<const MmapTag*>(p);

@@ -16,7 +16,8 @@ enum : uint32_t { MB2_MEMORY_AVAILABLE = 1, MB2_MEMORY_RESERVED = 2, MB2_MEMORY_
 
 struct BootInfo {
     uintptr_t mbi_start = 0, mbi_end = 0;   // the info block itself (the page allocator keeps it)
-    const char* cmdline = "";
+    const char* cmdline = "";               // NUL-terminated inside its tag (any length the tag holds)
+    uint32_t cmdline_len = 0;
     const char* loader_name = "";
     const uint8_t* mmap = nullptr;          // first entry; entries are mmap_entry_size bytes apart
     uint32_t mmap_entry_size = 0;
@@ -26,5 +27,5 @@ struct BootInfo {
     }
 };
 
-// Boot. Returns false (and leaves defaults) if the block is malformed.
+// Boot. Returns false if the block is malformed (including a command line without its NUL).
 bool multiboot2_parse(uintptr_t mbi, BootInfo* out);

@@ -14,8 +14,9 @@ extern const kernel_param __stop_irqos_params[];
 
 namespace {
 
-constexpr size_t COMMAND_LINE_SIZE = 2048;   // Linux x86 COMMAND_LINE_SIZE
 constexpr size_t PARAM_WORD_MAX = 256;        // longest single word we parse; longer ones are reported
+constexpr size_t PRINT_PIECE = 512;           // cmdline_print: bytes per printk record (records hold 1 KiB)
+constexpr int QUOTE_MAX = 40;                 // how much of the first ignored word the warning shows
 
 char saved_line[COMMAND_LINE_SIZE];
 
@@ -54,18 +55,37 @@ bool apply_word(const char* word) {
     return true;
 }
 
+// Words in s[0..n).
+int count_words(const char* s, size_t n) {
+    int words = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!is_space(s[i]) && (i == 0 || is_space(s[i - 1]))) words++;
+    return words;
+}
+
 }  // namespace
 
 int parse_cmdline(const char* line) {
     if (!line) line = "";
     size_t len = strlen(line);
+    int cut_words = 0;
+    size_t keep = len;
     if (len >= COMMAND_LINE_SIZE) {
-        pr_warn("Kernel command line truncated to %u bytes.\n", (unsigned)(COMMAND_LINE_SIZE - 1));
-        len = COMMAND_LINE_SIZE - 1;
+        // Keep whole words only: a word cut in half would be applied with the wrong value.
+        keep = COMMAND_LINE_SIZE - 1;
+        while (keep > 0 && !is_space(line[keep]) && !is_space(line[keep - 1])) keep--;
+        size_t first = keep;
+        while (first < len && is_space(line[first])) first++;
+        cut_words = count_words(line + keep, len - keep);
+        int quote = (int)(len - first < (size_t)QUOTE_MAX ? len - first : (size_t)QUOTE_MAX);
+        for (int i = 0; i < quote; i++)
+            if (is_space(line[first + i])) quote = i;
+        pr_warn("Kernel command line is %zu bytes, more than the %zu kept: %d word(s) from \"%.*s\" on ignored.\n",
+                len, COMMAND_LINE_SIZE - 1, cut_words, quote, line + first);
     }
-    memcpy(saved_line, line, len);
-    saved_line[len] = '\0';
-    return cmdline_apply(saved_line);
+    memcpy(saved_line, line, keep);
+    saved_line[keep] = '\0';
+    return cut_words + cmdline_apply(saved_line);
 }
 
 int cmdline_apply(const char* line) {
@@ -97,6 +117,15 @@ int cmdline_apply(const char* line) {
 }
 
 const char* saved_command_line() { return saved_line; }
+
+void cmdline_print(const char* line) {
+    if (!line) line = "";
+    size_t len = strlen(line);
+    pr_info("Command line: %.*s", (int)(len < PRINT_PIECE ? len : PRINT_PIECE), line);
+    for (size_t at = PRINT_PIECE; at < len; at += PRINT_PIECE)
+        pr_cont("%.*s", (int)(len - at < PRINT_PIECE ? len - at : PRINT_PIECE), line + at);
+    pr_cont("\n");
+}
 
 bool cmdline_has_flag(const char* word) {
     size_t wlen = strlen(word);

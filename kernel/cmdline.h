@@ -19,13 +19,19 @@ struct kernel_param {
 #define __setup(name, fn) __setup_param(name, true, fn, fn)
 #define __setup_flag(name, fn) __setup_param(name, false, fn, fn)
 
-// Parse and apply the whole line and keep it as the boot line; returns the number of words rejected.
-// Boot, before interrupts.
+// Linux x86's COMMAND_LINE_SIZE: the line is kept (and parsed) up to COMMAND_LINE_SIZE - 1 bytes.
+constexpr size_t COMMAND_LINE_SIZE = 2048;
+
+// Parse and apply the whole line and keep it as the boot line; returns the number of words rejected. A
+// longer line is cut after the last whole word that fits, with a warning naming its length and the first
+// word left out (those words count as rejected). Boot, before interrupts.
 int parse_cmdline(const char* line);
 // Apply the words of `line` exactly as parse_cmdline does, without keeping it as the boot line (the
 // in-kernel tests parse a fixed line of their own through it). Returns the number of words rejected.
 // Process context; the caller restores whatever the parameters it names change.
 int cmdline_apply(const char* line);
+// Print "Command line: <line>" whole, however long (one printk record holds 1 KiB). Boot.
+void cmdline_print(const char* line);
 // The line as given (for the shell and for tests that look for a word like "ktest").
 const char* saved_command_line();
 bool cmdline_has_flag(const char* word);

@@ -1,11 +1,13 @@
 // Host tests for kernel/cmdline.cpp and the "hz=" parameter of kernel/jiffies.cpp: __setup lookup through
-// the irqos_params section, every rejection path with its message, and parse_uint's edge cases.
+// the irqos_params section, every rejection path with its message, a line longer than the kept size (cut
+// at a word boundary, with a warning), printing a long line whole, and parse_uint's edge cases.
 #include "kernel/cmdline.h"
 #include "kernel/errno.h"
 #include "kernel/jiffies.h"
 #include "kernel/printk.h"
 
 #include <gtest/gtest.h>
+#include <cstdio>
 #include <string>
 
 
@@ -102,6 +104,56 @@ TEST_F(Cmdline, HzParameter) {
     EXPECT_EQ(kernel_hz, 10000u);
     EXPECT_NE(g_out.find("hz=99 rejected: HZ must be 100..10000, keeping 10000\n"), std::string::npos) << g_out;
     EXPECT_NE(g_out.find("hz=12x rejected"), std::string::npos) << g_out;
+}
+
+// Words of 18 bytes with the blank: "cmdtest_val=00007 ".
+std::string numbered_words(int n) {
+    std::string line;
+    char w[32];
+    for (int i = 0; i < n; i++) {
+        std::snprintf(w, sizeof w, "cmdtest_val=%05d ", i);
+        line += w;
+    }
+    return line;
+}
+
+TEST_F(Cmdline, LongLineIsCutAfterTheLastWholeWordWithAWarning) {
+    std::string line = numbered_words(200);   // 3600 bytes
+    int last_whole = (int)(COMMAND_LINE_SIZE - 1) / 18 - 1;   // the last word that ends within 2047 bytes
+    int rejected = parse_cmdline(line.c_str());
+    EXPECT_EQ(g_seen_value, std::to_string(100000 + last_whole).substr(1)) << "a cut word was applied";
+    EXPECT_EQ(rejected, 200 - (last_whole + 1)) << "the words left out count as rejected";
+    std::string saved = saved_command_line();
+    EXPECT_LE(saved.size(), COMMAND_LINE_SIZE - 1);
+    EXPECT_EQ(saved, line.substr(0, saved.size()));
+    EXPECT_EQ(saved.back(), ' ') << "cut between words";
+    char want[160];
+    std::snprintf(want, sizeof want,
+                  "Kernel command line is 3600 bytes, more than the 2047 kept: %d word(s) from \"cmdtest_val=%05d\" on ignored.\n",
+                  200 - (last_whole + 1), last_whole + 1);
+    EXPECT_NE(g_out.find(want), std::string::npos) << g_out.substr(0, 300);
+    EXPECT_EQ(g_out.find("Unknown"), std::string::npos);
+}
+
+TEST_F(Cmdline, LineOfTheFullSizeIsKeptWhole) {
+    const std::string flag = "cmdtest_flag";
+    std::string line = numbered_words(113);   // 2034 bytes, then blanks and a flag up to 2047
+    line.resize(COMMAND_LINE_SIZE - 1 - flag.size(), ' ');
+    line += flag;
+    ASSERT_EQ(line.size(), COMMAND_LINE_SIZE - 1);
+    EXPECT_EQ(parse_cmdline(line.c_str()), 0);
+    EXPECT_EQ(std::string(saved_command_line()), line);
+    EXPECT_EQ(g_flag_calls, 1);
+    EXPECT_EQ(g_out, "");
+}
+
+TEST_F(Cmdline, PrintShowsALongLineWhole) {
+    std::string line = numbered_words(150);   // 2700 bytes: more than one printk record holds
+    cmdline_print(line.c_str());
+    EXPECT_EQ(g_out, "Command line: " + line + "\n");
+    g_out.clear();
+    cmdline_print("");
+    EXPECT_EQ(g_out, "Command line: \n");
 }
 
 TEST(ParseUint, DecimalHexAndJunk) {
