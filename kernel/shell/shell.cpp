@@ -12,24 +12,32 @@ extern "C" const shell_command __stop_irqos_shell_cmds[];
 
 namespace {
 
-// Keys (ASCII control codes and the ECMA-48 CSI sequences a VT100-style terminal sends for arrows).
+// Keys (ASCII control codes) and the escape sequences a terminal sends (ECMA-48 / ECMA-35: CSI and SS3
+// for the arrows, OSC and the other command strings for replies such as a window title).
+constexpr char KEY_BEL = 0x07;
 constexpr char KEY_CTRL_C = 0x03;
 constexpr char KEY_BACKSPACE = 0x08;
 constexpr char KEY_CTRL_U = 0x15;
+constexpr char KEY_CAN = 0x18, KEY_SUB = 0x1a;   // cancel a sequence (ECMA-48 8.3.6, 8.3.148)
 constexpr char KEY_ESC = 0x1b;
 constexpr char KEY_DEL = 0x7f;
 constexpr char CSI_UP = 'A', CSI_DOWN = 'B', CSI_RIGHT = 'C', CSI_LEFT = 'D';
 constexpr int CSI_PARAM_DELETE = 3;   // ESC [ 3 ~ : the Delete key
 constexpr int CSI_PARAM_MAX = 9999;
 
-enum class EscState { None, Esc, Csi, Ss3 };
+// ESC, then: '[' a control sequence, 'O' one SS3 final byte, ']' 'P' 'X' '^' '_' a command string
+// (OSC, DCS, SOS, PM, APC) up to BEL or ST (ESC \), 0x20-0x2F intermediates before a final byte, or a
+// final byte 0x30-0x7E at once (ESC 7, ESC c). Anything else after ESC (a control character, Enter
+// included) means the ESC stood alone: it is dropped and the byte is an ordinary key.
+enum class EscState { None, Esc, Intermediate, Csi, Ss3, String, StringEsc };
 
 // All editor state. The shell is single-threaded process-context code, so no lock.
 struct Editor {
     char line[SHELL_LINE_MAX + 1];
     size_t len = 0, cursor = 0;
     EscState esc = EscState::None;
-    int csi_param = 0;
+    int csi_param = 0;             // the first parameter of a control sequence
+    bool csi_param_done = false;   // a ';' ended it
     bool last_was_cr = false;      // "\r\n" from a terminal is one Enter, not two
     char history[SHELL_HISTORY][SHELL_LINE_MAX + 1];
     size_t hist_count = 0;         // valid entries
@@ -169,7 +177,11 @@ void escape_final(char c) {
     }
 }
 
-// Returns true when `c` was part of an escape sequence.
+bool is_control(char c) { return (unsigned char)c < 0x20 || c == KEY_DEL; }
+bool in_range(char c, char lo, char hi) { return c >= lo && c <= hi; }
+
+// Returns true when `c` belongs to an escape sequence (consumed: never echoed, never run); false when
+// it is an ordinary key, including the byte that shows an ESC or a broken sequence stood alone.
 bool escape_input(char c) {
     switch (ed.esc) {
     case EscState::None:
@@ -179,23 +191,69 @@ bool escape_input(char c) {
         return true;
     case EscState::Esc:
         ed.csi_param = 0;
-        ed.esc = c == '[' ? EscState::Csi : c == 'O' ? EscState::Ss3 : EscState::None;
+        ed.csi_param_done = false;
+        if (c == KEY_ESC)
+            return true;   // the first ESC stood alone; this one starts over
+        if (c == '[')
+            ed.esc = EscState::Csi;
+        else if (c == 'O')
+            ed.esc = EscState::Ss3;
+        else if (c == ']' || c == 'P' || c == 'X' || c == '^' || c == '_')
+            ed.esc = EscState::String;
+        else if (in_range(c, 0x20, 0x2f))
+            ed.esc = EscState::Intermediate;
+        else if (in_range(c, 0x30, 0x7e))
+            ed.esc = EscState::None;   // a complete two-byte sequence
+        else {
+            ed.esc = EscState::None;   // a lone ESC: the byte is an ordinary key
+            return false;
+        }
         return true;
-    case EscState::Ss3:
-        ed.esc = EscState::None;
-        escape_final(c);
-        return true;
+    case EscState::Intermediate:
     case EscState::Csi:
-        if (c >= '0' && c <= '9') {
-            if (ed.csi_param <= CSI_PARAM_MAX)
+    case EscState::Ss3:
+        if (c == KEY_ESC) {   // a new sequence interrupts this one
+            ed.esc = EscState::Esc;
+            return true;
+        }
+        if (is_control(c) || (unsigned char)c >= 0x80) {
+            ed.esc = EscState::None;   // broken off: the byte is an ordinary key
+            return false;
+        }
+        if (ed.esc == EscState::Csi && c >= '0' && c <= '9') {
+            if (!ed.csi_param_done && ed.csi_param <= CSI_PARAM_MAX)
                 ed.csi_param = ed.csi_param * 10 + (c - '0');
             return true;
         }
-        if (c >= 0x20 && c <= 0x3f)   // other parameter/intermediate bytes (ECMA-48 5.4)
+        if (ed.esc == EscState::Csi && c == ';')
+            ed.csi_param_done = true;
+        if (ed.esc == EscState::Intermediate) {
+            if (!in_range(c, 0x20, 0x2f))
+                ed.esc = EscState::None;   // the final byte: ignored
+            return true;
+        }
+        if (in_range(c, 0x20, 0x3f))   // parameter and intermediate bytes (ECMA-48 5.4)
             return true;
         ed.esc = EscState::None;
         escape_final(c);
         return true;
+    case EscState::String:
+        if (c == KEY_ESC)
+            ed.esc = EscState::StringEsc;
+        else if (c == KEY_BEL || c == KEY_CAN || c == KEY_SUB)
+            ed.esc = EscState::None;   // BEL ends an OSC (xterm); CAN and SUB cancel
+        else if (is_control(c) && c != KEY_DEL) {
+            ed.esc = EscState::None;   // a key such as Enter or Ctrl-C is never part of a string
+            return false;
+        }
+        return true;
+    case EscState::StringEsc:
+        if (c == '\\') {   // ST: the string is complete
+            ed.esc = EscState::None;
+            return true;
+        }
+        ed.esc = EscState::Esc;   // the ESC ended the string and begins a new sequence
+        return escape_input(c);
     }
     return false;
 }
@@ -233,6 +291,7 @@ void shell_init() {
     ed.len = ed.cursor = 0;
     ed.esc = EscState::None;
     ed.csi_param = 0;
+    ed.csi_param_done = false;
     ed.last_was_cr = false;
     ed.hist_count = ed.hist_next = 0;
     ed.browse = -1;

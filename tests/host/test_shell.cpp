@@ -1,6 +1,7 @@
 // Host tests for kernel/shell: keystrokes in, exact echo and command dispatch out. Line editing
-// (backspace/DEL, Ctrl-U, Ctrl-C, arrows, Delete, history), CR/LF handling, argument splitting, the
-// unknown-command message, `help`, and the built-in commands' answers.
+// (backspace/DEL, Ctrl-U, Ctrl-C, arrows, Delete, history), escape sequences consumed whole (a lone ESC
+// never eats the next key), CR/LF handling, argument splitting, the unknown-command message, `help`,
+// and the built-in commands' answers.
 #include "kernel/errno.h"
 #include "kernel/irq/interrupt.h"
 #include "kernel/jiffies.h"
@@ -196,6 +197,64 @@ TEST_F(Shell, HistoryKeepsOnlyTheNewestEntries) {
 TEST_F(Shell, OtherEscapeSequencesAndControlCharactersAreIgnored) {
     keys("a\x1b[1;5H\x1b[15~\t\x04" "b");   // (split: "\x04b" would be one hex escape)
     EXPECT_EQ(g_out, "ab");
+}
+
+TEST_F(Shell, LoneEscDoesNotSwallowEnter) {
+    keys("t_echo a\x1b\r");
+    ASSERT_EQ(g_calls.size(), 1u) << "Enter after a lone ESC was eaten";
+    EXPECT_EQ(g_calls[0], (std::vector<std::string>{"t_echo", "a"}));
+    EXPECT_EQ(g_out, "t_echo a\nirqos> ");
+}
+
+TEST_F(Shell, LoneEscDoesNotSwallowOtherKeys) {
+    keys("t_echo ab\x1b\x7f");       // ESC, Backspace: the Backspace works
+    keys("\x1b\x15t_echo c");        // ESC, Ctrl-U: the line is killed
+    keys("\x1b\x1b[D\x1b\r");       // ESC ESC [ D: the second ESC starts a left arrow
+    ASSERT_EQ(g_calls.size(), 1u);
+    EXPECT_EQ(g_calls[0], (std::vector<std::string>{"t_echo", "c"}));
+}
+
+TEST_F(Shell, OscIsConsumedWholeWithBelOrSt) {
+    keys("t_echo \x1b]0;rm -rf title\x07" "x");
+    keys("\x1b]2;another; title\x1b\\" "y\r");
+    ASSERT_EQ(g_calls.size(), 1u);
+    EXPECT_EQ(g_calls[0], (std::vector<std::string>{"t_echo", "xy"}));
+    EXPECT_EQ(g_out.find("title"), std::string::npos) << "never echoed";
+}
+
+TEST_F(Shell, OtherCommandStringsAreConsumedToo) {
+    keys("t_echo \x1bP1$r0m\x1b\\" "\x1b_apc\x1b\\" "\x1b^pm\x1b\\" "\x1bXsos\x1b\\" "k\r");
+    ASSERT_EQ(g_calls.size(), 1u);
+    EXPECT_EQ(g_calls[0][1], "k");
+}
+
+TEST_F(Shell, EnterOrCtrlCEndABrokenSequenceAndStillWork) {
+    keys("t_echo q\x1b]0;unterminated\r");   // no BEL or ST: Enter is not part of a string
+    keys("t_echo r\x1b[12\r");               // a control sequence cut short by Enter
+    ASSERT_EQ(g_calls.size(), 2u);
+    EXPECT_EQ(g_calls[0][1], "q");
+    EXPECT_EQ(g_calls[1][1], "r");
+    g_out.clear();
+    keys("t_echo s\x1b]x\x03");
+    EXPECT_EQ(g_out, "t_echo s^C\nirqos> ");
+    EXPECT_EQ(g_calls.size(), 2u);
+}
+
+TEST_F(Shell, CsiWithParametersAndIntermediatesIsNeverEchoedOrRun) {
+    keys("t_echo \x1b[200~pasted\x1b[201~ \x1b[?25l\x1b[1;5H\x1b[38;2;1;2;3m\x1b(B\x1b" "7\x1b=z\r");
+    ASSERT_EQ(g_calls.size(), 1u);
+    EXPECT_EQ(g_calls[0], (std::vector<std::string>{"t_echo", "pasted", "z"}));
+    EXPECT_EQ(g_out, "t_echo pasted z\nirqos> ");
+}
+
+TEST_F(Shell, UpArrowStillRecallsHistoryAfterOtherSequences) {
+    keys("t_echo h\r");
+    keys("\x1b]0;t\x07\x1b\x1b[A\r");
+    ASSERT_EQ(g_calls.size(), 2u);
+    EXPECT_EQ(g_calls[1], (std::vector<std::string>{"t_echo", "h"}));
+    keys("\x1bOA\r");   // SS3 up arrow
+    ASSERT_EQ(g_calls.size(), 3u);
+    EXPECT_EQ(g_calls[2][1], "h");
 }
 
 TEST_F(Shell, OverlongLineIsRefusedNotTruncatedSilently) {
