@@ -1,7 +1,7 @@
 // Entering and leaving hard-interrupt and NMI context: the HARDIRQ and NMI fields of preempt_count
 // (Linux kernel/softirq.c irq_enter/irq_exit, include/linux/hardirq.h nmi_enter/nmi_exit).
 // irq_exit is also where deferred interrupt work runs once the outermost interrupt ends: today the
-// software resend of lost edges (kernel/irq/resend.cpp); softirqs take that place in a later issue.
+// software resend of lost edges (kernel/irq/resend.cpp), where Linux runs pending softirqs.
 #include "kernel/preempt.h"
 #include "kernel/irq/internals.h"
 #include "kernel/printk.h"

@@ -43,8 +43,9 @@ void handle_level_irq(irq_desc* desc) {
             kstat_incr_irqs_this_cpu(desc);
             handle_irq_event(desc);
             // Linux cond_unmask_irq: threads_oneshot keeps a ONESHOT line masked until its thread ran.
-            if (!irqd_has(&desc->irq_data, IRQD_IRQ_DISABLED) && irqd_has(&desc->irq_data, IRQD_IRQ_MASKED) &&
-                !desc->threads_oneshot)
+            // One read of the state word answers both questions (the lock is held: it cannot change).
+            unsigned state = irqd_state(&desc->irq_data);
+            if ((state & (IRQD_IRQ_DISABLED | IRQD_IRQ_MASKED)) == IRQD_IRQ_MASKED && !desc->threads_oneshot)
                 unmask_irq(desc);
         }
     }
