@@ -1,34 +1,24 @@
-// printk: log levels (KERN_SOH prefixes), KERN_CONT continuation, a 64 KiB text ring buffer and the
-// registered consoles; also __ratelimit, WARN and panic. Behaviour from Linux kernel/printk/printk.c,
-// lib/ratelimit.c and kernel/panic.c, simplified: no timestamps, no record metadata in the ring, and
-// every fragment is written to the consoles at once (so a shell prompt without '\n' shows immediately).
+// printk: log levels (KERN_SOH prefixes), KERN_CONT continuation, the record log and the consoles;
+// also __ratelimit, WARN and panic. Behaviour from Linux kernel/printk/printk.c, lib/ratelimit.c and
+// kernel/panic.c, simplified: no timestamps, and every fragment becomes a record of its own at once (so a
+// line printed in pieces shows piece by piece). printk stores and returns: consoles with a transmit buffer
+// take the records when they have room (kernel/console.cpp), so printk never waits for a terminal.
 #include "kernel/printk.h"
-#include "kernel/cmdline.h"
 #include "kernel/errno.h"
 #include "kernel/jiffies.h"
 #include "kernel/percpu.h"
+#include "kernel/printk_log.h"
 #include "kernel/spinlock.h"
 #include "lib/string.h"
 #include "lib/vsprintf.h"
 
 namespace {
 
-constexpr size_t LOG_BUF_LEN = 64 * 1024;            // Linux's CONFIG_LOG_BUF_SHIFT=16
-constexpr size_t PRINTK_LINE_MAX = 1024;             // one printk's formatted text (Linux: 1024 - prefix)
 constexpr int DEFAULT_MESSAGE_LOGLEVEL = LOGLEVEL_WARNING;   // Linux default_message_loglevel (4)
-constexpr int CONSOLE_LOGLEVEL_DEFAULT = 7;          // Linux CONSOLE_LOGLEVEL_DEFAULT
-constexpr int CONSOLE_LOGLEVEL_MAX = 8;              // "loglevel=8" shows KERN_DEBUG too
 constexpr unsigned long RATELIMIT_INTERVAL_SECONDS = 5;   // DEFAULT_RATELIMIT_INTERVAL = 5 * HZ
 constexpr int RATELIMIT_BURST = 10;                  // DEFAULT_RATELIMIT_BURST
 
-// All state below is protected by logbuf_lock, taken with interrupts off so printk works from any
-// context. Console writes happen under the same lock: lines from two CPUs never interleave.
-raw_spinlock_t logbuf_lock;
-char log_buf[LOG_BUF_LEN];
-unsigned long log_written;     // total bytes ever stored; the ring holds the last LOG_BUF_LEN of them
-console* console_list;
-
-// The line being continued (a record that did not end with '\n').
+// The line being continued: the last record did not end with '\n'. Protected by logbuf_lock.
 bool cont_open;
 int cont_level;
 unsigned cont_cpu;
@@ -41,17 +31,9 @@ bool panic_in_progress;
 
 raw_spinlock_t ratelimit_lock;
 
-void log_store(const char* s, size_t n) {
-    for (size_t i = 0; i < n; i++) log_buf[(log_written + i) % LOG_BUF_LEN] = s[i];
-    log_written += n;
-}
-
-// Store a fragment and hand it to every console whose loglevel admits `level`.
+// Store a fragment as one record (the consoles get it when printk flushes them).
 void emit(int level, const char* s, size_t n) {
-    if (!n) return;
-    log_store(s, n);
-    for (console* c = console_list; c; c = c->next)
-        if (level < c->loglevel && c->write) c->write(s, n);
+    if (n) log_store(level, s, n);
 }
 
 // Strip KERN_SOH prefixes: "\001" + '0'..'7' sets the level, "\001c" marks a continuation.
@@ -68,7 +50,6 @@ const char* parse_prefix(const char* text, int* level, bool* cont) {
 
 }  // namespace
 
-int console_loglevel = CONSOLE_LOGLEVEL_DEFAULT;
 unsigned long warn_count;
 
 int vprintk(const char* fmt, va_list ap) {
@@ -86,8 +67,7 @@ int vprintk(const char* fmt, va_list ap) {
         // Recursion on this CPU (console driver printed, or a fault inside printk). Only a panic may
         // still reach the consoles, and then without the lock: the machine stops right after.
         if (panic_in_progress) {
-            for (console* c = console_list; c; c = c->next)
-                if (c->write) c->write(body, n);
+            console_write_direct(body, n);
         } else {
             __atomic_fetch_add(&printk_dropped, 1, __ATOMIC_RELAXED);
         }
@@ -122,6 +102,8 @@ int vprintk(const char* fmt, va_list ap) {
         cont_open = false;
     }
 
+    // A panic writes out synchronously: nothing may stay queued behind a machine that stops.
+    console_flush_all(panic_in_progress);
     raw_spin_unlock(&logbuf_lock);
     per_cpu(printk_active, cpu) = false;
     arch::irq_restore(flags);
@@ -136,70 +118,11 @@ int printk(const char* fmt, ...) {
     return n;
 }
 
-void register_console(console* c) {
-    SpinLockIrqSave guard(logbuf_lock);
-    if (c->loglevel <= 0) c->loglevel = console_loglevel;
-    c->next = nullptr;
-    console** pp = &console_list;   // append: consoles are written in registration order
-    while (*pp) {
-        if (*pp == c) return;        // already registered
-        pp = &(*pp)->next;
-    }
-    *pp = c;
-}
-
-void unregister_console(console* c) {
-    SpinLockIrqSave guard(logbuf_lock);
-    for (console** pp = &console_list; *pp; pp = &(*pp)->next) {
-        if (*pp == c) {
-            *pp = c->next;
-            c->next = nullptr;
-            return;
-        }
-    }
-}
-
-size_t printk_log_read(char* out, size_t n) {
-    SpinLockIrqSave guard(logbuf_lock);
-    size_t avail = log_written < LOG_BUF_LEN ? (size_t)log_written : LOG_BUF_LEN;
-    if (n > avail) n = avail;
-    unsigned long start = log_written - n;
-    for (size_t i = 0; i < n; i++) out[i] = log_buf[(start + i) % LOG_BUF_LEN];
-    return n;
-}
-
-unsigned long printk_log_seq() {
-    SpinLockIrqSave guard(logbuf_lock);
-    return log_written;
-}
-
-size_t printk_log_read_since(unsigned long seq, char* out, size_t n, unsigned long* lost) {
-    SpinLockIrqSave guard(logbuf_lock);
-    if (seq > log_written) seq = 0;   // the log was cleared after the mark: all that is left came later
-    unsigned long oldest = log_written > LOG_BUF_LEN ? log_written - LOG_BUF_LEN : 0;
-    *lost = seq < oldest ? oldest - seq : 0;
-    if (seq < oldest) seq = oldest;
-    if (n > log_written - seq) n = (size_t)(log_written - seq);
-    for (size_t i = 0; i < n; i++) out[i] = log_buf[(seq + i) % LOG_BUF_LEN];
-    return n;
-}
-
 void printk_log_clear() {
     SpinLockIrqSave guard(logbuf_lock);
-    log_written = 0;
+    log_mark_cleared();
     cont_open = false;
 }
-
-// "loglevel=N": the console threshold for every console and the default for new ones. Boot.
-static int loglevel_setup(const char* value) {
-    unsigned long v;
-    if (!parse_uint(value, &v) || v > (unsigned long)CONSOLE_LOGLEVEL_MAX) return -EINVAL;
-    SpinLockIrqSave guard(logbuf_lock);
-    console_loglevel = (int)v;
-    for (console* c = console_list; c; c = c->next) c->loglevel = (int)v;
-    return 0;
-}
-__setup("loglevel", loglevel_setup);
 
 // Linux's ___ratelimit with the default 5 s interval and burst 10. When a new interval starts after
 // suppressing messages, report "<caller>: N callbacks suppressed" (Linux names the function with

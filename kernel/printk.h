@@ -1,6 +1,6 @@
 // printk with Linux's log levels (include/linux/kern_levels.h: "\001" + digit prefixes), WARN and
-// rate limiting. The core (kernel/printk.cpp) keeps a ring buffer and feeds registered consoles;
-// the kernel registers serial and VGA, the host tests register a capture buffer.
+// rate limiting. kernel/printk.cpp stores records in the log (kernel/printk_log.cpp); kernel/console.cpp
+// hands them to the registered consoles: the kernel registers serial and VGA, the host tests a capture.
 #pragma once
 #include "kernel/types.h"
 
@@ -18,23 +18,51 @@
 enum { LOGLEVEL_EMERG = 0, LOGLEVEL_ALERT, LOGLEVEL_CRIT, LOGLEVEL_ERR, LOGLEVEL_WARNING,
        LOGLEVEL_NOTICE, LOGLEVEL_INFO, LOGLEVEL_DEBUG };
 
-// Safe from any context, including with interrupts off and from interrupt handlers.
+// Safe from any context, including with interrupts off and from interrupt handlers. Stores the message
+// in the log and hands it to the consoles that have room; never waits for a slow terminal.
 int printk(const char* fmt, ...) __printf(1, 2);
 int vprintk(const char* fmt, va_list ap);
 
-// A console receives each finished record: its level and its text (without the level prefix).
+// A console receives the log records whose level is below its loglevel, each as text without the level
+// prefix, in log order. The first four fields are the console's description; printk keeps the rest.
 struct console {
     const char* name;
+    // Synchronous output: returns when the text, and whatever the console had queued before it, is out;
+    // any wait bounded (so a write of nothing pushes out the queue). Called with logbuf_lock held and
+    // interrupts off, and on the panic path without the lock.
     void (*write)(const char* text, size_t len);
-    int loglevel;          // records with level < loglevel are written (like console_loglevel)
+    int loglevel;          // records with level < loglevel are written (like console_loglevel); 0: the default
     console* next;
+    // Optional, for a console with a transmit buffer: queue all of the text or nothing, never waiting;
+    // false when it does not fit now, and the driver calls printk_trigger_flush() once it has room. Such
+    // a console gets `write` only on the panic path. logbuf_lock held, interrupts off.
+    bool (*write_buffered)(const char* text, size_t len) = nullptr;
+    uint64_t seq = 0;            // the next log record this console prints
+    unsigned long dropped = 0;   // records the log overwrote before this console could print them
 };
+// Process or boot context. Registering an already registered console changes nothing. A new console
+// starts with the records stored from now on.
 void register_console(console* c);
 void unregister_console(console* c);
 extern int console_loglevel;   // default for new consoles; "loglevel=" on the command line
+// Set the threshold of every console and the default for new ones (Linux syslog's
+// SYSLOG_ACTION_CONSOLE_LEVEL, `dmesg -n`). 0..8; -EINVAL otherwise. Any context but NMI.
+int console_set_loglevel(int level);
+// Feed the consoles again, e.g. from a transmit interrupt that made room. Any context but NMI; takes
+// logbuf_lock with interrupts off.
+void printk_trigger_flush();
+// Whether `c` still holds back records it will print (after feeding it what fits now). A terminal that
+// shares the device lets them go first. Any context but NMI; takes logbuf_lock with interrupts off.
+bool console_busy(console* c);
+// Panic and fatal exceptions: every pending record to every console synchronously, before the machine
+// stops (Linux's console_flush_on_panic). Interrupts off; proceeds even if this CPU holds logbuf_lock.
+void console_flush_on_panic();
 
-// The last `n` bytes of the ring buffer (for tests and the shell's `dmesg`). Returns bytes copied.
+// The last `n` bytes of log text since the last printk_log_clear (for tests and the shell's `dmesg`).
+// Returns bytes copied. Any context but NMI.
 size_t printk_log_read(char* out, size_t n);
+// Hide what is stored so far from printk_log_read (Linux's `dmesg -C`; consoles are not affected) and
+// forget the open continuation line.
 void printk_log_clear();
 // Read-only log marks, for code that checks what it printed itself (the in-kernel tests): a position is
 // the number of bytes stored since boot (or since printk_log_clear). printk_log_seq() is the position the

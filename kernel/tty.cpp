@@ -1,6 +1,8 @@
 // The console tty's input ring and output path (see kernel/tty.h). The ring is the receive half of
-// Linux's n_tty reduced to one bounded FIFO: drivers push from interrupt context, the shell pulls.
-// Overruns are counted and reported like n_tty's "input overrun(s)" message, never silently lost.
+// Linux's n_tty reduced to one bounded FIFO: drivers push from interrupt context, the shell pulls. A full
+// ring throttles the serial receiver (n_tty_receive_buf / tty_throttle_safe) and a reader that made room
+// unthrottles it; only a receiver that cannot wait (the keyboard) ever loses characters, counted and
+// reported like n_tty's "input overrun(s)". Output goes to the terminal devices, not to printk.
 #include "kernel/tty.h"
 #include "kernel/errno.h"
 #include "kernel/idle.h"
@@ -18,13 +20,17 @@ struct TtyInput {
     size_t head = 0, tail = 0, count = 0;
     unsigned long received = 0, dropped = 0, consumed = 0;
     unsigned long dropped_reported = 0;   // drops already announced by a reader
+    const tty_flow* flow = nullptr;
+    bool throttled = false;
+    unsigned long throttles = 0;
+    unsigned long output_dropped = 0;
 };
 
 TtyInput tty_in;
 
-// Whether the last tty output left a line open. printk ends an open line before any record that is not
-// KERN_CONT, so text continuing our own line (echo after the prompt) must be sent as a continuation.
-bool output_line_open;
+// Output devices, registered at boot; tty_write walks the list without a lock (it may idle while
+// walking, and the list does not change after boot).
+tty_output* outputs;
 
 }  // namespace
 
@@ -44,6 +50,30 @@ void tty_receive_char(char c) {
     raw_spin_unlock_irqrestore(&tty_in.lock, flags);
 }
 
+void tty_set_flow(const tty_flow* flow) {
+    unsigned long flags;
+    raw_spin_lock_irqsave(&tty_in.lock, flags);
+    tty_in.flow = flow;
+    tty_in.throttled = false;
+    raw_spin_unlock_irqrestore(&tty_in.lock, flags);
+}
+
+// The decision and the callback happen under the lock, so a reader that empties the ring at the same
+// moment either sees the throttled state and unthrottles, or made room before we looked.
+bool tty_room_or_throttle() {
+    unsigned long flags;
+    raw_spin_lock_irqsave(&tty_in.lock, flags);
+    bool room = tty_in.count < TTY_INPUT_SIZE;
+    if (!room && !tty_in.throttled) {
+        tty_in.throttled = true;
+        tty_in.throttles++;
+        if (tty_in.flow)
+            tty_in.flow->throttle(tty_in.flow->ctx);
+    }
+    raw_spin_unlock_irqrestore(&tty_in.lock, flags);
+    return room;
+}
+
 int tty_read_char(bool block) {
     for (;;) {
         int c = -EAGAIN;
@@ -55,6 +85,11 @@ int tty_read_char(bool block) {
             tty_in.tail = (tty_in.tail + 1) % TTY_INPUT_SIZE;
             tty_in.count--;
             tty_in.consumed++;
+        }
+        if (tty_in.throttled && tty_in.count <= TTY_THRESHOLD_UNTHROTTLE) {
+            tty_in.throttled = false;
+            if (tty_in.flow)
+                tty_in.flow->unthrottle(tty_in.flow->ctx);
         }
         if (tty_in.dropped != tty_in.dropped_reported) {
             newly_dropped = tty_in.dropped - tty_in.dropped_reported;
@@ -74,21 +109,44 @@ int tty_read_char(bool block) {
     }
 }
 
+void tty_register_output(tty_output* out) {
+    tty_output** pp = &outputs;
+    for (; *pp; pp = &(*pp)->next)
+        if (*pp == out)
+            return;
+    out->next = nullptr;
+    *pp = out;
+}
+
+void tty_unregister_output(tty_output* out) {
+    for (tty_output** pp = &outputs; *pp; pp = &(*pp)->next) {
+        if (*pp == out) {
+            *pp = out->next;
+            out->next = nullptr;
+            return;
+        }
+    }
+}
+
 void tty_write(const char* s, size_t n) {
-    // printk takes a C string; copy in bounded chunks so a long write needs no allocation.
-    char chunk[128];
-    while (n > 0) {
-        size_t len = n < sizeof(chunk) - 1 ? n : sizeof(chunk) - 1;
-        for (size_t i = 0; i < len; i++)
-            chunk[i] = s[i];
-        chunk[len] = '\0';
-        if (output_line_open)
-            printk(KERN_CONT "%s", chunk);
-        else
-            printk(KERN_INFO "%s", chunk);
-        output_line_open = chunk[len - 1] != '\n';
-        s += len;
-        n -= len;
+    for (tty_output* o = outputs; o; o = o->next) {
+        size_t done = 0;
+        while (done < n) {
+            // Try with interrupts off, so the interrupt that makes room cannot slip in between a failed
+            // try and the sleep (kernel/idle.h); sleep only if interrupts were on to begin with.
+            unsigned long flags = arch::irq_save();
+            size_t k = o->write(s + done, n - done);
+            done += k;
+            if (k || done == n) {
+                arch::irq_restore(flags);
+                continue;
+            }
+            if (arch::irqs_disabled_flags(flags)) {   // nothing will make room: count the rest
+                __atomic_fetch_add(&tty_in.output_dropped, n - done, __ATOMIC_RELAXED);
+                break;
+            }
+            cpu_idle_once();   // returns with interrupts on, as they were
+        }
     }
 }
 
@@ -106,6 +164,8 @@ void tty_get_stats(tty_stats* out) {
     out->dropped = tty_in.dropped;
     out->consumed = tty_in.consumed;
     out->buffered = tty_in.count;
+    out->throttled = tty_in.throttles;
+    out->output_dropped = __atomic_load_n(&tty_in.output_dropped, __ATOMIC_RELAXED);
     raw_spin_unlock_irqrestore(&tty_in.lock, flags);
 }
 
@@ -114,6 +174,8 @@ void tty_reset() {
     raw_spin_lock_irqsave(&tty_in.lock, flags);
     tty_in.head = tty_in.tail = tty_in.count = 0;
     tty_in.received = tty_in.dropped = tty_in.consumed = tty_in.dropped_reported = 0;
-    output_line_open = false;
+    tty_in.throttled = false;
+    tty_in.throttles = 0;
+    __atomic_store_n(&tty_in.output_dropped, 0ul, __ATOMIC_RELAXED);
     raw_spin_unlock_irqrestore(&tty_in.lock, flags);
 }

@@ -2,10 +2,14 @@
 // PM base + 4 (ACPI spec 4.8.3.2.1): QEMU's firmware puts the PM base at 0x600, older QEMU and Bochs
 // answer at 0xB000. Bochs also ends on the string "Shutdown" written to port 0x8900. The debug-exit
 // device (QEMU -device isa-debug-exit,iobase=0xf4) turns a byte v into exit status (v << 1) | 1.
+// QEMU only requests the shutdown when the guest writes SLP_EN; its main loop stops the CPU a little
+// later, so the CPU keeps running for a moment after the write: give it that moment before calling
+// the power-off failed.
 #include "arch/x86/poweroff.h"
 #include "arch/x86/early_console.h"
 #include "arch/x86/portio.h"
 #include "kernel/arch.h"
+#include "kernel/printk.h"
 #include "kernel/shell/shell.h"
 
 namespace {
@@ -15,6 +19,8 @@ constexpr uint16_t BOCHS_SHUTDOWN_PORT = 0x8900;
 constexpr uint16_t QEMU_DEBUG_EXIT_PORT = 0xF4;
 constexpr uint8_t DEBUG_EXIT_PASS = 0x10;   // QEMU exit status 33
 constexpr uint8_t DEBUG_EXIT_FAIL = 0x11;   // QEMU exit status 35
+constexpr unsigned POWEROFF_SETTLE_MS = 2000;   // time the emulator gets to act on the request
+constexpr unsigned SETTLE_STEP_US = 1000;
 
 void bochs_shutdown(X86PortIo& io) {
     for (const char* p = "Shutdown"; *p; p++)
@@ -24,10 +30,14 @@ void bochs_shutdown(X86PortIo& io) {
 
 void machine_poweroff() {
     X86PortIo& io = x86_port_io();
+    arch::irq_disable();
+    console_flush_on_panic();   // what the consoles still hold goes out before the machine stops
     emergency_puts("irqos: power down\n");
-    io.outw(ACPI_PM1A_CNT_QEMU, ACPI_SLP_EN);
-    io.outw(ACPI_PM1A_CNT_LEGACY, ACPI_SLP_EN);
+    io.outw(ACPI_PM1A_CNT_LEGACY, ACPI_SLP_EN);   // Bochs acts at once, inside the write
     bochs_shutdown(io);
+    io.outw(ACPI_PM1A_CNT_QEMU, ACPI_SLP_EN);     // QEMU acts when its main loop next runs
+    for (unsigned ms = 0; ms < POWEROFF_SETTLE_MS; ms++)
+        io.udelay(SETTLE_STEP_US);
     emergency_puts("irqos: power-off failed, halting\n");
     arch::halt();
 }
@@ -48,6 +58,8 @@ bool fatal_ends_emulator_claim() { return __atomic_exchange_n(&fatal_ends_emulat
 
 void emulator_exit(bool pass) {
     X86PortIo& io = x86_port_io();
+    arch::irq_disable();
+    console_flush_on_panic();   // the test output still queued for the serial line comes first
     emergency_puts(pass ? "IRQOS-VERDICT: PASS\n" : "IRQOS-VERDICT: FAIL\n");
     io.outb(QEMU_DEBUG_EXIT_PORT, pass ? DEBUG_EXIT_PASS : DEBUG_EXIT_FAIL);
     bochs_shutdown(io);

@@ -98,6 +98,7 @@ void print_frame(uintptr_t ret, void*) {
         }
         arch::halt();
     }
+    console_flush_on_panic();   // messages still queued for a console come before the report
     const ExceptionName& n = exception_names[vector];
     put("\n");
     if (vector == PF_VECTOR)

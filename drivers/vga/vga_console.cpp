@@ -1,7 +1,9 @@
-// VGA text console (see vga_console.h). The cursor is moved through CRTC index port 0x3D4 and data
-// port 0x3D5 (colour mode I/O addresses), registers 0x0E (location high) and 0x0F (location low).
+// VGA text console (see vga_console.h): a printk console and a terminal of the console tty. The cursor
+// is moved through CRTC index port 0x3D4 and data port 0x3D5 (colour mode I/O addresses), registers 0x0E
+// (location high) and 0x0F (location low).
 #include "drivers/vga/vga_console.h"
 #include "kernel/printk.h"
+#include "kernel/tty.h"
 
 namespace {
 constexpr uint16_t CRTC_INDEX = 0x3D4, CRTC_DATA = 0x3D5;
@@ -15,6 +17,13 @@ void vga_console_write(const char* text, size_t len) {
         the_vga->write(text, len);
 }
 console vga_printk_console = {"vga", vga_console_write, 0, nullptr};   // 0: console_loglevel
+
+// The screen as a terminal of the console tty: it takes everything at once.
+size_t vga_tty_write(const char* text, size_t len) {
+    vga_console_write(text, len);
+    return len;
+}
+tty_output vga_tty_output = {"vga", vga_tty_write, nullptr};
 
 uint16_t cell(char c) { return uint16_t(uint8_t(c)) | uint16_t(VgaConsole::ATTR_DEFAULT) << 8; }
 }  // namespace
@@ -80,6 +89,7 @@ VgaConsole* vga_console_init(PortIo& io, volatile uint16_t* framebuffer) {
     the_vga = &vga;
     the_vga->clear();
     register_console(&vga_printk_console);
+    tty_register_output(&vga_tty_output);
     return the_vga;
 }
 

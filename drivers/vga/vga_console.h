@@ -31,7 +31,8 @@ private:
     raw_spinlock_t lock_;
 };
 
-// Create the screen console on `framebuffer` and register it with printk as "vga". Boot.
+// Create the screen console on `framebuffer` and register it with printk as "vga" and with the console
+// tty as a terminal. Boot.
 VgaConsole* vga_console_init(PortIo& io, volatile uint16_t* framebuffer);
 // The registered console, or nullptr before vga_console_init.
 VgaConsole* vga_console();

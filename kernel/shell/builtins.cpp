@@ -1,5 +1,5 @@
-// The portable shell commands: help, interrupts, irq N, uptime, dmesg and tty. Kernel-only commands
-// (mem, poweroff, ktest) register themselves the same way beside their own code.
+// The portable shell commands: help, interrupts, irq N, uptime, dmesg, kmsg, echo and tty. Kernel-only
+// commands (mem, poweroff, ktest) register themselves the same way beside their own code.
 #include "kernel/cmdline.h"
 #include "kernel/irq/interrupt.h"
 #include "kernel/irq/proc.h"
@@ -8,6 +8,7 @@
 #include "kernel/shell/shell.h"
 #include "kernel/tty.h"
 #include "lib/string.h"
+#include "lib/vsprintf.h"
 
 extern "C" const shell_command __start_irqos_shell_cmds[];
 extern "C" const shell_command __stop_irqos_shell_cmds[];
@@ -16,6 +17,9 @@ namespace {
 
 constexpr size_t HELP_MAX_COMMANDS = 64;   // enough for every command the kernel links in
 constexpr size_t DMESG_BUF_SIZE = 16384;   // the tail of the log `dmesg` shows
+constexpr int SYSLOG_LEVEL_MIN = 1, SYSLOG_LEVEL_MAX = 8;   // Linux syslog(SYSLOG_ACTION_CONSOLE_LEVEL)
+constexpr unsigned long KMSG_COUNT_MAX = 1000000;
+constexpr size_t KMSG_TEXT_MAX = 200;
 
 int cmd_help(int, char**) {
     // Sorted by name: link order says nothing to a reader.
@@ -62,18 +66,81 @@ int cmd_uptime(int, char**) {
     return 0;
 }
 
-int cmd_dmesg(int, char**) {
+// `dmesg` prints the log; `dmesg -n LEVEL` sets the console log level as Linux's dmesg -n does (1: only
+// emergencies reach the consoles). The shell's own output never depends on it.
+int cmd_dmesg(int argc, char** argv) {
+    if (argc == 3 && strcmp(argv[1], "-n") == 0) {
+        unsigned long level;
+        if (!parse_uint(argv[2], &level) || level < SYSLOG_LEVEL_MIN || level > SYSLOG_LEVEL_MAX) {
+            shell_printf("dmesg: invalid level '%s' (%d..%d)\n", argv[2], SYSLOG_LEVEL_MIN, SYSLOG_LEVEL_MAX);
+            return -EINVAL;
+        }
+        return console_set_loglevel((int)level);
+    }
+    if (argc != 1) {
+        shell_puts("usage: dmesg [-n LEVEL]\n");
+        return -EINVAL;
+    }
     static char buf[DMESG_BUF_SIZE];   // the shell is one process-context caller
     size_t n = printk_log_read(buf, sizeof(buf));
     shell_write(buf, n);
     return 0;
 }
 
+// Join argv[first..argc) with single blanks into buf (cut at `size`). Returns the length.
+size_t join_words(int argc, char** argv, int first, char* buf, size_t size) {
+    size_t len = 0;
+    for (int i = first; i < argc; i++)
+        len += (size_t)scnprintf(buf + len, size - len, "%s%s", i > first ? " " : "", argv[i]);
+    return len;
+}
+
+// `kmsg [-n COUNT] [-l LEVEL] TEXT...`: put TEXT into the kernel log, as a write to Linux's /dev/kmsg
+// does; with -n, COUNT messages numbered "TEXT #i". A way to produce kernel messages at will (to watch
+// console log levels, or a console that cannot keep up).
+int cmd_kmsg(int argc, char** argv) {
+    unsigned long count = 1, level = LOGLEVEL_INFO;
+    int i = 1;
+    for (; i + 1 < argc && argv[i][0] == '-'; i += 2) {
+        bool ok = false;
+        if (strcmp(argv[i], "-n") == 0)
+            ok = parse_uint(argv[i + 1], &count) && count >= 1 && count <= KMSG_COUNT_MAX;
+        else if (strcmp(argv[i], "-l") == 0)
+            ok = parse_uint(argv[i + 1], &level) && level <= LOGLEVEL_DEBUG;
+        if (!ok)
+            break;
+    }
+    if (i >= argc || argv[i][0] == '-') {
+        shell_printf("usage: kmsg [-n COUNT(1..%lu)] [-l LEVEL(0..7)] TEXT...\n", KMSG_COUNT_MAX);
+        return -EINVAL;
+    }
+    char text[KMSG_TEXT_MAX];
+    join_words(argc, argv, i, text, sizeof(text));
+    char prefix[3] = {KERN_SOH[0], (char)('0' + level), '\0'};
+    for (unsigned long k = 1; k <= count; k++) {
+        if (count == 1)
+            printk("%s%s\n", prefix, text);
+        else
+            printk("%s%s #%lu\n", prefix, text, k);
+    }
+    return 0;
+}
+
+int cmd_echo(int argc, char** argv) {
+    char line[SHELL_LINE_MAX + 2];
+    size_t len = join_words(argc, argv, 1, line, sizeof(line) - 1);
+    line[len++] = '\n';
+    shell_write(line, len);
+    return 0;
+}
+
 int cmd_tty(int, char**) {
     tty_stats st;
     tty_get_stats(&st);
-    shell_printf("received %lu, consumed %lu, buffered %zu, dropped %lu (ring of %zu)\n", st.received,
-                 st.consumed, st.buffered, st.dropped, TTY_INPUT_SIZE);
+    shell_printf("received %lu, consumed %lu, buffered %zu, dropped %lu, throttled %lu (ring of %zu)\n",
+                 st.received, st.consumed, st.buffered, st.dropped, st.throttled, TTY_INPUT_SIZE);
+    if (st.output_dropped)
+        shell_printf("output dropped with interrupts off: %lu\n", st.output_dropped);
     return 0;
 }
 
@@ -83,5 +150,7 @@ SHELL_COMMAND("help", "list the commands", cmd_help);
 SHELL_COMMAND("interrupts", "per-IRQ counts in the /proc/interrupts layout", cmd_interrupts);
 SHELL_COMMAND("irq", "irq N: dump descriptor N (flow, chip, depth, state, counters, actions)", cmd_irq);
 SHELL_COMMAND("uptime", "time since boot in seconds and jiffies", cmd_uptime);
-SHELL_COMMAND("dmesg", "print the kernel log buffer", cmd_dmesg);
-SHELL_COMMAND("tty", "console input statistics (received, dropped on overrun)", cmd_tty);
+SHELL_COMMAND("dmesg", "print the kernel log; dmesg -n LEVEL: console log level (1..8)", cmd_dmesg);
+SHELL_COMMAND("kmsg", "kmsg [-n COUNT] [-l LEVEL] TEXT: put TEXT into the kernel log", cmd_kmsg);
+SHELL_COMMAND("echo", "echo WORDS: print the words", cmd_echo);
+SHELL_COMMAND("tty", "console input statistics (received, dropped, throttled)", cmd_tty);

@@ -1,6 +1,9 @@
-// Host tests for kernel/printk.cpp: level prefixes and console filtering, KERN_CONT, the ring buffer,
-// the recursion guard, __ratelimit's interval/burst and "callbacks suppressed", WARN's report and panic.
+// Host tests for kernel/printk.cpp and kernel/console.cpp: level prefixes and console filtering, KERN_CONT,
+// the ring buffer, the recursion guard, consoles registered twice, consoles with a transmit buffer (fed
+// when they have room, the "printk messages dropped" note, the panic flush), __ratelimit's interval/burst
+// and "callbacks suppressed", WARN's report and panic.
 #include "kernel/cmdline.h"
+#include "kernel/errno.h"
 #include "kernel/jiffies.h"
 #include "kernel/printk.h"
 
@@ -117,6 +120,125 @@ TEST_F(Printk, RingBufferKeepsTheLast64KiB) {
     char small[10];
     EXPECT_EQ(printk_log_read(small, sizeof small), 10u);
     EXPECT_EQ(std::string(small, 10), std::string(9, 'a') + "\n");
+}
+
+TEST_F(Printk, RegisteringAConsoleTwiceKeepsTheOthers) {
+    register_console(&c0_);
+    register_console(&c1_);
+    register_console(&c0_);   // harmless: c1 stays registered after it
+    pr_err("both\n");
+    EXPECT_EQ(g_out[0], "both\n");
+    EXPECT_EQ(g_out[1], "both\n");
+}
+
+TEST_F(Printk, ConsoleLoglevelSetterRejectsOutOfRange) {
+    register_console(&c0_);
+    EXPECT_EQ(console_set_loglevel(9), -EINVAL);
+    EXPECT_EQ(console_set_loglevel(-1), -EINVAL);
+    EXPECT_EQ(console_set_loglevel(1), 0);
+    EXPECT_EQ(c0_.loglevel, 1);
+    pr_alert("alert\n");
+    pr_emerg("emerg\n");
+    EXPECT_EQ(g_out[0], "emerg\n");
+}
+
+TEST_F(Printk, ClearHidesOldTextFromTheReaderOnly) {
+    register_console(&c0_);
+    pr_info("old\n");
+    printk_log_clear();
+    pr_info("new\n");
+    EXPECT_EQ(log(), "new\n");
+    EXPECT_EQ(g_out[0], "old\nnew\n");
+}
+
+// A console with a transmit buffer of `room` bytes that the test drains by hand.
+struct BufferedCon {
+    std::string queued, sync;
+    size_t room = 0;
+};
+BufferedCon bc;
+bool bc_write_buffered(const char* s, size_t n) {
+    if (n > bc.room) return false;
+    bc.room -= n;
+    bc.queued.append(s, n);
+    return true;
+}
+void bc_write(const char* s, size_t n) { bc.sync.append(s, n); }
+
+class PrintkBuffered : public Printk {
+protected:
+    void SetUp() override {
+        Printk::SetUp();
+        bc = BufferedCon{};
+        register_console(&con_);
+    }
+    void TearDown() override {
+        unregister_console(&con_);
+        Printk::TearDown();
+    }
+    console con_{"buffered", bc_write, 8, nullptr, bc_write_buffered};
+};
+
+TEST_F(PrintkBuffered, RecordsWaitInTheLogUntilThereIsRoomAndKeepTheirOrder) {
+    bc.room = 10;
+    pr_info("first\n");    // 6 bytes: fits
+    pr_info("second\n");   // 7 bytes: only 4 left
+    pr_info("third\n");
+    EXPECT_EQ(bc.queued, "first\n");
+    EXPECT_EQ(bc.sync, "") << "printk never falls back to waiting on the line";
+    EXPECT_TRUE(console_busy(&con_));
+    bc.room = 100;   // the transmit interrupt made room
+    printk_trigger_flush();
+    EXPECT_EQ(bc.queued, "first\nsecond\nthird\n");
+    EXPECT_FALSE(console_busy(&con_));
+}
+
+TEST_F(PrintkBuffered, FilteredRecordsDoNotHoldTheConsoleBack) {
+    con_.loglevel = 4;
+    bc.room = 0;
+    pr_info("hidden\n");
+    EXPECT_FALSE(console_busy(&con_)) << "an INFO record is not for this console";
+    pr_err("shown\n");
+    EXPECT_TRUE(console_busy(&con_));
+    bc.room = 100;
+    printk_trigger_flush();
+    EXPECT_EQ(bc.queued, "shown\n");
+}
+
+TEST_F(PrintkBuffered, OverwrittenRecordsAreCountedInOneNote) {
+    bc.room = 0;   // the line has stopped
+    constexpr int N = 3000;
+    for (int i = 0; i < N; i++)
+        printk(KERN_INFO "msg %04d padded to about forty bytes\n", i);
+    EXPECT_EQ(bc.queued, "");
+    bc.room = 1u << 30;
+    printk_trigger_flush();
+    const std::string& q = bc.queued;
+    ASSERT_EQ(q.rfind("** ", 0), 0u) << q.substr(0, 100);
+    size_t end = q.find(" printk messages dropped **\n");
+    ASSERT_NE(end, std::string::npos);
+    int dropped = std::stoi(q.substr(3, end - 3));
+    int first = std::stoi(q.substr(q.find("msg ") + 4, 4));
+    EXPECT_EQ(first, dropped) << "the note counts exactly the records that are gone";
+    EXPECT_NE(q.find("msg 2999 "), std::string::npos);
+    EXPECT_EQ(q.find("** ", 1), std::string::npos);
+    EXPECT_GT(dropped, 0);
+    EXPECT_LT(dropped, N);
+}
+
+TEST_F(PrintkBuffered, PanicFlushWritesPendingRecordsSynchronouslyThenTheQueue) {
+    bc.room = 0;
+    pr_emerg("last words\n");
+    EXPECT_EQ(bc.sync, "");
+    console_flush_on_panic();
+    EXPECT_EQ(bc.sync, "last words\n") << "and a write of nothing last, pushing out the queue";
+    EXPECT_FALSE(console_busy(&con_));
+}
+
+TEST_F(PrintkBuffered, UnregisteredConsoleIsNeverBusy) {
+    unregister_console(&con_);
+    pr_info("x\n");
+    EXPECT_FALSE(console_busy(&con_));
 }
 
 void recursive_write(const char* s, size_t n) {

@@ -1,7 +1,7 @@
 // Host tests for kernel/shell: keystrokes in, exact echo and command dispatch out. Line editing
 // (backspace/DEL, Ctrl-U, Ctrl-C, arrows, Delete, history), escape sequences consumed whole (a lone ESC
 // never eats the next key), CR/LF handling, argument splitting, the unknown-command message, `help`,
-// and the built-in commands' answers.
+// and the built-in commands' answers (dmesg and its -n, kmsg, echo, tty).
 #include "kernel/errno.h"
 #include "kernel/irq/interrupt.h"
 #include "kernel/jiffies.h"
@@ -9,6 +9,7 @@
 #include "kernel/shell/shell.h"
 #include "kernel/tty.h"
 
+#include "tests/host/support/capture_console.h"
 #include "tests/host/support/host_env.h"
 
 #include <gtest/gtest.h>
@@ -370,8 +371,63 @@ TEST_F(Shell, InterruptsCommandPrintsTheTable) {
 TEST_F(Shell, TtyCommandShowsCounters) {
     tty_reset();
     tty_receive_char('a');
-    EXPECT_EQ(run("tty"), "received 1, consumed 0, buffered 1, dropped 0 (ring of 512)\n");
+    EXPECT_EQ(run("tty"), "received 1, consumed 0, buffered 1, dropped 0, throttled 0 (ring of 512)\n");
     tty_reset();
+}
+
+TEST_F(Shell, EchoPrintsItsWords) {
+    EXPECT_EQ(run("echo  a   b"), "a b\n");
+    EXPECT_EQ(run("echo"), "\n");
+}
+
+TEST_F(Shell, KmsgPutsMessagesIntoTheLog) {
+    printk_log_clear();
+    EXPECT_EQ(run("kmsg hello there"), "");
+    EXPECT_EQ(run("kmsg -n 3 -l 3 again"), "");
+    char buf[256];
+    std::string log(buf, printk_log_read(buf, sizeof buf));
+    EXPECT_EQ(log, "hello there\nagain #1\nagain #2\nagain #3\n");
+    EXPECT_EQ(run("kmsg -n 0 x"), "usage: kmsg [-n COUNT(1..1000000)] [-l LEVEL(0..7)] TEXT...\n");
+    EXPECT_EQ(run("kmsg -l 8 x"), "usage: kmsg [-n COUNT(1..1000000)] [-l LEVEL(0..7)] TEXT...\n");
+    EXPECT_EQ(run("kmsg"), "usage: kmsg [-n COUNT(1..1000000)] [-l LEVEL(0..7)] TEXT...\n");
+}
+
+TEST_F(Shell, DmesgMinusNSetsTheConsoleLevel) {
+    int saved = console_loglevel;
+    EXPECT_EQ(run("dmesg -n 1"), "");
+    EXPECT_EQ(console_loglevel, 1);
+    EXPECT_EQ(run("dmesg -n 0"), "dmesg: invalid level '0' (1..8)\n");
+    EXPECT_EQ(run("dmesg -n 9"), "dmesg: invalid level '9' (1..8)\n");
+    EXPECT_EQ(run("dmesg -x"), "usage: dmesg [-n LEVEL]\n");
+    console_set_loglevel(saved);
+}
+
+// With the real sink (tty_write): what the shell prints reaches the terminal at any console log level,
+// and stays out of the kernel log.
+std::string g_term;
+size_t term_write(const char* s, size_t n) {
+    g_term.append(s, n);
+    return n;
+}
+tty_output term_out = {"shell-test", term_write, nullptr};
+
+TEST_F(Shell, EchoAndOutputReachTheTerminalAtLoglevelZeroAndStayOutOfDmesg) {
+    shell_set_output(tty_write);
+    tty_register_output(&term_out);
+    g_term.clear();
+    int saved = console_loglevel;
+    ASSERT_EQ(console_set_loglevel(0), 0);
+    printk_log_clear();
+    shell_prompt();
+    keys("t_echo z\r");
+    keys("echo visible\r");
+    EXPECT_EQ(g_term, "irqos> t_echo z\nirqos> echo visible\nvisible\nirqos> ");
+    g_term.clear();
+    keys("dmesg\r");
+    EXPECT_EQ(g_term, "dmesg\nirqos> ") << "the log holds no echo and no shell output";
+    console_set_loglevel(saved);
+    tty_unregister_output(&term_out);
+    host_console::reset();
 }
 
 }  // namespace
