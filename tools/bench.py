@@ -14,10 +14,12 @@ iretq, inclusive) and total, min/median/max over the samples, beside the committ
                                       also writes "PASS|FAIL bench/completes" there (make test)."""
 import os
 import re
+import select
 import socket
 import statistics
 import subprocess
 import sys
+import time
 
 sys.dont_write_bytecode = True   # no __pycache__ in the source tree
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -25,6 +27,8 @@ sys.path.insert(0, os.path.join(HERE, "..", "tests", "e2e"))
 import emu   # noqa: E402
 
 SAMPLES = 5
+GDB_TIMEOUT = 60   # seconds for one measurement; stepping one takes well under one
+ATTEMPTS = 2       # a run whose emulator or gdb stops answering is started over once
 LINES = [(0x20, 0, "timer"), (0x21, 1, "keyboard")]
 NR_LEGACY_LINES = 16
 ROW = re.compile(r"^\s*(\d+):")
@@ -41,33 +45,47 @@ def free_port():
 
 
 class Gdb:
+    """tools/bench_gdb.py in a gdb process: commands go to its standard input, lines come back."""
+
     def __init__(self, elf, port, log):
         env = dict(os.environ, IRQOS_ELF=os.path.abspath(elf), IRQOS_GDB_PORT=str(port))
         self.log = log
+        self.buf = b""
         self.proc = subprocess.Popen(["gdb", "-q", "-nx", "-batch", "-x", os.path.join(HERE, "bench_gdb.py")],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                     env=env, text=True, bufsize=1)
+                                     env=env, bufsize=0)
 
     def ask(self, text):
-        self.proc.stdin.write(text + "\n")
+        self.proc.stdin.write(text.encode() + b"\n")
         self.proc.stdin.flush()
 
-    def until(self, prefix):
-        for line in self.proc.stdout:
-            self.log.write(line)
-            if line.startswith(prefix) or line.startswith("BENCH-ERROR"):
-                return line.strip()
-        raise RuntimeError(f"gdb ended before '{prefix}' (log: {self.log.name})")
+    def until(self, prefix, timeout=GDB_TIMEOUT):
+        """The next line starting with `prefix` (or an error line); RuntimeError after `timeout` s."""
+        deadline = time.monotonic() + timeout
+        while True:
+            while b"\n" in self.buf:
+                raw, self.buf = self.buf.split(b"\n", 1)
+                line = raw.decode(errors="replace")
+                self.log.write(line + "\n")
+                if line.startswith(prefix) or line.startswith("BENCH-ERROR"):
+                    return line.strip()
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([self.proc.stdout], [], [], left)[0]:
+                raise RuntimeError(f"gdb said nothing starting with '{prefix}' within {timeout} s "
+                                   f"(log: {self.log.name})")
+            chunk = os.read(self.proc.stdout.fileno(), 65536)
+            if not chunk:
+                raise RuntimeError(f"gdb ended before '{prefix}' (log: {self.log.name})")
+            self.buf += chunk
 
     def close(self):
         try:
             self.ask("quit")
             self.proc.stdin.close()
-            for line in self.proc.stdout:
-                self.log.write(line)
             self.proc.wait(timeout=30)
         except Exception:
             self.proc.kill()
+            self.proc.wait()
 
 
 def measure_round(qemu, gdb, tag, results):
@@ -100,13 +118,10 @@ def fmt(values):
     return f"{min(values)} / {int(statistics.median(values))} / {max(values)}"
 
 
-def main():
-    iso, elf, outdir = sys.argv[1], sys.argv[2], sys.argv[3]
-    os.makedirs(outdir, exist_ok=True)
+def run_once(iso, elf, outdir):
+    """One boot: both rounds of measurements. Returns (ok, error text, results)."""
     port = free_port()
     results = {}
-    ok = False
-    err = ""
     with open(os.path.join(outdir, "bench.gdb.log"), "w") as log, \
             emu.QemuSession(iso, extra=["-gdb", f"tcp:127.0.0.1:{port}"],
                             log_path=os.path.join(outdir, "bench.serial.log")) as qemu:
@@ -131,9 +146,20 @@ def main():
                 measure_round(qemu, gdb, "16 lines", results)
             finally:
                 gdb.close()
-            ok = True
-        except Exception as e:   # reported below; the run is marked failed
-            err = str(e)
+            return True, "", results
+        except Exception as e:   # reported by the caller; the attempt counts as failed
+            return False, str(e), results
+
+
+def main():
+    iso, elf, outdir = sys.argv[1], sys.argv[2], sys.argv[3]
+    os.makedirs(outdir, exist_ok=True)
+    ok, err, results = False, "", {}
+    for attempt in range(1, ATTEMPTS + 1):
+        ok, err, results = run_once(iso, elf, outdir)
+        if ok:
+            break
+        print(f"bench: attempt {attempt} failed: {err}")
     base = baseline()
     print("irqos dispatch path, instructions from the IDT vector stub to iretq with the handler excluded")
     print("(measured from outside the guest by single-stepping through QEMU's gdb stub; min / median / max)")

@@ -52,6 +52,18 @@ def handler_of(irq):
     return int(action.dereference()["handler"]) & 0xFFFFFFFFFFFFFFFF
 
 
+def step():
+    """One instruction. QEMU's gdb stub now and then answers a step without executing anything (the PC
+    stays put); such a step is repeated, not counted. Nothing on the measured paths repeats in place
+    (no rep-prefixed string instructions), so an unchanged PC always means no progress."""
+    pc = reg("pc")
+    for _ in range(100):
+        gdb.execute("stepi", to_string=True)
+        if reg("pc") != pc:
+            return
+    raise gdb.GdbError(f"stepping at {pc:#x} makes no progress")
+
+
 def measure(vector, irq, name):
     stub = u64(int(gdb.parse_and_eval("(unsigned long)&irqos_vector_stubs")) + 8 * vector)
     handler = handler_of(irq)
@@ -71,7 +83,7 @@ def measure(vector, irq, name):
             say(f"BENCH-ERROR line={name}: the handler was never entered ({before} instructions)")
             return
         trace(reg("pc"), insn_at(reg("pc")))
-        gdb.execute("stepi", to_string=True)
+        step()
         before += 1
     ret = u64(reg("rsp"))
     rbp = gdb.Breakpoint(f"*{ret:#x}", internal=True, temporary=True)
@@ -82,7 +94,7 @@ def measure(vector, irq, name):
     while True:
         text = insn_at(reg("pc"))
         trace(reg("pc"), text)
-        gdb.execute("stepi", to_string=True)
+        step()
         after += 1
         if "iret" in text:
             break
