@@ -9,6 +9,7 @@ include mk/deps.mk
 include mk/kernel.mk
 include mk/host.mk
 include mk/test.mk
+include mk/lint.mk
 
 .PHONY: help clean
 help:
@@ -17,7 +18,8 @@ help:
 	@echo "make iso        build $(BUILD)/irqos.iso"
 	@echo "make run-bochs  boot the ISO in Bochs (headless, serial on this terminal)"
 	@echo "make debug      QEMU paused with its gdb stub; then: gdb -x tools/gdbinit"
-	@echo "make bench      instruction counts of the interrupt path under -icount"
+	@echo "make bench      instruction counts of the dispatch path, stepped through QEMU's gdb stub"
+	@echo "make lint       clang-format check of every C++ file, clang-tidy on the portable core"
 	@echo "make clean      remove $(BUILD)/"
 
 clean:

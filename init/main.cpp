@@ -27,13 +27,12 @@
 #include "tests/kernel/ktest.h"
 
 namespace {
-constexpr uintptr_t VGA_TEXT_FRAMEBUFFER = 0xB8000;   // colour text mode, identity-mapped
-constexpr unsigned ISA_IRQ_VECTOR_BASE = FIRST_EXTERNAL_VECTOR;   // 8259 pair remapped to 0x20-0x2F
+constexpr uintptr_t VGA_TEXT_FRAMEBUFFER = 0xB8000;              // colour text mode, identity-mapped
+constexpr unsigned ISA_IRQ_VECTOR_BASE = FIRST_EXTERNAL_VECTOR;  // 8259 pair remapped to 0x20-0x2F
 constexpr unsigned NR_ISA_IRQS = 16;
 
 void vga_emergency_write(const char* s, size_t len) {
-    if (VgaConsole* v = vga_console())
-        v->write_unlocked(s, len);
+    if (VgaConsole* v = vga_console()) v->write_unlocked(s, len);
 }
 
 #if defined(__clang__)
@@ -43,8 +42,7 @@ constexpr const char* COMPILER = "gcc " __VERSION__;
 #endif
 
 void check(int err, const char* what) {
-    if (err < 0)
-        pr_err("%s failed: %d\n", what, err);
+    if (err < 0) pr_err("%s failed: %d\n", what, err);
 }
 }  // namespace
 
@@ -52,7 +50,7 @@ extern "C" [[noreturn]] void kernel_main(uint32_t magic, uint32_t mbi_addr) {
     cpu_local_init(0);
     early_console_init();
     gdt_init(0);
-    idt_init();   // from here on every exception gets a report instead of a triple fault
+    idt_init();  // from here on every exception gets a report instead of a triple fault
     register_console(&early_serial_console);
 
     VgaConsole* vga = vga_console_init(x86_port_io(), reinterpret_cast<volatile uint16_t*>(VGA_TEXT_FRAMEBUFFER));
@@ -60,18 +58,15 @@ extern "C" [[noreturn]] void kernel_main(uint32_t magic, uint32_t mbi_addr) {
     early_set_screen_writer(vga_emergency_write);
 
     pr_info("irqos x86_64 (%s)\n", COMPILER);
-    if (magic != MULTIBOOT2_BOOTLOADER_MAGIC)
-        panic("not started by a Multiboot2 loader (magic %x)", magic);
+    if (magic != MULTIBOOT2_BOOTLOADER_MAGIC) panic("not started by a Multiboot2 loader (magic %x)", magic);
     BootInfo boot;
-    if (!multiboot2_parse(mbi_addr, &boot))
-        panic("malformed Multiboot2 information at %x", mbi_addr);
+    if (!multiboot2_parse(mbi_addr, &boot)) panic("malformed Multiboot2 information at %x", mbi_addr);
     pr_info("Boot loader: %s\n", boot.loader_name);
     cmdline_print(boot.cmdline);
     int rejected = parse_cmdline(boot.cmdline);
     if (cmdline_has_flag("ktest"))
-        set_fatal_ends_emulator(true);   // a crash during the tests ends the run with FAIL at once
-    if (rejected)
-        pr_warn("cmdline: %d word(s) ignored\n", rejected);
+        set_fatal_ends_emulator(true);  // a crash during the tests ends the run with FAIL at once
+    if (rejected) pr_warn("cmdline: %d word(s) ignored\n", rejected);
 
     paging_init_guards();
     calibrate_tsc(x86_port_io());
@@ -79,8 +74,7 @@ extern "C" [[noreturn]] void kernel_main(uint32_t magic, uint32_t mbi_addr) {
 
     early_irq_init();
     check(legacy_pic_setup(x86_port_io()), "legacy_pic_setup");
-    for (unsigned i = 0; i < NR_ISA_IRQS; i++)
-        vector_irq_set(0, ISA_IRQ_VECTOR_BASE + i, int(i));
+    for (unsigned i = 0; i < NR_ISA_IRQS; i++) vector_irq_set(0, ISA_IRQ_VECTOR_BASE + i, int(i));
     check(pit_init(x86_port_io(), HZ), "pit_init");
     check(i8042_init(x86_port_io()), "i8042_init");
     check(rtc_cmos_init(x86_port_io()), "rtc_cmos_init");

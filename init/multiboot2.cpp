@@ -6,24 +6,25 @@
 namespace {
 enum : uint32_t { TAG_END = 0, TAG_CMDLINE = 1, TAG_LOADER_NAME = 2, TAG_MMAP = 6 };
 constexpr uint32_t TAG_ALIGN = 8;
-constexpr uint32_t MAX_INFO_SIZE = 1u << 20;   // sanity bound on total_size
-struct Tag { uint32_t type, size; };
-struct MmapTag { uint32_t type, size, entry_size, entry_version; };
+constexpr uint32_t MAX_INFO_SIZE = 1u << 20;  // sanity bound on total_size
+struct Tag {
+    uint32_t type, size;
+};
+struct MmapTag {
+    uint32_t type, size, entry_size, entry_version;
+};
 }  // namespace
 
 bool multiboot2_parse(uintptr_t mbi, BootInfo* out) {
     uint32_t total = *reinterpret_cast<const uint32_t*>(mbi);
-    if (total < 16 || total > MAX_INFO_SIZE)
-        return false;
+    if (total < 16 || total > MAX_INFO_SIZE) return false;
     out->mbi_start = mbi;
     out->mbi_end = mbi + total;
     uintptr_t p = mbi + 8;
     while (p + sizeof(Tag) <= out->mbi_end) {
         const Tag* tag = reinterpret_cast<const Tag*>(p);
-        if (tag->type == TAG_END)
-            return true;
-        if (tag->size < sizeof(Tag) || p + tag->size > out->mbi_end)
-            return false;
+        if (tag->type == TAG_END) return true;
+        if (tag->size < sizeof(Tag) || p + tag->size > out->mbi_end) return false;
         const char* payload = reinterpret_cast<const char*>(p + sizeof(Tag));
         switch (tag->type) {
         case TAG_CMDLINE: {
@@ -31,13 +32,14 @@ bool multiboot2_parse(uintptr_t mbi, BootInfo* out) {
             uint32_t room = tag->size - (uint32_t)sizeof(Tag);
             uint32_t len = 0;
             while (len < room && payload[len]) len++;
-            if (len == room)
-                return false;
+            if (len == room) return false;
             out->cmdline = payload;
             out->cmdline_len = len;
             break;
         }
-        case TAG_LOADER_NAME: out->loader_name = payload; break;
+        case TAG_LOADER_NAME:
+            out->loader_name = payload;
+            break;
         case TAG_MMAP: {
             const MmapTag* m = reinterpret_cast<const MmapTag*>(p);
             if (m->entry_size >= sizeof(Mb2MmapEntry)) {
@@ -47,7 +49,8 @@ bool multiboot2_parse(uintptr_t mbi, BootInfo* out) {
             }
             break;
         }
-        default: break;
+        default:
+            break;
         }
         p += (tag->size + TAG_ALIGN - 1) & ~(TAG_ALIGN - 1);
     }

@@ -8,18 +8,23 @@ constexpr uint32_t MULTIBOOT2_BOOTLOADER_MAGIC = 0x36d76289;
 struct Mb2MmapEntry {
     uint64_t base_addr;
     uint64_t length;
-    uint32_t type;        // MB2_MEMORY_*
+    uint32_t type;  // MB2_MEMORY_*
     uint32_t reserved;
 };
-enum : uint32_t { MB2_MEMORY_AVAILABLE = 1, MB2_MEMORY_RESERVED = 2, MB2_MEMORY_ACPI_RECLAIMABLE = 3,
-                  MB2_MEMORY_NVS = 4, MB2_MEMORY_BADRAM = 5 };
+enum : uint32_t {
+    MB2_MEMORY_AVAILABLE = 1,
+    MB2_MEMORY_RESERVED = 2,
+    MB2_MEMORY_ACPI_RECLAIMABLE = 3,
+    MB2_MEMORY_NVS = 4,
+    MB2_MEMORY_BADRAM = 5
+};
 
 struct BootInfo {
-    uintptr_t mbi_start = 0, mbi_end = 0;   // the info block itself (the page allocator keeps it)
-    const char* cmdline = "";               // NUL-terminated inside its tag (any length the tag holds)
+    uintptr_t mbi_start = 0, mbi_end = 0;  // the info block itself (the page allocator keeps it)
+    const char* cmdline = "";              // NUL-terminated inside its tag (any length the tag holds)
     uint32_t cmdline_len = 0;
     const char* loader_name = "";
-    const uint8_t* mmap = nullptr;          // first entry; entries are mmap_entry_size bytes apart
+    const uint8_t* mmap = nullptr;  // first entry; entries are mmap_entry_size bytes apart
     uint32_t mmap_entry_size = 0;
     uint32_t mmap_entries = 0;
     const Mb2MmapEntry& mmap_entry(uint32_t i) const {

@@ -12,8 +12,8 @@
 
 namespace arch {
 
-unsigned num_online_cpus();    // CPUs 0 .. n-1 are online
-void cpu_relax();              // spin-wait hint (PAUSE)
+unsigned num_online_cpus();  // CPUs 0 .. n-1 are online
+void cpu_relax();            // spin-wait hint (PAUSE)
 
 // Print "Call Trace:" and one line per frame (" [<addr>] symbol+0xoff/0xsize") through printk.
 void dump_stack();

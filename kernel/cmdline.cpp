@@ -14,9 +14,9 @@ extern const kernel_param __stop_irqos_params[];
 
 namespace {
 
-constexpr size_t PARAM_WORD_MAX = 256;        // longest single word we parse; longer ones are reported
-constexpr size_t PRINT_PIECE = 512;           // cmdline_print: bytes per printk record (records hold 1 KiB)
-constexpr int QUOTE_MAX = 40;                 // how much of the first ignored word the warning shows
+constexpr size_t PARAM_WORD_MAX = 256;  // longest single word we parse; longer ones are reported
+constexpr size_t PRINT_PIECE = 512;     // cmdline_print: bytes per printk record (records hold 1 KiB)
+constexpr int QUOTE_MAX = 40;           // how much of the first ignored word the warning shows
 
 char saved_line[COMMAND_LINE_SIZE];
 
@@ -80,8 +80,8 @@ int parse_cmdline(const char* line) {
         int quote = (int)(len - first < (size_t)QUOTE_MAX ? len - first : (size_t)QUOTE_MAX);
         for (int i = 0; i < quote; i++)
             if (is_space(line[first + i])) quote = i;
-        pr_warn("Kernel command line is %zu bytes, more than the %zu kept: %d word(s) from \"%.*s\" on ignored.\n",
-                len, COMMAND_LINE_SIZE - 1, cut_words, quote, line + first);
+        pr_warn("Kernel command line is %zu bytes, more than the %zu kept: %d word(s) from \"%.*s\" on ignored.\n", len,
+                COMMAND_LINE_SIZE - 1, cut_words, quote, line + first);
     }
     memcpy(saved_line, line, keep);
     saved_line[keep] = '\0';
@@ -146,16 +146,20 @@ bool parse_uint(const char* s, unsigned long* out) {
     if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
         base = 16;
         s += 2;
-        if (!*s) return false;   // "0x" alone is junk
+        if (!*s) return false;  // "0x" alone is junk
     }
     unsigned long v = 0;
     for (; *s; s++) {
         unsigned d;
-        if (*s >= '0' && *s <= '9') d = (unsigned)(*s - '0');
-        else if (base == 16 && *s >= 'a' && *s <= 'f') d = (unsigned)(*s - 'a' + 10);
-        else if (base == 16 && *s >= 'A' && *s <= 'F') d = (unsigned)(*s - 'A' + 10);
-        else return false;
-        if (v > (~0ul - d) / base) return false;   // v * base + d would overflow
+        if (*s >= '0' && *s <= '9')
+            d = (unsigned)(*s - '0');
+        else if (base == 16 && *s >= 'a' && *s <= 'f')
+            d = (unsigned)(*s - 'a' + 10);
+        else if (base == 16 && *s >= 'A' && *s <= 'F')
+            d = (unsigned)(*s - 'A' + 10);
+        else
+            return false;
+        if (v > (~0ul - d) / base) return false;  // v * base + d would overflow
         v = v * base + d;
     }
     *out = v;

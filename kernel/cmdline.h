@@ -7,14 +7,14 @@
 #include "kernel/types.h"
 
 struct kernel_param {
-    const char* name;     // "hz" (takes a value) or "irqpoll" (a flag)
+    const char* name;  // "hz" (takes a value) or "irqpoll" (a flag)
     bool takes_value;
-    int (*setup)(const char* value);   // value is "" for flags; return 0 or -EINVAL (reported, ignored)
+    int (*setup)(const char* value);  // value is "" for flags; return 0 or -EINVAL (reported, ignored)
 };
 
-#define __setup_param(name, takes_value, fn, id) \
-    [[gnu::used, gnu::section("irqos_params"), gnu::aligned(8)]] \
-    static const kernel_param __param_##id = {name, takes_value, fn}
+#define __setup_param(name, takes_value, fn, id)                                                            \
+    [[gnu::used, gnu::section("irqos_params"), gnu::aligned(8)]] static const kernel_param __param_##id = { \
+        name, takes_value, fn}
 // __setup("hz", hz_setup): value parameter; __setup_flag("irqpoll", irqpoll_setup): flag word.
 #define __setup(name, fn) __setup_param(name, true, fn, fn)
 #define __setup_flag(name, fn) __setup_param(name, false, fn, fn)

@@ -5,8 +5,23 @@
 #include <errno.h>
 #else
 enum : int {
-    EPERM = 1, ENOENT = 2, EINTR = 4, EIO = 5, ENXIO = 6, E2BIG = 7, EAGAIN = 11, ENOMEM = 12,
-    EFAULT = 14, EBUSY = 16, EEXIST = 17, ENODEV = 19, EINVAL = 22, ENOSPC = 28, ERANGE = 34,
-    ENOSYS = 38, ENOTCONN = 107, ETIMEDOUT = 110,
+    EPERM = 1,
+    ENOENT = 2,
+    EINTR = 4,
+    EIO = 5,
+    ENXIO = 6,
+    E2BIG = 7,
+    EAGAIN = 11,
+    ENOMEM = 12,
+    EFAULT = 14,
+    EBUSY = 16,
+    EEXIST = 17,
+    ENODEV = 19,
+    EINVAL = 22,
+    ENOSPC = 28,
+    ERANGE = 34,
+    ENOSYS = 38,
+    ENOTCONN = 107,
+    ETIMEDOUT = 110,
 };
 #endif

@@ -18,7 +18,7 @@ void irq_exit() {
 
 // Any context, interrupts off; an NMI counts as a hard interrupt too (in_irq() is true inside one).
 void nmi_enter() {
-    BUG_ON(nmi_count() == NMI_MASK);   // the 4-bit nesting field would overflow
+    BUG_ON(nmi_count() == NMI_MASK);  // the 4-bit nesting field would overflow
     preempt_count_add(NMI_OFFSET + HARDIRQ_OFFSET);
 }
 

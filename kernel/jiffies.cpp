@@ -11,9 +11,7 @@ unsigned int kernel_hz = HZ_DEFAULT;
 volatile unsigned long jiffies = 0;
 
 // Hard-IRQ context (the timer handler), one CPU only; atomic so other CPUs read a whole value.
-void do_timer(unsigned long ticks) {
-    __atomic_fetch_add(&jiffies, ticks, __ATOMIC_RELAXED);
-}
+void do_timer(unsigned long ticks) { __atomic_fetch_add(&jiffies, ticks, __ATOMIC_RELAXED); }
 
 // "hz=N" with HZ_MIN <= N <= HZ_MAX. Boot, before the PIT is programmed; the PIT reads kernel_hz.
 static int hz_setup(const char* value) {

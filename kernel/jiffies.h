@@ -10,7 +10,7 @@ constexpr unsigned int HZ_DEFAULT = 1000;
 constexpr unsigned int HZ_MIN = 100, HZ_MAX = 10000;
 
 extern volatile unsigned long jiffies;
-void do_timer(unsigned long ticks);   // hard-IRQ context: jiffies += ticks
+void do_timer(unsigned long ticks);  // hard-IRQ context: jiffies += ticks
 
 #define time_after(a, b) ((long)((b) - (a)) < 0)
 #define time_before(a, b) time_after(b, a)

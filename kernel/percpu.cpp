@@ -16,8 +16,7 @@ namespace {
 // A byte loop rather than memcpy: on the host the template may hold a sanitizer's padding between
 // variables, which is not an error to copy.
 __attribute__((no_sanitize("address"))) void copy_template(char* dst, const char* src, size_t n) {
-    for (size_t i = 0; i < n; i++)
-        dst[i] = src[i];
+    for (size_t i = 0; i < n; i++) dst[i] = src[i];
 }
 }  // namespace
 

@@ -52,12 +52,16 @@ extern "C" void setup_per_cpu_areas();
 // Bytes of one CPU's copy.
 static inline size_t per_cpu_area_size() { return size_t(__stop_irqos_percpu - __start_irqos_percpu); }
 
-#include <asm/percpu.h>   // this_cpu_ptr, this_cpu_read, this_cpu_write, this_cpu_add, this_cpu_sub
+#include <asm/percpu.h>  // this_cpu_ptr, this_cpu_read, this_cpu_write, this_cpu_add, this_cpu_sub
 
 template <typename T>
-static inline void this_cpu_inc(T& var) { this_cpu_add(var, 1); }
+static inline void this_cpu_inc(T& var) {
+    this_cpu_add(var, 1);
+}
 template <typename T>
-static inline void this_cpu_dec(T& var) { this_cpu_sub(var, 1); }
+static inline void this_cpu_dec(T& var) {
+    this_cpu_sub(var, 1);
+}
 
 // Linux's smp_processor_id(): one gs-relative load.
 static inline unsigned smp_processor_id() { return this_cpu_read(cpu_number); }

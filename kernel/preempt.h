@@ -5,14 +5,14 @@
 
 constexpr unsigned PREEMPT_BITS = 8, SOFTIRQ_BITS = 8, HARDIRQ_BITS = 4, NMI_BITS = 4;
 constexpr unsigned PREEMPT_SHIFT = 0;
-constexpr unsigned SOFTIRQ_SHIFT = PREEMPT_SHIFT + PREEMPT_BITS;   // 8
-constexpr unsigned HARDIRQ_SHIFT = SOFTIRQ_SHIFT + SOFTIRQ_BITS;   // 16
-constexpr unsigned NMI_SHIFT = HARDIRQ_SHIFT + HARDIRQ_BITS;       // 20
+constexpr unsigned SOFTIRQ_SHIFT = PREEMPT_SHIFT + PREEMPT_BITS;  // 8
+constexpr unsigned HARDIRQ_SHIFT = SOFTIRQ_SHIFT + SOFTIRQ_BITS;  // 16
+constexpr unsigned NMI_SHIFT = HARDIRQ_SHIFT + HARDIRQ_BITS;      // 20
 constexpr unsigned PREEMPT_OFFSET = 1u << PREEMPT_SHIFT;
-constexpr unsigned SOFTIRQ_OFFSET = 1u << SOFTIRQ_SHIFT;            // 0x100: serving a softirq
-constexpr unsigned SOFTIRQ_DISABLE_OFFSET = 2 * SOFTIRQ_OFFSET;     // 0x200: local_bh_disable
-constexpr unsigned HARDIRQ_OFFSET = 1u << HARDIRQ_SHIFT;            // 0x10000
-constexpr unsigned NMI_OFFSET = 1u << NMI_SHIFT;                    // 0x100000
+constexpr unsigned SOFTIRQ_OFFSET = 1u << SOFTIRQ_SHIFT;         // 0x100: serving a softirq
+constexpr unsigned SOFTIRQ_DISABLE_OFFSET = 2 * SOFTIRQ_OFFSET;  // 0x200: local_bh_disable
+constexpr unsigned HARDIRQ_OFFSET = 1u << HARDIRQ_SHIFT;         // 0x10000
+constexpr unsigned NMI_OFFSET = 1u << NMI_SHIFT;                 // 0x100000
 constexpr unsigned PREEMPT_MASK = ((1u << PREEMPT_BITS) - 1) << PREEMPT_SHIFT;
 constexpr unsigned SOFTIRQ_MASK = ((1u << SOFTIRQ_BITS) - 1) << SOFTIRQ_SHIFT;
 constexpr unsigned HARDIRQ_MASK = ((1u << HARDIRQ_BITS) - 1) << HARDIRQ_SHIFT;
@@ -23,8 +23,14 @@ constexpr unsigned PREEMPT_NEED_RESCHED = 0x80000000u;
 DECLARE_PER_CPU(unsigned, __preempt_count);
 
 static inline unsigned preempt_count() { return this_cpu_read(__preempt_count); }
-static inline void preempt_count_add(unsigned v) { this_cpu_add(__preempt_count, v); barrier(); }
-static inline void preempt_count_sub(unsigned v) { barrier(); this_cpu_sub(__preempt_count, v); }
+static inline void preempt_count_add(unsigned v) {
+    this_cpu_add(__preempt_count, v);
+    barrier();
+}
+static inline void preempt_count_sub(unsigned v) {
+    barrier();
+    this_cpu_sub(__preempt_count, v);
+}
 static inline void preempt_disable() { preempt_count_add(PREEMPT_OFFSET); }
 static inline void preempt_enable() { preempt_count_sub(PREEMPT_OFFSET); }
 
@@ -34,8 +40,8 @@ static inline unsigned nmi_count() { return preempt_count() & NMI_MASK; }
 static inline unsigned irq_count() { return preempt_count() & (NMI_MASK | HARDIRQ_MASK | SOFTIRQ_MASK); }
 static inline bool in_nmi() { return nmi_count() != 0; }
 static inline bool in_hardirq() { return hardirq_count() != 0; }
-static inline bool in_irq() { return hardirq_count() != 0; }        // Linux's older name
-static inline bool in_softirq() { return softirq_count() != 0; }   // also true with BH disabled
+static inline bool in_irq() { return hardirq_count() != 0; }      // Linux's older name
+static inline bool in_softirq() { return softirq_count() != 0; }  // also true with BH disabled
 static inline bool in_serving_softirq() { return (softirq_count() & SOFTIRQ_OFFSET) != 0; }
 static inline bool in_interrupt() { return irq_count() != 0; }
 static inline bool in_task() { return !in_interrupt(); }

@@ -14,9 +14,9 @@
 
 namespace {
 
-constexpr int DEFAULT_MESSAGE_LOGLEVEL = LOGLEVEL_WARNING;   // Linux default_message_loglevel (4)
-constexpr unsigned long RATELIMIT_INTERVAL_SECONDS = 5;   // DEFAULT_RATELIMIT_INTERVAL = 5 * HZ
-constexpr int RATELIMIT_BURST = 10;                  // DEFAULT_RATELIMIT_BURST
+constexpr int DEFAULT_MESSAGE_LOGLEVEL = LOGLEVEL_WARNING;  // Linux default_message_loglevel (4)
+constexpr unsigned long RATELIMIT_INTERVAL_SECONDS = 5;     // DEFAULT_RATELIMIT_INTERVAL = 5 * HZ
+constexpr int RATELIMIT_BURST = 10;                         // DEFAULT_RATELIMIT_BURST
 
 // The line being continued: the last record did not end with '\n'. Protected by logbuf_lock.
 bool cont_open;
@@ -40,9 +40,12 @@ void emit(int level, const char* s, size_t n) {
 const char* parse_prefix(const char* text, int* level, bool* cont) {
     while (text[0] == KERN_SOH[0] && text[1]) {
         char c = text[1];
-        if (c >= '0' && c <= '7') *level = c - '0';
-        else if (c == 'c') *cont = true;
-        else break;   // not a level: leave it in the text, like Linux's printk_get_level
+        if (c >= '0' && c <= '7')
+            *level = c - '0';
+        else if (c == 'c')
+            *cont = true;
+        else
+            break;  // not a level: leave it in the text, like Linux's printk_get_level
         text += 2;
     }
     return text;
@@ -80,8 +83,8 @@ int vprintk(const char* fmt, va_list ap) {
     if (unsigned long dropped = __atomic_exchange_n(&printk_dropped, 0, __ATOMIC_RELAXED)) {
         // Say so rather than lose messages silently.
         char note[64];
-        int m = scnprintf(note, sizeof note, "%sprintk: %lu messages dropped (recursion)\n",
-                          cont_open ? "\n" : "", dropped);
+        int m = scnprintf(note, sizeof note, "%sprintk: %lu messages dropped (recursion)\n", cont_open ? "\n" : "",
+                          dropped);
         cont_open = false;
         emit(LOGLEVEL_WARNING, note, (size_t)m);
     }
@@ -90,8 +93,10 @@ int vprintk(const char* fmt, va_list ap) {
     // (Linux: a new record ends the previous partial one, which therefore gets its newline).
     bool continues = cont && cont_open && cont_cpu == cpu;
     if (cont_open && !continues) emit(cont_level, "\n", 1);
-    if (continues) level = cont_level;
-    else if (level < 0) level = DEFAULT_MESSAGE_LOGLEVEL;
+    if (continues)
+        level = cont_level;
+    else if (level < 0)
+        level = DEFAULT_MESSAGE_LOGLEVEL;
 
     emit(level, body, n);
     if (n) {
@@ -129,7 +134,7 @@ void printk_log_clear() {
 // __func__; our __ratelimit has no name argument, so the caller is found from the return address).
 bool __ratelimit(ratelimit_state* rs) {
     unsigned long flags = arch::irq_save();
-    if (!raw_spin_trylock(&ratelimit_lock)) {   // contended: treat as suppressed, as Linux does
+    if (!raw_spin_trylock(&ratelimit_lock)) {  // contended: treat as suppressed, as Linux does
         arch::irq_restore(flags);
         return false;
     }
@@ -143,12 +148,13 @@ bool __ratelimit(ratelimit_state* rs) {
         rs->printed = 0;
     }
     bool ok = rs->printed < RATELIMIT_BURST;
-    if (ok) rs->printed++;
-    else rs->missed++;
+    if (ok)
+        rs->printed++;
+    else
+        rs->missed++;
     raw_spin_unlock(&ratelimit_lock);
     arch::irq_restore(flags);
-    if (suppressed)
-        printk(KERN_WARNING "%ps: %d callbacks suppressed\n", __builtin_return_address(0), suppressed);
+    if (suppressed) printk(KERN_WARNING "%ps: %d callbacks suppressed\n", __builtin_return_address(0), suppressed);
     return ok;
 }
 
@@ -177,7 +183,7 @@ void __warn(const char* file, int line, const char* func, const char* fmt, ...) 
 
 void panic(const char* fmt, ...) {
     arch::irq_disable();
-    if (__atomic_exchange_n(&panic_in_progress, true, __ATOMIC_SEQ_CST)) arch::halt();   // nested panic
+    if (__atomic_exchange_n(&panic_in_progress, true, __ATOMIC_SEQ_CST)) arch::halt();  // nested panic
     char msg[PRINTK_LINE_MAX];
     va_list ap;
     va_start(ap, fmt);

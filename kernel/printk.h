@@ -15,8 +15,16 @@
 #define KERN_DEBUG KERN_SOH "7"
 #define KERN_CONT KERN_SOH "c"
 
-enum { LOGLEVEL_EMERG = 0, LOGLEVEL_ALERT, LOGLEVEL_CRIT, LOGLEVEL_ERR, LOGLEVEL_WARNING,
-       LOGLEVEL_NOTICE, LOGLEVEL_INFO, LOGLEVEL_DEBUG };
+enum {
+    LOGLEVEL_EMERG = 0,
+    LOGLEVEL_ALERT,
+    LOGLEVEL_CRIT,
+    LOGLEVEL_ERR,
+    LOGLEVEL_WARNING,
+    LOGLEVEL_NOTICE,
+    LOGLEVEL_INFO,
+    LOGLEVEL_DEBUG
+};
 
 // Safe from any context, including with interrupts off and from interrupt handlers. Stores the message
 // in the log and hands it to the consoles that have room; never waits for a slow terminal.
@@ -31,20 +39,20 @@ struct console {
     // any wait bounded (so a write of nothing pushes out the queue). Called with logbuf_lock held and
     // interrupts off, and on the panic path without the lock.
     void (*write)(const char* text, size_t len);
-    int loglevel;          // records with level < loglevel are written (like console_loglevel); 0: the default
+    int loglevel;  // records with level < loglevel are written (like console_loglevel); 0: the default
     console* next;
     // Optional, for a console with a transmit buffer: queue all of the text or nothing, never waiting;
     // false when it does not fit now, and the driver calls printk_trigger_flush() once it has room. Such
     // a console gets `write` only on the panic path. logbuf_lock held, interrupts off.
     bool (*write_buffered)(const char* text, size_t len) = nullptr;
-    uint64_t seq = 0;            // the next log record this console prints
-    unsigned long dropped = 0;   // records the log overwrote before this console could print them
+    uint64_t seq = 0;           // the next log record this console prints
+    unsigned long dropped = 0;  // records the log overwrote before this console could print them
 };
 // Process or boot context. Registering an already registered console changes nothing. A new console
 // starts with the records stored from now on.
 void register_console(console* c);
 void unregister_console(console* c);
-extern int console_loglevel;   // default for new consoles; "loglevel=" on the command line
+extern int console_loglevel;  // default for new consoles; "loglevel=" on the command line
 // Set the threshold of every console and the default for new ones (Linux syslog's
 // SYSLOG_ACTION_CONSOLE_LEVEL, `dmesg -n`). 0..8; -EINVAL otherwise. Any context but NMI.
 int console_set_loglevel(int level);
@@ -93,24 +101,45 @@ struct ratelimit_state {
     int printed = 0;
     int missed = 0;
 };
-bool __ratelimit(ratelimit_state* rs);   // true: print this one
-#define printk_ratelimited(fmt, ...) ({ static ratelimit_state _rs; if (__ratelimit(&_rs)) printk(fmt, ##__VA_ARGS__); })
+bool __ratelimit(ratelimit_state* rs);  // true: print this one
+#define printk_ratelimited(fmt, ...)                       \
+    ({                                                     \
+        static ratelimit_state _rs;                        \
+        if (__ratelimit(&_rs)) printk(fmt, ##__VA_ARGS__); \
+    })
 #define pr_emerg_ratelimited(fmt, ...) printk_ratelimited(KERN_EMERG pr_fmt(fmt), ##__VA_ARGS__)
 #define pr_err_ratelimited(fmt, ...) printk_ratelimited(KERN_ERR pr_fmt(fmt), ##__VA_ARGS__)
 #define pr_warn_ratelimited(fmt, ...) printk_ratelimited(KERN_WARNING pr_fmt(fmt), ##__VA_ARGS__)
 
 // WARN: prints "WARNING: at file:line func" , the message, and a stack dump; counts it. Returns cond.
 void __warn(const char* file, int line, const char* func, const char* fmt, ...) __printf(4, 5);
-extern unsigned long warn_count;   // how many WARNs fired (tests and the shell read it)
+extern unsigned long warn_count;  // how many WARNs fired (tests and the shell read it)
 // Forget which WARN_ONCEs fired. Any context; racing a WARN_ONCE at worst lets it print twice.
 void clear_warn_once();
-#define WARN(cond, fmt, ...) ({ bool _c = !!(cond); if (unlikely(_c)) __warn(__FILE__, __LINE__, __func__, fmt, ##__VA_ARGS__); _c; })
+#define WARN(cond, fmt, ...)                                                        \
+    ({                                                                              \
+        bool _c = !!(cond);                                                         \
+        if (unlikely(_c)) __warn(__FILE__, __LINE__, __func__, fmt, ##__VA_ARGS__); \
+        _c;                                                                         \
+    })
 #define WARN_ON(cond) WARN(cond, "%s", "")
 // Each WARN_ONCE's "already said" flag lives in the section irqos_warn_once (Linux's .data.once), so
 // clear_warn_once() can let every one of them fire again (Linux's debugfs clear_warn_once).
-#define WARN_ONCE(cond, fmt, ...) ({ static bool _w __attribute__((section("irqos_warn_once"))); bool _c = !!(cond); if (unlikely(_c) && !_w) { _w = true; __warn(__FILE__, __LINE__, __func__, fmt, ##__VA_ARGS__); } _c; })
+#define WARN_ONCE(cond, fmt, ...)                                     \
+    ({                                                                \
+        static bool _w __attribute__((section("irqos_warn_once")));   \
+        bool _c = !!(cond);                                           \
+        if (unlikely(_c) && !_w) {                                    \
+            _w = true;                                                \
+            __warn(__FILE__, __LINE__, __func__, fmt, ##__VA_ARGS__); \
+        }                                                             \
+        _c;                                                           \
+    })
 #define WARN_ON_ONCE(cond) WARN_ONCE(cond, "%s", "")
 #define BUG() panic("BUG at %s:%d %s", __FILE__, __LINE__, __func__)
-#define BUG_ON(cond) do { if (unlikely(cond)) BUG(); } while (0)
+#define BUG_ON(cond)               \
+    do {                           \
+        if (unlikely(cond)) BUG(); \
+    } while (0)
 
 [[noreturn]] void panic(const char* fmt, ...) __printf(1, 2);

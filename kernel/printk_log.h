@@ -5,9 +5,9 @@
 #include "kernel/spinlock.h"
 #include "kernel/types.h"
 
-constexpr size_t LOG_BUF_LEN = 64 * 1024;   // text bytes kept (Linux's CONFIG_LOG_BUF_SHIFT=16)
-constexpr size_t LOG_RECORDS = 2048;        // records kept: one per 32 bytes of text, as Linux sizes its descriptors
-constexpr size_t PRINTK_LINE_MAX = 1024;    // one record's text at most (Linux: PRINTKRB_RECORD_MAX)
+constexpr size_t LOG_BUF_LEN = 64 * 1024;  // text bytes kept (Linux's CONFIG_LOG_BUF_SHIFT=16)
+constexpr size_t LOG_RECORDS = 2048;       // records kept: one per 32 bytes of text, as Linux sizes its descriptors
+constexpr size_t PRINTK_LINE_MAX = 1024;   // one record's text at most (Linux: PRINTKRB_RECORD_MAX)
 
 // Protects the log and every registered console's list link, seq and dropped count. Taken with
 // interrupts off: printk works from any context.

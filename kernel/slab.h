@@ -14,7 +14,6 @@ void kfree(const void* p);
 // kmalloc and zero the memory (inline, so both builds get it from kmalloc).
 static inline void* kzalloc(size_t size) {
     void* p = kmalloc(size);
-    if (p)
-        memset(p, 0, size);
+    if (p) memset(p, 0, size);
     return p;
 }

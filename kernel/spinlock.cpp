@@ -32,6 +32,4 @@ void spin_debug_locked(raw_spinlock_t* l) {
     __atomic_store_n(&l->owner_cpu, (int)smp_processor_id(), __ATOMIC_RELAXED);
 }
 
-void spin_debug_unlock(raw_spinlock_t* l) {
-    __atomic_store_n(&l->owner_cpu, -1, __ATOMIC_RELAXED);
-}
+void spin_debug_unlock(raw_spinlock_t* l) { __atomic_store_n(&l->owner_cpu, -1, __ATOMIC_RELAXED); }

@@ -15,7 +15,7 @@ constexpr bool debug_spinlock = CONFIG_DEBUG_SPINLOCK;
 
 struct raw_spinlock_t {
     int locked = 0;
-    int owner_cpu = -1;   // CONFIG_DEBUG_SPINLOCK only: for the recursion check and dumps
+    int owner_cpu = -1;  // CONFIG_DEBUG_SPINLOCK only: for the recursion check and dumps
 };
 using spinlock_t = raw_spinlock_t;
 
@@ -25,8 +25,8 @@ static inline void raw_spin_lock_init(raw_spinlock_t* l) {
 }
 // The out-of-line parts (kernel/spinlock.cpp): waiting for a contended lock, and the debug checks.
 void raw_spin_lock_contended(raw_spinlock_t* l);
-void spin_debug_lock(raw_spinlock_t* l);       // before taking it: the recursion check
-void spin_debug_locked(raw_spinlock_t* l);     // after: record the owner
+void spin_debug_lock(raw_spinlock_t* l);    // before taking it: the recursion check
+void spin_debug_locked(raw_spinlock_t* l);  // after: record the owner
 void spin_debug_unlock(raw_spinlock_t* l);
 
 // Any context; spins. Interrupt-safety is the caller's business (the _irqsave forms): taking a lock
@@ -55,12 +55,28 @@ static inline void raw_spin_unlock(raw_spinlock_t* l) {
     __atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
     preempt_enable();
 }
-static inline bool raw_spin_is_locked(const raw_spinlock_t* l) { return __atomic_load_n(&l->locked, __ATOMIC_RELAXED) != 0; }
+static inline bool raw_spin_is_locked(const raw_spinlock_t* l) {
+    return __atomic_load_n(&l->locked, __ATOMIC_RELAXED) != 0;
+}
 
-#define raw_spin_lock_irqsave(l, flags) do { (flags) = arch::irq_save(); raw_spin_lock(l); } while (0)
-#define raw_spin_unlock_irqrestore(l, flags) do { raw_spin_unlock(l); arch::irq_restore(flags); } while (0)
-static inline void raw_spin_lock_irq(raw_spinlock_t* l) { arch::irq_disable(); raw_spin_lock(l); }
-static inline void raw_spin_unlock_irq(raw_spinlock_t* l) { raw_spin_unlock(l); arch::irq_enable(); }
+#define raw_spin_lock_irqsave(l, flags) \
+    do {                                \
+        (flags) = arch::irq_save();     \
+        raw_spin_lock(l);               \
+    } while (0)
+#define raw_spin_unlock_irqrestore(l, flags) \
+    do {                                     \
+        raw_spin_unlock(l);                  \
+        arch::irq_restore(flags);            \
+    } while (0)
+static inline void raw_spin_lock_irq(raw_spinlock_t* l) {
+    arch::irq_disable();
+    raw_spin_lock(l);
+}
+static inline void raw_spin_unlock_irq(raw_spinlock_t* l) {
+    raw_spin_unlock(l);
+    arch::irq_enable();
+}
 
 // Linux's local_irq_* names, for readers of the Linux sources.
 #define local_irq_save(flags) ((flags) = arch::irq_save())
@@ -76,6 +92,7 @@ public:
     ~IrqSaveGuard() { arch::irq_restore(flags_); }
     IrqSaveGuard(const IrqSaveGuard&) = delete;
     IrqSaveGuard& operator=(const IrqSaveGuard&) = delete;
+
 private:
     unsigned long flags_;
 };
@@ -87,6 +104,7 @@ public:
     ~SpinLockGuard() { raw_spin_unlock(&l_); }
     SpinLockGuard(const SpinLockGuard&) = delete;
     SpinLockGuard& operator=(const SpinLockGuard&) = delete;
+
 private:
     raw_spinlock_t& l_;
 };
@@ -98,6 +116,7 @@ public:
     ~SpinLockIrqSave() { raw_spin_unlock_irqrestore(&l_, flags_); }
     SpinLockIrqSave(const SpinLockIrqSave&) = delete;
     SpinLockIrqSave& operator=(const SpinLockIrqSave&) = delete;
+
 private:
     raw_spinlock_t& l_;
     unsigned long flags_ = 0;

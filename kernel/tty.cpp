@@ -19,7 +19,7 @@ struct TtyInput {
     char buf[TTY_INPUT_SIZE];
     size_t head = 0, tail = 0, count = 0;
     unsigned long received = 0, dropped = 0, consumed = 0;
-    unsigned long dropped_reported = 0;   // drops already announced by a reader
+    unsigned long dropped_reported = 0;  // drops already announced by a reader
     const tty_flow* flow = nullptr;
     bool throttled = false;
     unsigned long throttles = 0;
@@ -67,8 +67,7 @@ bool tty_room_or_throttle() {
     if (!room && !tty_in.throttled) {
         tty_in.throttled = true;
         tty_in.throttles++;
-        if (tty_in.flow)
-            tty_in.flow->throttle(tty_in.flow->ctx);
+        if (tty_in.flow) tty_in.flow->throttle(tty_in.flow->ctx);
     }
     raw_spin_unlock_irqrestore(&tty_in.lock, flags);
     return room;
@@ -88,8 +87,7 @@ int tty_read_char(bool block) {
         }
         if (tty_in.throttled && tty_in.count <= TTY_THRESHOLD_UNTHROTTLE) {
             tty_in.throttled = false;
-            if (tty_in.flow)
-                tty_in.flow->unthrottle(tty_in.flow->ctx);
+            if (tty_in.flow) tty_in.flow->unthrottle(tty_in.flow->ctx);
         }
         if (tty_in.dropped != tty_in.dropped_reported) {
             newly_dropped = tty_in.dropped - tty_in.dropped_reported;
@@ -97,8 +95,7 @@ int tty_read_char(bool block) {
         }
         raw_spin_unlock(&tty_in.lock);
 
-        if (newly_dropped)
-            pr_warn("tty: %lu input overrun(s)\n", newly_dropped);
+        if (newly_dropped) pr_warn("tty: %lu input overrun(s)\n", newly_dropped);
         if (c >= 0 || !block) {
             arch::irq_restore(flags);
             return c;
@@ -112,8 +109,7 @@ int tty_read_char(bool block) {
 void tty_register_output(tty_output* out) {
     tty_output** pp = &outputs;
     for (; *pp; pp = &(*pp)->next)
-        if (*pp == out)
-            return;
+        if (*pp == out) return;
     out->next = nullptr;
     *pp = out;
 }
@@ -141,19 +137,18 @@ void tty_write(const char* s, size_t n) {
                 arch::irq_restore(flags);
                 continue;
             }
-            if (arch::irqs_disabled_flags(flags)) {   // nothing will make room: count the rest
+            if (arch::irqs_disabled_flags(flags)) {  // nothing will make room: count the rest
                 __atomic_fetch_add(&tty_in.output_dropped, n - done, __ATOMIC_RELAXED);
                 break;
             }
-            cpu_idle_once();   // returns with interrupts on, as they were
+            cpu_idle_once();  // returns with interrupts on, as they were
         }
     }
 }
 
 void tty_puts(const char* s) {
     size_t n = 0;
-    while (s[n])
-        n++;
+    while (s[n]) n++;
     tty_write(s, n);
 }
 

@@ -14,12 +14,12 @@ constexpr size_t TTY_INPUT_SIZE = 512;
 constexpr size_t TTY_THRESHOLD_UNTHROTTLE = 128;
 
 struct tty_stats {
-    unsigned long received;   // characters offered by drivers (including dropped ones)
-    unsigned long dropped;    // characters lost because the ring was full (from a receiver that cannot wait)
-    unsigned long consumed;   // characters handed to readers
-    size_t buffered;          // characters waiting right now
-    unsigned long throttled;  // times the throttle-capable receiver was told to hold its input back
-    unsigned long output_dropped;   // output bytes a device could not take while interrupts were off
+    unsigned long received;        // characters offered by drivers (including dropped ones)
+    unsigned long dropped;         // characters lost because the ring was full (from a receiver that cannot wait)
+    unsigned long consumed;        // characters handed to readers
+    size_t buffered;               // characters waiting right now
+    unsigned long throttled;       // times the throttle-capable receiver was told to hold its input back
+    unsigned long output_dropped;  // output bytes a device could not take while interrupts were off
 };
 
 // Queue one input character. Any context, including hard-IRQ; takes the tty lock with interrupts saved.
@@ -30,8 +30,8 @@ void tty_receive_char(char c);
 // A receiver that can hold input back (the 16550: bytes stay in its FIFO and the far end then waits).
 // Both callbacks run with the tty lock held and interrupts off, and must not call back into the tty.
 struct tty_flow {
-    void (*throttle)(void* ctx);     // stop receive interrupts; leave further input in the device
-    void (*unthrottle)(void* ctx);   // restart them (the device then delivers what it holds)
+    void (*throttle)(void* ctx);    // stop receive interrupts; leave further input in the device
+    void (*unthrottle)(void* ctx);  // restart them (the device then delivers what it holds)
     void* ctx;
 };
 // Boot: the one throttle-capable receiver (nullptr: none).

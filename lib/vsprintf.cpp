@@ -21,10 +21,10 @@ enum : unsigned {
     UPPER = 1u << 6,    // %X
 };
 
-constexpr int POINTER_HEX_DIGITS = 2 * sizeof(void*);   // 16 on x86_64
-constexpr int FIELD_WIDTH_MAX = (1 << 23) - 1;   // Linux lib/vsprintf.c
+constexpr int POINTER_HEX_DIGITS = 2 * sizeof(void*);  // 16 on x86_64
+constexpr int FIELD_WIDTH_MAX = (1 << 23) - 1;         // Linux lib/vsprintf.c
 constexpr int PRECISION_MAX = (1 << 15) - 1;
-constexpr size_t RESULT_MAX = 0x7fffffff;       // INT_MAX: the return value is an int
+constexpr size_t RESULT_MAX = 0x7fffffff;  // INT_MAX: the return value is an int
 
 // Bounded output: stores while there is room (keeping one byte for the NUL) but counts everything.
 struct Out {
@@ -38,7 +38,7 @@ struct Out {
     void pad(char c, int n) {
         if (n <= 0) return;
         for (size_t i = 0; i < (size_t)n && pos + i + 1 < size; i++) buf[pos + i] = c;
-        pos += (size_t)n;   // what does not fit is only counted
+        pos += (size_t)n;  // what does not fit is only counted
     }
 };
 
@@ -54,13 +54,13 @@ int parse_digits(const char*& p) {
 
 struct Spec {
     unsigned flags = 0;
-    int width = -1;       // -1: none; else 0..FIELD_WIDTH_MAX
-    int precision = -1;   // -1: none; else 0..PRECISION_MAX
+    int width = -1;      // -1: none; else 0..FIELD_WIDTH_MAX
+    int precision = -1;  // -1: none; else 0..PRECISION_MAX
 };
 
 // Linux's set_field_width: a negative width means '-'; beyond FIELD_WIDTH_MAX it is clamped, with a warning.
 void set_width(Spec& sp, long width) {
-    if (width < 0) {   // C: a negative '*' width means the '-' flag
+    if (width < 0) {  // C: a negative '*' width means the '-' flag
         sp.flags |= LEFT;
         width = -width;
     }
@@ -72,7 +72,7 @@ void set_width(Spec& sp, long width) {
 }
 
 void set_precision(Spec& sp, long precision) {
-    if (precision < 0) {   // C: a negative '*' precision is taken as if it were missing
+    if (precision < 0) {  // C: a negative '*' precision is taken as if it were missing
         sp.precision = -1;
         return;
     }
@@ -84,7 +84,7 @@ void set_precision(Spec& sp, long precision) {
 }
 
 void emit_string(Out& o, const char* s, const Spec& sp) {
-    if (!s) s = "(null)";   // Linux prints "(null)" rather than faulting
+    if (!s) s = "(null)";  // Linux prints "(null)" rather than faulting
     size_t len = 0;
     while (s[len] && (sp.precision < 0 || len < (size_t)sp.precision)) len++;
     int fill = (sp.width > 0 && (size_t)sp.width > len) ? sp.width - (int)len : 0;
@@ -95,7 +95,7 @@ void emit_string(Out& o, const char* s, const Spec& sp) {
 
 void emit_number(Out& o, unsigned long long value, bool negative, unsigned base, Spec sp) {
     const char* digits = (sp.flags & UPPER) ? "0123456789ABCDEF" : "0123456789abcdef";
-    char tmp[24];   // 2^64 in octal has 22 digits
+    char tmp[24];  // 2^64 in octal has 22 digits
     int n = 0;
     do {
         tmp[n++] = digits[value % base];
@@ -104,14 +104,19 @@ void emit_number(Out& o, unsigned long long value, bool negative, unsigned base,
 
     char sign = 0;
     if (sp.flags & SIGN) {
-        if (negative) sign = '-';
-        else if (sp.flags & PLUS) sign = '+';
-        else if (sp.flags & SPACE) sign = ' ';
+        if (negative)
+            sign = '-';
+        else if (sp.flags & PLUS)
+            sign = '+';
+        else if (sp.flags & SPACE)
+            sign = ' ';
     }
     const char* prefix = "";
     if (sp.flags & SPECIAL) {
-        if (base == 16) prefix = (sp.flags & UPPER) ? "0X" : "0x";
-        else if (base == 8 && tmp[n - 1] != '0') prefix = "0";
+        if (base == 16)
+            prefix = (sp.flags & UPPER) ? "0X" : "0x";
+        else if (base == 8 && tmp[n - 1] != '0')
+            prefix = "0";
     }
     int prefix_len = prefix[0] ? (prefix[1] ? 2 : 1) : 0;
 
@@ -173,12 +178,18 @@ int vsnprintf(char* buf, size_t size, const char* fmt, va_list ap) {
         Spec sp;
         // Flags
         for (;; p++) {
-            if (*p == '-') sp.flags |= LEFT;
-            else if (*p == '0') sp.flags |= ZEROPAD;
-            else if (*p == '+') sp.flags |= PLUS;
-            else if (*p == ' ') sp.flags |= SPACE;
-            else if (*p == '#') sp.flags |= SPECIAL;
-            else break;
+            if (*p == '-')
+                sp.flags |= LEFT;
+            else if (*p == '0')
+                sp.flags |= ZEROPAD;
+            else if (*p == '+')
+                sp.flags |= PLUS;
+            else if (*p == ' ')
+                sp.flags |= SPACE;
+            else if (*p == '#')
+                sp.flags |= SPECIAL;
+            else
+                break;
         }
         // Width
         if (*p == '*') {
@@ -206,9 +217,16 @@ int vsnprintf(char* buf, size_t size, const char* fmt, va_list ap) {
         } else if (*p == 'l') {
             len = (p[1] == 'l') ? L_LLONG : L_LONG;
             p += (len == L_LLONG) ? 2 : 1;
-        } else if (*p == 'z') { len = L_SIZE; p++; }
-        else if (*p == 't') { len = L_PTRDIFF; p++; }
-        else if (*p == 'j') { len = L_MAX; p++; }
+        } else if (*p == 'z') {
+            len = L_SIZE;
+            p++;
+        } else if (*p == 't') {
+            len = L_PTRDIFF;
+            p++;
+        } else if (*p == 'j') {
+            len = L_MAX;
+            p++;
+        }
 
         unsigned base = 10;
         switch (*p) {
@@ -231,7 +249,7 @@ int vsnprintf(char* buf, size_t size, const char* fmt, va_list ap) {
                 emit_symbol(o, addr, p[1] == 'S', sp);
                 p++;
             } else {
-                if (sp.width < 0) {   // default: the full pointer width, zero padded
+                if (sp.width < 0) {  // default: the full pointer width, zero padded
                     sp.width = POINTER_HEX_DIGITS;
                     if (!(sp.flags & LEFT)) sp.flags |= ZEROPAD;
                 }
@@ -268,28 +286,60 @@ int vsnprintf(char* buf, size_t size, const char* fmt, va_list ap) {
         if (sp.flags & SIGN) {
             long long s;
             switch (len) {
-            case L_CHAR: s = (signed char)va_arg(ap, int); break;
-            case L_SHORT: s = (short)va_arg(ap, int); break;
-            case L_LONG: s = va_arg(ap, long); break;
-            case L_LLONG: s = va_arg(ap, long long); break;
-            case L_SIZE: s = va_arg(ap, ptrdiff_t); break;   // ssize_t has the same size
-            case L_PTRDIFF: s = va_arg(ap, ptrdiff_t); break;
-            case L_MAX: s = va_arg(ap, intmax_t); break;
-            default: s = va_arg(ap, int); break;
+            case L_CHAR:
+                s = (signed char)va_arg(ap, int);
+                break;
+            case L_SHORT:
+                s = (short)va_arg(ap, int);
+                break;
+            case L_LONG:
+                s = va_arg(ap, long);
+                break;
+            case L_LLONG:
+                s = va_arg(ap, long long);
+                break;
+            case L_SIZE:
+                s = va_arg(ap, ptrdiff_t);
+                break;  // ssize_t has the same size
+            case L_PTRDIFF:
+                s = va_arg(ap, ptrdiff_t);
+                break;
+            case L_MAX:
+                s = va_arg(ap, intmax_t);
+                break;
+            default:
+                s = va_arg(ap, int);
+                break;
             }
             negative = s < 0;
             // Negate in unsigned arithmetic so LLONG_MIN works.
             v = negative ? 0ull - (unsigned long long)s : (unsigned long long)s;
         } else {
             switch (len) {
-            case L_CHAR: v = (unsigned char)va_arg(ap, unsigned); break;
-            case L_SHORT: v = (unsigned short)va_arg(ap, unsigned); break;
-            case L_LONG: v = va_arg(ap, unsigned long); break;
-            case L_LLONG: v = va_arg(ap, unsigned long long); break;
-            case L_SIZE: v = va_arg(ap, size_t); break;
-            case L_PTRDIFF: v = (unsigned long long)va_arg(ap, ptrdiff_t); break;
-            case L_MAX: v = va_arg(ap, uintmax_t); break;
-            default: v = va_arg(ap, unsigned); break;
+            case L_CHAR:
+                v = (unsigned char)va_arg(ap, unsigned);
+                break;
+            case L_SHORT:
+                v = (unsigned short)va_arg(ap, unsigned);
+                break;
+            case L_LONG:
+                v = va_arg(ap, unsigned long);
+                break;
+            case L_LLONG:
+                v = va_arg(ap, unsigned long long);
+                break;
+            case L_SIZE:
+                v = va_arg(ap, size_t);
+                break;
+            case L_PTRDIFF:
+                v = (unsigned long long)va_arg(ap, ptrdiff_t);
+                break;
+            case L_MAX:
+                v = va_arg(ap, uintmax_t);
+                break;
+            default:
+                v = va_arg(ap, unsigned);
+                break;
             }
         }
         emit_number(o, v, negative, base, sp);

@@ -23,8 +23,8 @@ int scnprintf(char* buf, size_t size, const char* fmt, ...) __printf(3, 4);
 }  // namespace irqos
 
 #ifndef IRQOS_NO_GLOBAL_SNPRINTF
-using irqos::vsnprintf;
+using irqos::scnprintf;
 using irqos::snprintf;
 using irqos::vscnprintf;
-using irqos::scnprintf;
+using irqos::vsnprintf;
 #endif

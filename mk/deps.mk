@@ -1,7 +1,8 @@
 # Debian packages the build, the emulators and the tests need (see docs/running.md).
 # `make deps` installs the missing ones when run as root, otherwise prints the exact command and stops.
 DEB_PACKAGES := build-essential nasm clang lld grub-pc-bin grub-common xorriso mtools qemu-system-x86 \
-                bochs bochs-term bochsbios vgabios libgtest-dev libgmock-dev libbenchmark-dev gdb python3
+                bochs bochs-term bochsbios vgabios libgtest-dev libgmock-dev libbenchmark-dev gdb python3 \
+                clang-format clang-tidy
 
 .PHONY: deps
 deps: $(BUILD)/.deps-ok

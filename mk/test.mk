@@ -2,6 +2,7 @@
 # step, so that every count is collected; tools/test-summary then adds them up and prints the final line
 # "N passed, N failed". A step that crashes or yields no results counts as a failure, never as 0 tests.
 #
+#   lint        make lint: clang-format over every C++ file, clang-tidy on the portable core (two results)
 #   harness     tests/e2e/test_harness.py: the KTAP reader and this summary never count a crash,
 #               an empty plan, a doubled result or a missing step as passing
 #   host        make host-test: GoogleTest suites of the portable core (build/host/results.xml)
@@ -32,7 +33,7 @@
 # is never silent; the last line stays "N passed, N failed".
 
 TOUT := $(BUILD)/test
-TEST_STEPS ?= harness host host-tsan host-clang build-gcc build-clang ktest-qemu ktest-plain ktest-bochs ktest-debug ktest-repeat \
+TEST_STEPS ?= lint harness host host-tsan host-clang build-gcc build-clang ktest-qemu ktest-plain ktest-bochs ktest-debug ktest-repeat \
   e2e bench
 TEST_HEARTBEAT ?= 30
 HOST_RESULTS := $(BUILD)/host/results.xml
@@ -96,7 +97,7 @@ test: deps
 	    echo "FAIL debug/build: compiler warnings" > $(TOUT)/ktest-debug.results; return 1; fi; \
 	  python3 tests/e2e/ktest_run.py qemu $(DEBUG_BUILD)/irqos-test.iso $(TOUT) ktest-debug; }; \
 	emulated() { want ktest-qemu || want ktest-plain || want ktest-bochs || want ktest-repeat || want e2e || want bench; }; \
-	total=0; for s in harness host host-tsan build-gcc build-clang host-clang ktest-qemu ktest-plain ktest-bochs ktest-debug \
+	total=0; for s in lint harness host host-tsan build-gcc build-clang host-clang ktest-qemu ktest-plain ktest-bochs ktest-debug \
 	  ktest-repeat e2e bench; do want $$s && total=$$((total + 1)); done; emulated && total=$$((total + 1)); done_steps=0; \
 	heartbeat() { local label=$$1 log=$$2 t0=$$(date +%s); while sleep $(TEST_HEARTBEAT); do \
 	  echo "  $$label: still running, $$(( $$(date +%s) - t0 )) s$${log:+ (log: $$(tail -n 1 "$$log" 2>/dev/null | cut -c1-100))}"; \
@@ -107,6 +108,8 @@ test: deps
 	  "$$@"; rc=$$?; kill $$hb 2>/dev/null; wait $$hb 2>/dev/null; steplog=; \
 	  echo "$$label: exit $$rc after $$(( $$(date +%s) - t0 )) s"; echo "$$sname $$rc" >> $(TOUT)/steps; }; \
 	specs=""; steplog=; \
+	if want lint; then steplog=; step lint $(MAKE) --no-print-directory lint; \
+	  specs="$$specs lint=$(LINT_RESULTS)"; fi; \
 	if want harness; then step harness python3 tests/e2e/test_harness.py $(TOUT); \
 	  specs="$$specs harness=$(TOUT)/harness.results"; fi; \
 	if want host; then rm -f $(HOST_RESULTS); steplog=$(TOUT)/host.log; \

@@ -11,19 +11,19 @@
 
 namespace {
 constexpr size_t HEAP_ALIGN = 16;
-constexpr uint32_t MAGIC_ALLOCATED = 0x6b6d616c;   // "kmal"
-constexpr uint32_t MAGIC_FREE = 0x66726565;        // "free"
-constexpr size_t GROW_MIN_PAGES = 16;              // grow by at least 64 KiB
+constexpr uint32_t MAGIC_ALLOCATED = 0x6b6d616c;  // "kmal"
+constexpr uint32_t MAGIC_FREE = 0x66726565;       // "free"
+constexpr size_t GROW_MIN_PAGES = 16;             // grow by at least 64 KiB
 
 struct BlockHeader {
-    size_t size;              // whole block, header included; a multiple of HEAP_ALIGN
+    size_t size;  // whole block, header included; a multiple of HEAP_ALIGN
     uint32_t magic;
     uint32_t reserved;
 };
 static_assert(sizeof(BlockHeader) == HEAP_ALIGN, "payload must stay 16-byte aligned");
 struct FreeBlock {
     BlockHeader hdr;
-    FreeBlock* next;          // address order
+    FreeBlock* next;  // address order
 };
 constexpr size_t MIN_BLOCK = (sizeof(FreeBlock) + HEAP_ALIGN - 1) & ~(HEAP_ALIGN - 1);
 
@@ -61,37 +61,30 @@ void insert_free(FreeBlock* b) {
 // Heap lock held. Adds a run of pages big enough for a `need`-byte block.
 bool grow(size_t need) {
     size_t pages = (need + PMM_PAGE_SIZE - 1) / PMM_PAGE_SIZE;
-    if (pages < GROW_MIN_PAGES)
-        pages = GROW_MIN_PAGES;
+    if (pages < GROW_MIN_PAGES) pages = GROW_MIN_PAGES;
     uintptr_t mem = pmm_alloc_pages(pages);
-    if (!mem)
-        return false;
+    if (!mem) return false;
     auto* b = reinterpret_cast<FreeBlock*>(mem);
     b->hdr.size = pages * PMM_PAGE_SIZE;
     stats.arena_bytes += b->hdr.size;
-    if (mem < arena_lo)
-        arena_lo = mem;
-    if (mem + b->hdr.size > arena_hi)
-        arena_hi = mem + b->hdr.size;
+    if (mem < arena_lo) arena_lo = mem;
+    if (mem + b->hdr.size > arena_hi) arena_hi = mem + b->hdr.size;
     insert_free(b);
     return true;
 }
 }  // namespace
 
 void* kmalloc(size_t size) {
-    if (size == 0 || size > (1ull << 40))
-        return nullptr;
+    if (size == 0 || size > (1ull << 40)) return nullptr;
     size_t need = (size + sizeof(BlockHeader) + HEAP_ALIGN - 1) & ~(HEAP_ALIGN - 1);
-    if (need < MIN_BLOCK)
-        need = MIN_BLOCK;
+    if (need < MIN_BLOCK) need = MIN_BLOCK;
     unsigned long flags;
     raw_spin_lock_irqsave(&heap_lock, flags);
     for (int attempt = 0; attempt < 2; attempt++) {
         for (FreeBlock** link = &free_list; *link; link = &(*link)->next) {
             FreeBlock* b = *link;
-            if (b->hdr.size < need)
-                continue;
-            if (b->hdr.size - need >= MIN_BLOCK) {   // split: the tail stays free
+            if (b->hdr.size < need) continue;
+            if (b->hdr.size - need >= MIN_BLOCK) {  // split: the tail stays free
                 auto* rest = reinterpret_cast<FreeBlock*>(reinterpret_cast<char*>(b) + need);
                 rest->hdr.size = b->hdr.size - need;
                 rest->hdr.magic = MAGIC_FREE;
@@ -108,19 +101,16 @@ void* kmalloc(size_t size) {
             raw_spin_unlock_irqrestore(&heap_lock, flags);
             return reinterpret_cast<char*>(b) + sizeof(BlockHeader);
         }
-        if (!grow(need))
-            break;
+        if (!grow(need)) break;
     }
     raw_spin_unlock_irqrestore(&heap_lock, flags);
     return nullptr;
 }
 
 void kfree(const void* p) {
-    if (!p)
-        return;
+    if (!p) return;
     auto* b = reinterpret_cast<FreeBlock*>(const_cast<char*>(static_cast<const char*>(p)) - sizeof(BlockHeader));
-    if (WARN(reinterpret_cast<uintptr_t>(p) % HEAP_ALIGN != 0, "kfree: %p was not returned by kmalloc\n", p))
-        return;
+    if (WARN(reinterpret_cast<uintptr_t>(p) % HEAP_ALIGN != 0, "kfree: %p was not returned by kmalloc\n", p)) return;
     unsigned long flags;
     raw_spin_lock_irqsave(&heap_lock, flags);
     uintptr_t addr = reinterpret_cast<uintptr_t>(b);

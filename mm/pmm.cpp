@@ -11,11 +11,13 @@ extern "C" char __kernel_start[], __kernel_end[];
 namespace {
 constexpr uint64_t PMM_MAX_PHYS = 4ull << 30;               // the boot identity map's reach
 constexpr size_t MAX_PAGES = PMM_MAX_PHYS / PMM_PAGE_SIZE;  // 1 Mi pages -> 128 KiB bitmap
-constexpr uint64_t LOW_MEMORY_END = 1u << 20;              // BIOS, EBDA, VGA, option ROMs: never handed out
+constexpr uint64_t LOW_MEMORY_END = 1u << 20;               // BIOS, EBDA, VGA, option ROMs: never handed out
 constexpr unsigned BITS = 64;
-constexpr unsigned MAX_RAM_RANGES = 32;                   // QEMU and Bochs report a handful
+constexpr unsigned MAX_RAM_RANGES = 32;  // QEMU and Bochs report a handful
 
-struct RamRange { uint64_t start, end; };                  // [start, end) in bytes
+struct RamRange {
+    uint64_t start, end;
+};  // [start, end) in bytes
 RamRange ram_ranges[MAX_RAM_RANGES];
 unsigned nr_ram_ranges;
 
@@ -27,9 +29,8 @@ bool test(size_t pfn) { return bitmap[pfn / BITS] & (1ull << (pfn % BITS)); }
 void set(size_t pfn) { bitmap[pfn / BITS] |= 1ull << (pfn % BITS); }
 void clear(size_t pfn) { bitmap[pfn / BITS] &= ~(1ull << (pfn % BITS)); }
 
-void mark_range(uint64_t start, uint64_t end, bool used) {   // [start, end) in bytes, whole pages inside
-    if (end > PMM_MAX_PHYS)
-        end = PMM_MAX_PHYS;
+void mark_range(uint64_t start, uint64_t end, bool used) {  // [start, end) in bytes, whole pages inside
+    if (end > PMM_MAX_PHYS) end = PMM_MAX_PHYS;
     for (uint64_t pfn = start / PMM_PAGE_SIZE; pfn < end / PMM_PAGE_SIZE; pfn++) {
         if (used && !test(pfn)) {
             set(pfn);
@@ -43,37 +44,31 @@ void mark_range(uint64_t start, uint64_t end, bool used) {   // [start, end) in 
 }  // namespace
 
 void pmm_init(const BootInfo& boot) {
-    for (auto& w : bitmap)
-        w = ~0ull;
+    for (auto& w : bitmap) w = ~0ull;
     free_pages = 0;
     for (uint32_t i = 0; i < boot.mmap_entries; i++) {
         const Mb2MmapEntry& e = boot.mmap_entry(i);
-        if (e.type != MB2_MEMORY_AVAILABLE || e.base_addr >= PMM_MAX_PHYS)
-            continue;
-        if (nr_ram_ranges < MAX_RAM_RANGES)
-            ram_ranges[nr_ram_ranges++] = {e.base_addr, e.base_addr + e.length};
+        if (e.type != MB2_MEMORY_AVAILABLE || e.base_addr >= PMM_MAX_PHYS) continue;
+        if (nr_ram_ranges < MAX_RAM_RANGES) ram_ranges[nr_ram_ranges++] = {e.base_addr, e.base_addr + e.length};
         // Only whole pages inside the region: round the start up and the end down.
         uint64_t start = (e.base_addr + PMM_PAGE_SIZE - 1) & ~(PMM_PAGE_SIZE - 1);
         uint64_t end = (e.base_addr + e.length) & ~(PMM_PAGE_SIZE - 1);
-        if (end > start)
-            mark_range(start, end, false);
-        if (end / PMM_PAGE_SIZE > max_page)
-            max_page = end / PMM_PAGE_SIZE;
+        if (end > start) mark_range(start, end, false);
+        if (end / PMM_PAGE_SIZE > max_page) max_page = end / PMM_PAGE_SIZE;
     }
-    if (max_page > MAX_PAGES)
-        max_page = MAX_PAGES;
+    if (max_page > MAX_PAGES) max_page = MAX_PAGES;
     mark_range(0, LOW_MEMORY_END, true);
     uint64_t kstart = reinterpret_cast<uintptr_t>(__kernel_start) & ~(PMM_PAGE_SIZE - 1);
     mark_range(kstart, (reinterpret_cast<uintptr_t>(__kernel_end) + PMM_PAGE_SIZE - 1) & ~(PMM_PAGE_SIZE - 1), true);
     mark_range(boot.mbi_start & ~(PMM_PAGE_SIZE - 1), (boot.mbi_end + PMM_PAGE_SIZE - 1) & ~(PMM_PAGE_SIZE - 1), true);
     total_pages = free_pages;
     pr_info("pmm: %lu KiB available in %lu pages (kernel %lx-%lx)\n", (unsigned long)(total_pages * 4),
-            (unsigned long)total_pages, (unsigned long)kstart, (unsigned long)reinterpret_cast<uintptr_t>(__kernel_end));
+            (unsigned long)total_pages, (unsigned long)kstart,
+            (unsigned long)reinterpret_cast<uintptr_t>(__kernel_end));
 }
 
 uintptr_t pmm_alloc_pages(size_t n) {
-    if (n == 0)
-        return 0;
+    if (n == 0) return 0;
     unsigned long flags;
     raw_spin_lock_irqsave(&pmm_lock, flags);
     uintptr_t result = 0;
@@ -82,8 +77,7 @@ uintptr_t pmm_alloc_pages(size_t n) {
         run = test(pfn) ? 0 : run + 1;
         if (run == n) {
             size_t first = pfn + 1 - n;
-            for (size_t p = first; p <= pfn; p++)
-                set(p);
+            for (size_t p = first; p <= pfn; p++) set(p);
             free_pages -= n;
             result = first * PMM_PAGE_SIZE;
             break;
@@ -116,7 +110,6 @@ PmmStats pmm_stats() {
 
 bool pmm_ram_contains(uintptr_t addr, size_t len) {
     for (unsigned i = 0; i < nr_ram_ranges; i++)
-        if (addr >= ram_ranges[i].start && addr < ram_ranges[i].end && len <= ram_ranges[i].end - addr)
-            return true;
+        if (addr >= ram_ranges[i].start && addr < ram_ranges[i].end && len <= ram_ranges[i].end - addr) return true;
     return false;
 }

@@ -16,7 +16,7 @@ uintptr_t pmm_alloc_pages(size_t n);
 void pmm_free_pages(uintptr_t addr, size_t n);
 
 struct PmmStats {
-    size_t total_pages;   // usable RAM pages the allocator manages (after the boot reservations)
+    size_t total_pages;  // usable RAM pages the allocator manages (after the boot reservations)
     size_t free_pages;
 };
 PmmStats pmm_stats();

@@ -13,8 +13,7 @@ unsigned num_online_cpus() { return READ_ONCE(x86_online_cpus); }
 void cpu_relax() { x86::pause(); }
 
 [[noreturn]] void halt() {
-    if (fatal_ends_emulator_claim())
-        emulator_exit(false);
+    if (fatal_ends_emulator_claim()) emulator_exit(false);
     for (;;) {
         x86::cli();
         x86::hlt();

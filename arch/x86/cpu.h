@@ -8,7 +8,7 @@ namespace x86 {
 constexpr uint32_t MSR_EFER = 0xC0000080;
 constexpr uint32_t MSR_FS_BASE = 0xC0000100;
 constexpr uint32_t MSR_GS_BASE = 0xC0000101;
-constexpr unsigned long RFLAGS_IF = 1ul << 9;   // SDM vol. 1 3.4.3: interrupt enable flag
+constexpr unsigned long RFLAGS_IF = 1ul << 9;  // SDM vol. 1 3.4.3: interrupt enable flag
 
 // Time-stamp counter. Any context. Under QEMU -icount it counts instructions (toolchain-facts).
 static inline uint64_t rdtsc() {
@@ -16,17 +16,37 @@ static inline uint64_t rdtsc() {
     __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
     return (uint64_t(hi) << 32) | lo;
 }
-static inline uint64_t read_cr0() { uint64_t v; __asm__ volatile("mov %%cr0, %0" : "=r"(v)); return v; }
-static inline uint64_t read_cr2() { uint64_t v; __asm__ volatile("mov %%cr2, %0" : "=r"(v)); return v; }
-static inline uint64_t read_cr3() { uint64_t v; __asm__ volatile("mov %%cr3, %0" : "=r"(v)); return v; }
-static inline uint64_t read_cr4() { uint64_t v; __asm__ volatile("mov %%cr4, %0" : "=r"(v)); return v; }
+static inline uint64_t read_cr0() {
+    uint64_t v;
+    __asm__ volatile("mov %%cr0, %0" : "=r"(v));
+    return v;
+}
+static inline uint64_t read_cr2() {
+    uint64_t v;
+    __asm__ volatile("mov %%cr2, %0" : "=r"(v));
+    return v;
+}
+static inline uint64_t read_cr3() {
+    uint64_t v;
+    __asm__ volatile("mov %%cr3, %0" : "=r"(v));
+    return v;
+}
+static inline uint64_t read_cr4() {
+    uint64_t v;
+    __asm__ volatile("mov %%cr4, %0" : "=r"(v));
+    return v;
+}
 static inline void write_cr3(uint64_t v) { __asm__ volatile("mov %0, %%cr3" : : "r"(v) : "memory"); }
 static inline uint64_t read_rflags() {
     uint64_t f;
     __asm__ volatile("pushfq; pop %0" : "=r"(f) : : "memory");
     return f;
 }
-static inline uint64_t read_rbp() { uint64_t v; __asm__ volatile("mov %%rbp, %0" : "=r"(v)); return v; }
+static inline uint64_t read_rbp() {
+    uint64_t v;
+    __asm__ volatile("mov %%rbp, %0" : "=r"(v));
+    return v;
+}
 static inline uint64_t rdmsr(uint32_t msr) {
     uint32_t lo, hi;
     __asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));

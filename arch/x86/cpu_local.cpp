@@ -16,6 +16,4 @@ char* arch_per_cpu_areas(size_t bytes) {
     return __per_cpu_areas;
 }
 
-extern "C" void cpu_local_init(unsigned cpu) {
-    x86::wrmsr(x86::MSR_GS_BASE, __per_cpu_offset[cpu]);
-}
+extern "C" void cpu_local_init(unsigned cpu) { x86::wrmsr(x86::MSR_GS_BASE, __per_cpu_offset[cpu]); }

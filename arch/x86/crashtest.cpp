@@ -15,7 +15,10 @@ constexpr uintptr_t NON_CANONICAL_ADDR = 0x8000000000000000ull;
 constexpr unsigned RECURSION_FRAME_BYTES = 512;
 
 int crash_setup(const char* value) {
-    static const struct { const char* name; Crash mode; } modes[] = {
+    static const struct {
+        const char* name;
+        Crash mode;
+    } modes[] = {
         {"pf", Crash::pf}, {"de", Crash::de}, {"df", Crash::df}, {"ud", Crash::ud}, {"gp", Crash::gp},
     };
     for (const auto& m : modes) {
@@ -37,8 +40,7 @@ volatile bool keep_recursing = true;
 [[gnu::noinline]] unsigned long crash_recurse(unsigned long depth) {
     volatile char frame[RECURSION_FRAME_BYTES];
     frame[0] = char(depth);
-    if (!keep_recursing)
-        return frame[0];
+    if (!keep_recursing) return frame[0];
     return crash_recurse(depth + 1) + frame[0];
 }
 
@@ -52,16 +54,26 @@ volatile bool keep_recursing = true;
 
 void crash_test_run() {
     static const char* const names[] = {"none", "pf", "de", "df", "ud", "gp"};
-    if (crash_mode == Crash::none)
-        return;
+    if (crash_mode == Crash::none) return;
     pr_emerg("crash=%s: raising the exception now\n", names[unsigned(crash_mode)]);
     switch (crash_mode) {
-    case Crash::pf: crash_page_fault(); break;
-    case Crash::de: crash_divide_error(); break;
-    case Crash::df: crash_recurse(0); break;
-    case Crash::ud: crash_invalid_opcode(); break;
-    case Crash::gp: crash_general_protection(); break;
-    case Crash::none: break;
+    case Crash::pf:
+        crash_page_fault();
+        break;
+    case Crash::de:
+        crash_divide_error();
+        break;
+    case Crash::df:
+        crash_recurse(0);
+        break;
+    case Crash::ud:
+        crash_invalid_opcode();
+        break;
+    case Crash::gp:
+        crash_general_protection();
+        break;
+    case Crash::none:
+        break;
     }
     panic("crash=%s: the exception did not happen", names[unsigned(crash_mode)]);
 }

@@ -19,5 +19,5 @@ extern console early_serial_console;
 // Emergency text with the screen included: exception reports and the halt messages.
 void emergency_write(const char* s, size_t len);
 void emergency_puts(const char* s);
-void emergency_hex(uint64_t v, unsigned digits);   // zero-padded to `digits` (0: as needed), no 0x
+void emergency_hex(uint64_t v, unsigned digits);  // zero-padded to `digits` (0: as needed), no 0x
 void emergency_dec(uint64_t v);

@@ -39,8 +39,7 @@ void set_gate(unsigned vector, uint64_t handler, unsigned ist) {
 }  // namespace
 
 void idt_init() {
-    for (unsigned v = 0; v < NR_VECTORS; v++)
-        set_gate(v, irqos_vector_stubs[v], 0);
+    for (unsigned v = 0; v < NR_VECTORS; v++) set_gate(v, irqos_vector_stubs[v], 0);
     set_gate(DOUBLE_FAULT_VECTOR, irqos_vector_stubs[DOUBLE_FAULT_VECTOR], IST_DOUBLE_FAULT);
     set_gate(NMI_VECTOR, irqos_vector_stubs[NMI_VECTOR], IST_NMI);
     idt_load();

@@ -3,7 +3,7 @@
 #pragma once
 
 constexpr unsigned NR_VECTORS = 256;
-constexpr unsigned FIRST_EXTERNAL_VECTOR = 0x20;   // Linux asm/irq_vectors.h: 0-31 are exceptions
+constexpr unsigned FIRST_EXTERNAL_VECTOR = 0x20;  // Linux asm/irq_vectors.h: 0-31 are exceptions
 constexpr unsigned NMI_VECTOR = 2;
 constexpr unsigned DOUBLE_FAULT_VECTOR = 8;
 

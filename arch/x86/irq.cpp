@@ -20,17 +20,16 @@ void (*unhandled_vector_ack)(unsigned vector) = ack_vector_nothing;
 }  // namespace
 
 void vector_irq_set(unsigned cpu, unsigned vector, int irq) {
-    if (cpu >= NR_CPUS || vector >= NR_VECTORS)
-        return;
-    irq_desc* d = irq == VECTOR_SHUTDOWN ? VECTOR_SHUTDOWN_DESC
-                : irq == VECTOR_RETRIGGERED ? VECTOR_RETRIGGERED_DESC
-                : irq < 0 ? nullptr : irq_to_desc(unsigned(irq));
+    if (cpu >= NR_CPUS || vector >= NR_VECTORS) return;
+    irq_desc* d = irq == VECTOR_SHUTDOWN      ? VECTOR_SHUTDOWN_DESC
+                  : irq == VECTOR_RETRIGGERED ? VECTOR_RETRIGGERED_DESC
+                  : irq < 0                   ? nullptr
+                                              : irq_to_desc(unsigned(irq));
     WRITE_ONCE(per_cpu(vector_irq, cpu).desc[vector], d);
 }
 
 int vector_irq_get(unsigned cpu, unsigned vector) {
-    if (cpu >= NR_CPUS || vector >= NR_VECTORS)
-        return VECTOR_UNUSED;
+    if (cpu >= NR_CPUS || vector >= NR_VECTORS) return VECTOR_UNUSED;
     irq_desc* d = READ_ONCE(per_cpu(vector_irq, cpu).desc[vector]);
     if (d == VECTOR_SHUTDOWN_DESC) return VECTOR_SHUTDOWN;
     if (d == VECTOR_RETRIGGERED_DESC) return VECTOR_RETRIGGERED;
@@ -49,8 +48,7 @@ void do_IRQ(TrapFrame* regs) {
         // The 8259 invents IRQ7/IRQ15 when a request vanishes before the CPU's INTA: its in-service
         // register then shows nothing. Such an interrupt is counted (ERR) and reaches no handler, whether
         // or not a driver owns the line (Linux lets it run the flow; irqos follows the 8259A datasheet).
-        if (!legacy_pic_filter_spurious(irq_desc_get_irq(desc)))
-            generic_handle_irq_desc(desc);
+        if (!legacy_pic_filter_spurious(irq_desc_get_irq(desc))) generic_handle_irq_desc(desc);
     } else {
         // Linux 6.12 (call_irq_handler): a vector released while an interrupt was in flight is quietly
         // marked unused; only a vector that never had an owner is reported. Both are counted here.

@@ -8,24 +8,20 @@ namespace arch {
 // Any context (used from exception reports); never faults on a well-formed table.
 bool lookup_symbol(uintptr_t addr, const char** name, uintptr_t* offset, uintptr_t* size) {
     unsigned long lo = 0, hi = ksym_count;
-    while (lo < hi) {   // first entry with addr > target
+    while (lo < hi) {  // first entry with addr > target
         unsigned long mid = lo + (hi - lo) / 2;
         if (ksym_table[mid].addr <= addr)
             lo = mid + 1;
         else
             hi = mid;
     }
-    if (lo == 0)
-        return false;
+    if (lo == 0) return false;
     const KsymEntry& e = ksym_table[lo - 1];
-    if (addr - e.addr >= e.size)   // past the end of the nearest symbol: not ours to name
+    if (addr - e.addr >= e.size)  // past the end of the nearest symbol: not ours to name
         return false;
-    if (name)
-        *name = &ksym_names[e.name_offset];
-    if (offset)
-        *offset = addr - e.addr;
-    if (size)
-        *size = e.size;
+    if (name) *name = &ksym_names[e.name_offset];
+    if (offset) *offset = addr - e.addr;
+    if (size) *size = e.size;
     return true;
 }
 

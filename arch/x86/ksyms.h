@@ -6,7 +6,7 @@
 struct KsymEntry {
     uint64_t addr;
     uint32_t size;
-    uint32_t name_offset;   // into ksym_names
+    uint32_t name_offset;  // into ksym_names
 };
 
 // All three live in .ksyms (declared so here as well: clang wants the section on every declaration).

@@ -30,8 +30,7 @@ bool raise_table_ready;
 }  // namespace
 
 bool arch_raise_vector(unsigned vector) {
-    if (vector < ARCH_RAISE_VECTOR_MIN || vector >= NR_VECTORS)
-        return false;
+    if (vector < ARCH_RAISE_VECTOR_MIN || vector >= NR_VECTORS) return false;
     if (!raise_table_ready) {
         FillTable<NR_VECTORS>::fill(raise_table);
         raise_table_ready = true;

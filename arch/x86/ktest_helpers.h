@@ -4,7 +4,7 @@
 #pragma once
 #include "kernel/types.h"
 
-constexpr unsigned ARCH_RAISE_VECTOR_MIN = 0x20;   // below: exceptions, some with a CPU-pushed error code
+constexpr unsigned ARCH_RAISE_VECTOR_MIN = 0x20;  // below: exceptions, some with a CPU-pushed error code
 
 // Execute INT `vector` on this CPU (0x20..0xFF; others are refused and return false). Process context;
 // the handler runs before this returns, even with interrupts disabled (INT n ignores RFLAGS.IF).

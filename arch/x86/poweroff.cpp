@@ -17,27 +17,25 @@ constexpr uint16_t ACPI_PM1A_CNT_QEMU = 0x604, ACPI_PM1A_CNT_LEGACY = 0xB004;
 constexpr uint16_t ACPI_SLP_EN = 1u << 13;
 constexpr uint16_t BOCHS_SHUTDOWN_PORT = 0x8900;
 constexpr uint16_t QEMU_DEBUG_EXIT_PORT = 0xF4;
-constexpr uint8_t DEBUG_EXIT_PASS = 0x10;   // QEMU exit status 33
-constexpr uint8_t DEBUG_EXIT_FAIL = 0x11;   // QEMU exit status 35
-constexpr unsigned POWEROFF_SETTLE_MS = 2000;   // time the emulator gets to act on the request
+constexpr uint8_t DEBUG_EXIT_PASS = 0x10;      // QEMU exit status 33
+constexpr uint8_t DEBUG_EXIT_FAIL = 0x11;      // QEMU exit status 35
+constexpr unsigned POWEROFF_SETTLE_MS = 2000;  // time the emulator gets to act on the request
 constexpr unsigned SETTLE_STEP_US = 1000;
 
 void bochs_shutdown(X86PortIo& io) {
-    for (const char* p = "Shutdown"; *p; p++)
-        io.outb(BOCHS_SHUTDOWN_PORT, uint8_t(*p));
+    for (const char* p = "Shutdown"; *p; p++) io.outb(BOCHS_SHUTDOWN_PORT, uint8_t(*p));
 }
 }  // namespace
 
 void machine_poweroff() {
     X86PortIo& io = x86_port_io();
     arch::irq_disable();
-    console_flush_on_panic();   // what the consoles still hold goes out before the machine stops
+    console_flush_on_panic();  // what the consoles still hold goes out before the machine stops
     emergency_puts("irqos: power down\n");
-    io.outw(ACPI_PM1A_CNT_LEGACY, ACPI_SLP_EN);   // Bochs acts at once, inside the write
+    io.outw(ACPI_PM1A_CNT_LEGACY, ACPI_SLP_EN);  // Bochs acts at once, inside the write
     bochs_shutdown(io);
-    io.outw(ACPI_PM1A_CNT_QEMU, ACPI_SLP_EN);     // QEMU acts when its main loop next runs
-    for (unsigned ms = 0; ms < POWEROFF_SETTLE_MS; ms++)
-        io.udelay(SETTLE_STEP_US);
+    io.outw(ACPI_PM1A_CNT_QEMU, ACPI_SLP_EN);  // QEMU acts when its main loop next runs
+    for (unsigned ms = 0; ms < POWEROFF_SETTLE_MS; ms++) io.udelay(SETTLE_STEP_US);
     emergency_puts("irqos: power-off failed, halting\n");
     arch::halt();
 }
@@ -59,7 +57,7 @@ bool fatal_ends_emulator_claim() { return __atomic_exchange_n(&fatal_ends_emulat
 void emulator_exit(bool pass) {
     X86PortIo& io = x86_port_io();
     arch::irq_disable();
-    console_flush_on_panic();   // the test output still queued for the serial line comes first
+    console_flush_on_panic();  // the test output still queued for the serial line comes first
     emergency_puts(pass ? "IRQOS-VERDICT: PASS\n" : "IRQOS-VERDICT: FAIL\n");
     io.outb(QEMU_DEBUG_EXIT_PORT, pass ? DEBUG_EXIT_PASS : DEBUG_EXIT_FAIL);
     bochs_shutdown(io);

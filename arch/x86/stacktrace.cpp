@@ -6,8 +6,10 @@
 #include "kernel/printk.h"
 
 namespace {
-constexpr unsigned MAX_STACKS = 32;   // boot stack + 2 IST stacks per CPU (NR_CPUS = 8) + task stacks later
-struct StackRange { uintptr_t lo, hi; };
+constexpr unsigned MAX_STACKS = 32;  // boot stack + 2 IST stacks per CPU (NR_CPUS = 8) + task stacks later
+struct StackRange {
+    uintptr_t lo, hi;
+};
 StackRange stacks[MAX_STACKS];
 unsigned nr_stacks;
 
@@ -15,14 +17,12 @@ void print_frame(uintptr_t ret, void*) { printk(" [<%016lx>] %pS\n", (unsigned l
 }  // namespace
 
 void register_kernel_stack(uintptr_t lo, uintptr_t hi) {
-    if (nr_stacks < MAX_STACKS)
-        stacks[nr_stacks++] = {lo, hi};
+    if (nr_stacks < MAX_STACKS) stacks[nr_stacks++] = {lo, hi};
 }
 
 bool on_kernel_stack(uintptr_t addr, size_t len) {
     for (unsigned i = 0; i < nr_stacks; i++)
-        if (addr >= stacks[i].lo && addr <= stacks[i].hi && len <= stacks[i].hi - addr)
-            return true;
+        if (addr >= stacks[i].lo && addr <= stacks[i].hi && len <= stacks[i].hi - addr) return true;
     return false;
 }
 
@@ -31,14 +31,11 @@ bool on_kernel_stack(uintptr_t addr, size_t len) {
 WalkEnd walk_stack(uintptr_t rbp, void (*out)(uintptr_t ret, void* ctx), void* ctx) {
     uintptr_t prev = 0;
     for (unsigned depth = 0; depth < STACKTRACE_MAX_FRAMES; depth++) {
-        if (rbp == 0)
-            return WalkEnd::end_of_chain;
-        if ((rbp & 7) != 0 || rbp <= prev || !on_kernel_stack(rbp, 2 * sizeof(uintptr_t)))
-            return WalkEnd::bad_frame;
+        if (rbp == 0) return WalkEnd::end_of_chain;
+        if ((rbp & 7) != 0 || rbp <= prev || !on_kernel_stack(rbp, 2 * sizeof(uintptr_t))) return WalkEnd::bad_frame;
         const uintptr_t* frame = reinterpret_cast<const uintptr_t*>(rbp);
         uintptr_t ret = frame[1];
-        if (ret == 0)
-            return WalkEnd::end_of_chain;
+        if (ret == 0) return WalkEnd::end_of_chain;
         out(ret, ctx);
         prev = rbp;
         rbp = frame[0];
@@ -54,8 +51,7 @@ void dump_stack() {
     printk("Call Trace:\n");
     // Start at our own frame: its return address is dump_stack's caller.
     WalkEnd end = walk_stack(x86::read_rbp(), print_frame, nullptr);
-    if (end == WalkEnd::too_deep)
-        printk(" ...\n");
+    if (end == WalkEnd::too_deep) printk(" ...\n");
 }
 
 }  // namespace arch

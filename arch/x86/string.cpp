@@ -14,8 +14,7 @@ void* memcpy(void* dst, const void* src, size_t n) {
 void* memmove(void* dst, const void* src, size_t n) {
     auto* d = static_cast<unsigned char*>(dst);
     auto* s = static_cast<const unsigned char*>(src);
-    if (d <= s || d >= s + n)
-        return memcpy(dst, src, n);
+    if (d <= s || d >= s + n) return memcpy(dst, src, n);
     // Overlap with dst above src: copy backwards (DF set for the copy only; the ABI wants it clear).
     d += n - 1;
     s += n - 1;
@@ -33,15 +32,13 @@ int memcmp(const void* a, const void* b, size_t n) {
     auto* x = static_cast<const unsigned char*>(a);
     auto* y = static_cast<const unsigned char*>(b);
     for (size_t i = 0; i < n; i++)
-        if (x[i] != y[i])
-            return x[i] < y[i] ? -1 : 1;
+        if (x[i] != y[i]) return x[i] < y[i] ? -1 : 1;
     return 0;
 }
 
 size_t strlen(const char* s) {
     size_t n = 0;
-    while (s[n])
-        n++;
+    while (s[n]) n++;
     return n;
 }
 
@@ -55,20 +52,16 @@ int strcmp(const char* a, const char* b) {
 
 int strncmp(const char* a, const char* b, size_t n) {
     for (; n; n--, a++, b++) {
-        if (*a != *b)
-            return (unsigned char)*a - (unsigned char)*b;
-        if (!*a)
-            return 0;
+        if (*a != *b) return (unsigned char)*a - (unsigned char)*b;
+        if (!*a) return 0;
     }
     return 0;
 }
 
 char* strchr(const char* s, int c) {
     for (;; s++) {
-        if (*s == (char)c)
-            return const_cast<char*>(s);
-        if (!*s)
-            return nullptr;
+        if (*s == (char)c) return const_cast<char*>(s);
+        if (!*s) return nullptr;
     }
 }
 

@@ -8,9 +8,9 @@
 struct TrapFrame {
     uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
     uint64_t rdi, rsi, rbp, rbx, rcx, rdx, rax;
-    uint64_t vector;        // pushed by the stub
-    uint64_t error_code;    // pushed by the CPU, or a 0 pushed by the stub
-    uint64_t rip, cs, rflags, rsp, ss;   // pushed by the CPU
+    uint64_t vector;                    // pushed by the stub
+    uint64_t error_code;                // pushed by the CPU, or a 0 pushed by the stub
+    uint64_t rip, cs, rflags, rsp, ss;  // pushed by the CPU
 };
 
 // The layout common_interrupt assumes (push order rax, rdx, rcx, rbx, rbp, rsi, rdi, r8 .. r15).

@@ -15,19 +15,44 @@
 #include "kernel/printk.h"
 
 namespace {
-struct ExceptionName { const char* mnemonic; const char* name; };
+struct ExceptionName {
+    const char* mnemonic;
+    const char* name;
+};
 // Intel SDM vol. 3A table 6-1.
 constexpr ExceptionName exception_names[32] = {
-    {"#DE", "Divide Error"}, {"#DB", "Debug"}, {"NMI", "Non-maskable Interrupt"}, {"#BP", "Breakpoint"},
-    {"#OF", "Overflow"}, {"#BR", "BOUND Range Exceeded"}, {"#UD", "Invalid Opcode"},
-    {"#NM", "Device Not Available"}, {"#DF", "Double Fault"}, {"#MP", "Coprocessor Segment Overrun"},
-    {"#TS", "Invalid TSS"}, {"#NP", "Segment Not Present"}, {"#SS", "Stack-Segment Fault"},
-    {"#GP", "General Protection"}, {"#PF", "Page Fault"}, {"#15", "Reserved"},
-    {"#MF", "x87 Floating-Point Error"}, {"#AC", "Alignment Check"}, {"#MC", "Machine Check"},
-    {"#XM", "SIMD Floating-Point Exception"}, {"#VE", "Virtualization Exception"},
-    {"#CP", "Control Protection Exception"}, {"#22", "Reserved"}, {"#23", "Reserved"}, {"#24", "Reserved"},
-    {"#25", "Reserved"}, {"#26", "Reserved"}, {"#27", "Reserved"}, {"#HV", "Hypervisor Injection"},
-    {"#VC", "VMM Communication"}, {"#SX", "Security Exception"}, {"#31", "Reserved"},
+    {"#DE", "Divide Error"},
+    {"#DB", "Debug"},
+    {"NMI", "Non-maskable Interrupt"},
+    {"#BP", "Breakpoint"},
+    {"#OF", "Overflow"},
+    {"#BR", "BOUND Range Exceeded"},
+    {"#UD", "Invalid Opcode"},
+    {"#NM", "Device Not Available"},
+    {"#DF", "Double Fault"},
+    {"#MP", "Coprocessor Segment Overrun"},
+    {"#TS", "Invalid TSS"},
+    {"#NP", "Segment Not Present"},
+    {"#SS", "Stack-Segment Fault"},
+    {"#GP", "General Protection"},
+    {"#PF", "Page Fault"},
+    {"#15", "Reserved"},
+    {"#MF", "x87 Floating-Point Error"},
+    {"#AC", "Alignment Check"},
+    {"#MC", "Machine Check"},
+    {"#XM", "SIMD Floating-Point Exception"},
+    {"#VE", "Virtualization Exception"},
+    {"#CP", "Control Protection Exception"},
+    {"#22", "Reserved"},
+    {"#23", "Reserved"},
+    {"#24", "Reserved"},
+    {"#25", "Reserved"},
+    {"#26", "Reserved"},
+    {"#27", "Reserved"},
+    {"#HV", "Hypervisor Injection"},
+    {"#VC", "VMM Communication"},
+    {"#SX", "Security Exception"},
+    {"#31", "Reserved"},
 };
 constexpr unsigned PF_VECTOR = 14;
 // Nested CPU exceptions being reported on this CPU: a fault inside the report is said once, then halts.
@@ -46,44 +71,60 @@ void put_symbol(uintptr_t addr) {
     uintptr_t off, size;
     if (arch::lookup_symbol(addr, &name, &off, &size)) {
         put(name);
-        put("+0x"); emergency_hex(off, 0);
-        put("/0x"); emergency_hex(size, 0);
+        put("+0x");
+        emergency_hex(off, 0);
+        put("/0x");
+        emergency_hex(size, 0);
     } else {
         put("?");
     }
 }
 
 void reg(const char* name, uint64_t v, bool last) {
-    put(name); put(": "); hex16(v); put(last ? "\n" : " ");
+    put(name);
+    put(": ");
+    hex16(v);
+    put(last ? "\n" : " ");
 }
 
 void report_page_fault(const TrapFrame* f, uint64_t cr2) {
     uint64_t e = f->error_code;
-    put("BUG: unable to handle page fault for address: "); hex16(cr2); put("\n");
-    put("#PF: "); put(e & PF_USER ? "user " : "supervisor ");
+    put("BUG: unable to handle page fault for address: ");
+    hex16(cr2);
+    put("\n");
+    put("#PF: ");
+    put(e & PF_USER ? "user " : "supervisor ");
     put(e & PF_INSTR ? "instruction fetch" : e & PF_WRITE ? "write access" : "read access");
     put(e & PF_USER ? " in user mode\n" : " in kernel mode\n");
-    put("#PF: error_code(0x"); emergency_hex(e, 4); put(") - ");
-    put(!(e & PF_PROT) ? "not-present page" : e & PF_RSVD ? "reserved bit violation" :
-        e & PF_PK ? "protection keys violation" : e & PF_SGX ? "SGX violation" : "permissions violation");
+    put("#PF: error_code(0x");
+    emergency_hex(e, 4);
+    put(") - ");
+    put(!(e & PF_PROT) ? "not-present page"
+        : e & PF_RSVD  ? "reserved bit violation"
+        : e & PF_PK    ? "protection keys violation"
+        : e & PF_SGX   ? "SGX violation"
+                       : "permissions violation");
     put("\n");
 }
 
 void report_selector_error(uint64_t e) {
-    if (e == 0)
-        return;
+    if (e == 0) return;
     put(e & SEL_IDT ? "  (IDT vector 0x" : e & SEL_TI ? "  (LDT selector 0x" : "  (GDT selector 0x");
     emergency_hex(e & SEL_IDT ? (e >> 3) & 0xff : e & ~0x7ull, 4);
     put(e & SEL_EXT ? ", external event)\n" : ")\n");
 }
 
 void print_frame(uintptr_t ret, void*) {
-    put(" [<"); hex16(ret); put(">] "); put_symbol(ret); put("\n");
+    put(" [<");
+    hex16(ret);
+    put(">] ");
+    put_symbol(ret);
+    put("\n");
 }
 
 [[noreturn]] void die(const TrapFrame* f) {
     unsigned vector = unsigned(f->vector);
-    uint64_t cr2 = x86::read_cr2();   // before anything else can fault and overwrite it
+    uint64_t cr2 = x86::read_cr2();  // before anything else can fault and overwrite it
     this_cpu_inc(exception_depth);
     unsigned depth = this_cpu_read(exception_depth);
     if (depth > 1) {
@@ -98,34 +139,68 @@ void print_frame(uintptr_t ret, void*) {
         }
         arch::halt();
     }
-    console_flush_on_panic();   // messages still queued for a console come before the report
+    console_flush_on_panic();  // messages still queued for a console come before the report
     const ExceptionName& n = exception_names[vector];
     put("\n");
-    if (vector == PF_VECTOR)
-        report_page_fault(f, cr2);
-    put("PANIC: CPU exception "); emergency_dec(vector); put(" "); put(n.mnemonic); put(" "); put(n.name);
-    put(", error code 0x"); emergency_hex(f->error_code, 4); put(" [#1]\n");
-    if (vector == 10 || vector == 11 || vector == 12 || vector == 13)
-        report_selector_error(f->error_code);
-    put("CPU: "); emergency_dec(smp_processor_id()); put(" preempt_count: 0x"); emergency_hex(preempt_count(), 8); put("\n");
-    put("RIP: "); emergency_hex(f->cs, 4); put(":"); hex16(f->rip); put(" "); put_symbol(f->rip); put("\n");
-    put("RSP: "); emergency_hex(f->ss, 4); put(":"); hex16(f->rsp); put(" EFLAGS: "); emergency_hex(f->rflags, 8);
+    if (vector == PF_VECTOR) report_page_fault(f, cr2);
+    put("PANIC: CPU exception ");
+    emergency_dec(vector);
+    put(" ");
+    put(n.mnemonic);
+    put(" ");
+    put(n.name);
+    put(", error code 0x");
+    emergency_hex(f->error_code, 4);
+    put(" [#1]\n");
+    if (vector == 10 || vector == 11 || vector == 12 || vector == 13) report_selector_error(f->error_code);
+    put("CPU: ");
+    emergency_dec(smp_processor_id());
+    put(" preempt_count: 0x");
+    emergency_hex(preempt_count(), 8);
     put("\n");
-    reg("RAX", f->rax, false); reg("RBX", f->rbx, false); reg("RCX", f->rcx, true);
-    reg("RDX", f->rdx, false); reg("RSI", f->rsi, false); reg("RDI", f->rdi, true);
-    reg("RBP", f->rbp, false); reg("R08", f->r8, false); reg("R09", f->r9, true);
-    reg("R10", f->r10, false); reg("R11", f->r11, false); reg("R12", f->r12, true);
-    reg("R13", f->r13, false); reg("R14", f->r14, false); reg("R15", f->r15, true);
-    reg("CR0", x86::read_cr0(), false); reg("CR2", cr2, false); reg("CR3", x86::read_cr3(), true);
+    put("RIP: ");
+    emergency_hex(f->cs, 4);
+    put(":");
+    hex16(f->rip);
+    put(" ");
+    put_symbol(f->rip);
+    put("\n");
+    put("RSP: ");
+    emergency_hex(f->ss, 4);
+    put(":");
+    hex16(f->rsp);
+    put(" EFLAGS: ");
+    emergency_hex(f->rflags, 8);
+    put("\n");
+    reg("RAX", f->rax, false);
+    reg("RBX", f->rbx, false);
+    reg("RCX", f->rcx, true);
+    reg("RDX", f->rdx, false);
+    reg("RSI", f->rsi, false);
+    reg("RDI", f->rdi, true);
+    reg("RBP", f->rbp, false);
+    reg("R08", f->r8, false);
+    reg("R09", f->r9, true);
+    reg("R10", f->r10, false);
+    reg("R11", f->r11, false);
+    reg("R12", f->r12, true);
+    reg("R13", f->r13, false);
+    reg("R14", f->r14, false);
+    reg("R15", f->r15, true);
+    reg("CR0", x86::read_cr0(), false);
+    reg("CR2", cr2, false);
+    reg("CR3", x86::read_cr3(), true);
     reg("CR4", x86::read_cr4(), true);
     put("Call Trace:\n");
-    print_frame(f->rip, nullptr);   // the faulting function itself, then its callers
+    print_frame(f->rip, nullptr);  // the faulting function itself, then its callers
     WalkEnd end = walk_stack(f->rbp, print_frame, nullptr);
     if (end == WalkEnd::bad_frame)
         put(" (frame pointer left the kernel stacks; trace ends)\n");
     else if (end == WalkEnd::too_deep)
         put(" ...\n");
-    put("Kernel panic - not syncing: Fatal exception "); put(n.mnemonic); put("\n");
+    put("Kernel panic - not syncing: Fatal exception ");
+    put(n.mnemonic);
+    put("\n");
     arch::halt();
 }
 
@@ -134,7 +209,9 @@ void handle_nmi(const TrapFrame* f) {
     nmi_enter();
     put("Uhhuh. NMI received for unknown reason on CPU ");
     emergency_dec(smp_processor_id());
-    put(" at "); put_symbol(f->rip); put(".\nDazed and confused, but trying to continue\n");
+    put(" at ");
+    put_symbol(f->rip);
+    put(".\nDazed and confused, but trying to continue\n");
     nmi_exit();
 }
 }  // namespace

@@ -14,21 +14,37 @@ namespace {
 // Scancode set 1, make codes 0x00-0x39. 0 = no character (modifiers, unused codes).
 constexpr unsigned KEYMAP_SIZE = 0x3A;
 constexpr char keymap_plain[KEYMAP_SIZE + 1] =
-    "\0\x1b" "1234567890-=" "\x7f\t" "qwertyuiop[]" "\r\0" "asdfghjkl;'`" "\0\\" "zxcvbnm,./" "\0*\0 ";
+    "\0\x1b"
+    "1234567890-="
+    "\x7f\t"
+    "qwertyuiop[]"
+    "\r\0"
+    "asdfghjkl;'`"
+    "\0\\"
+    "zxcvbnm,./"
+    "\0*\0 ";
 constexpr char keymap_shift[KEYMAP_SIZE + 1] =
-    "\0\x1b" "!@#$%^&*()_+" "\x7f\t" "QWERTYUIOP{}" "\r\0" "ASDFGHJKL:\"~" "\0|" "ZXCVBNM<>?" "\0*\0 ";
+    "\0\x1b"
+    "!@#$%^&*()_+"
+    "\x7f\t"
+    "QWERTYUIOP{}"
+    "\r\0"
+    "ASDFGHJKL:\"~"
+    "\0|"
+    "ZXCVBNM<>?"
+    "\0*\0 ";
 static_assert(sizeof(keymap_plain) == KEYMAP_SIZE + 1 && sizeof(keymap_shift) == KEYMAP_SIZE + 1);
 
-constexpr uint8_t SC_BREAK = 0x80;           // set 1: make code | 0x80 = key released
-constexpr uint8_t SC_PREFIX_E0 = 0xE0;       // extended key follows
-constexpr uint8_t SC_PREFIX_E1 = 0xE1;       // Pause: E1 1D 45 E1 9D C5
-constexpr unsigned SC_E1_TAIL = 2;           // bytes after each E1 of the Pause sequence
+constexpr uint8_t SC_BREAK = 0x80;      // set 1: make code | 0x80 = key released
+constexpr uint8_t SC_PREFIX_E0 = 0xE0;  // extended key follows
+constexpr uint8_t SC_PREFIX_E1 = 0xE1;  // Pause: E1 1D 45 E1 9D C5
+constexpr unsigned SC_E1_TAIL = 2;      // bytes after each E1 of the Pause sequence
 constexpr uint8_t SC_LCTRL = 0x1D, SC_LSHIFT = 0x2A, SC_RSHIFT = 0x36, SC_CAPSLOCK = 0x3A;
 constexpr uint8_t SC_ENTER = 0x1C, SC_SLASH = 0x35;
 // 0xE0-prefixed keys that produce terminal sequences.
-constexpr uint8_t SC_E0_HOME = 0x47, SC_E0_UP = 0x48, SC_E0_LEFT = 0x4B, SC_E0_RIGHT = 0x4D,
-                  SC_E0_END = 0x4F, SC_E0_DOWN = 0x50, SC_E0_DELETE = 0x53;
-constexpr char CTRL_MASK = 0x1F;             // Ctrl+letter = the letter's low five bits
+constexpr uint8_t SC_E0_HOME = 0x47, SC_E0_UP = 0x48, SC_E0_LEFT = 0x4B, SC_E0_RIGHT = 0x4D, SC_E0_END = 0x4F,
+                  SC_E0_DOWN = 0x50, SC_E0_DELETE = 0x53;
+constexpr char CTRL_MASK = 0x1F;  // Ctrl+letter = the letter's low five bits
 
 unsigned put_seq(char out[4], const char* s) {
     unsigned n = 0;
@@ -40,11 +56,11 @@ unsigned put_seq(char out[4], const char* s) {
 }
 
 PortIo* kbd_io;
-raw_spinlock_t i8042_lock;     // the controller's command/data protocol is one conversation at a time
-KeyboardDecoder decoder;       // touched only by the IRQ1 handler (one CPU at a time per line)
+raw_spinlock_t i8042_lock;  // the controller's command/data protocol is one conversation at a time
+KeyboardDecoder decoder;    // touched only by the IRQ1 handler (one CPU at a time per line)
 unsigned long scancodes;
 bool irq_requested;
-int kbd_dev_id;                // dev_id cookie for request_irq/free_irq
+int kbd_dev_id;  // dev_id cookie for request_irq/free_irq
 
 // Lock held. Linux i8042_wait_write / i8042_wait_read: bounded polls with a 50 us pause.
 int wait_write(PortIo& io) {
@@ -87,7 +103,7 @@ irqreturn_t i8042_interrupt(int, void*) {
         if (!(status & I8042_STR_OBF)) return IRQ_NONE;
         data = kbd_io->inb(I8042_DATA_REG);
     }
-    if (status & I8042_STR_AUXDATA) return IRQ_HANDLED;   // a mouse byte: read (so it clears), not decoded
+    if (status & I8042_STR_AUXDATA) return IRQ_HANDLED;  // a mouse byte: read (so it clears), not decoded
     __atomic_fetch_add(&scancodes, 1, __ATOMIC_RELAXED);
     char out[4];
     unsigned n = decoder.feed(data, out);
@@ -116,33 +132,52 @@ unsigned KeyboardDecoder::feed(uint8_t sc, char out[4]) {
     uint8_t code = sc & (uint8_t)~SC_BREAK;
 
     if (extended) {
-        if (code == SC_LCTRL) {   // right Ctrl
+        if (code == SC_LCTRL) {  // right Ctrl
             rctrl = !released;
             return 0;
         }
         if (released) return 0;
         switch (code) {
-        case SC_ENTER: out[0] = '\r'; return 1;     // keypad Enter
-        case SC_SLASH: out[0] = '/'; return 1;      // keypad /
-        case SC_E0_UP: return put_seq(out, "\x1b[A");
-        case SC_E0_DOWN: return put_seq(out, "\x1b[B");
-        case SC_E0_RIGHT: return put_seq(out, "\x1b[C");
-        case SC_E0_LEFT: return put_seq(out, "\x1b[D");
-        case SC_E0_HOME: return put_seq(out, "\x1b[H");
-        case SC_E0_END: return put_seq(out, "\x1b[F");
-        case SC_E0_DELETE: return put_seq(out, "\x1b[3~");
-        default: return 0;   // fake shifts (E0 2A/E0 36), right Alt, multimedia keys
+        case SC_ENTER:
+            out[0] = '\r';
+            return 1;  // keypad Enter
+        case SC_SLASH:
+            out[0] = '/';
+            return 1;  // keypad /
+        case SC_E0_UP:
+            return put_seq(out, "\x1b[A");
+        case SC_E0_DOWN:
+            return put_seq(out, "\x1b[B");
+        case SC_E0_RIGHT:
+            return put_seq(out, "\x1b[C");
+        case SC_E0_LEFT:
+            return put_seq(out, "\x1b[D");
+        case SC_E0_HOME:
+            return put_seq(out, "\x1b[H");
+        case SC_E0_END:
+            return put_seq(out, "\x1b[F");
+        case SC_E0_DELETE:
+            return put_seq(out, "\x1b[3~");
+        default:
+            return 0;  // fake shifts (E0 2A/E0 36), right Alt, multimedia keys
         }
     }
 
     switch (code) {
-    case SC_LSHIFT: lshift = !released; return 0;
-    case SC_RSHIFT: rshift = !released; return 0;
-    case SC_LCTRL: lctrl = !released; return 0;
+    case SC_LSHIFT:
+        lshift = !released;
+        return 0;
+    case SC_RSHIFT:
+        rshift = !released;
+        return 0;
+    case SC_LCTRL:
+        lctrl = !released;
+        return 0;
     case SC_CAPSLOCK:
         if (!released) capslock = !capslock;
         return 0;
-    default: break;
+    default:
+        break;
     }
     if (released || code >= KEYMAP_SIZE) return 0;
 
@@ -171,7 +206,7 @@ int i8042_init(PortIo& io) {
             pr_err("i8042: controller does not accept commands\n");
             return err;
         }
-        unsigned flushed = 0;   // keystrokes typed during boot, stale controller replies
+        unsigned flushed = 0;  // keystrokes typed during boot, stale controller replies
         while ((io.inb(I8042_STATUS_REG) & I8042_STR_OBF) && flushed < I8042_BUFFER_SIZE) {
             io.inb(I8042_DATA_REG);
             flushed++;

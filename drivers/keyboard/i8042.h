@@ -7,28 +7,28 @@
 
 namespace i8042 {
 constexpr uint16_t I8042_DATA_REG = 0x60;
-constexpr uint16_t I8042_STATUS_REG = 0x64;    // read
-constexpr uint16_t I8042_COMMAND_REG = 0x64;   // write
+constexpr uint16_t I8042_STATUS_REG = 0x64;   // read
+constexpr uint16_t I8042_COMMAND_REG = 0x64;  // write
 
 // Status register bits.
-constexpr uint8_t I8042_STR_OBF = 0x01;       // output buffer full: a byte waits at the data port
-constexpr uint8_t I8042_STR_IBF = 0x02;       // input buffer full: the controller has not taken our last byte
-constexpr uint8_t I8042_STR_AUXDATA = 0x20;   // the waiting byte came from the aux (mouse) port
+constexpr uint8_t I8042_STR_OBF = 0x01;      // output buffer full: a byte waits at the data port
+constexpr uint8_t I8042_STR_IBF = 0x02;      // input buffer full: the controller has not taken our last byte
+constexpr uint8_t I8042_STR_AUXDATA = 0x20;  // the waiting byte came from the aux (mouse) port
 
 // Controller commands.
-constexpr uint8_t I8042_CMD_CTL_RCTR = 0x20;    // read the command byte (CTR)
-constexpr uint8_t I8042_CMD_CTL_WCTR = 0x60;    // write the CTR
+constexpr uint8_t I8042_CMD_CTL_RCTR = 0x20;  // read the command byte (CTR)
+constexpr uint8_t I8042_CMD_CTL_WCTR = 0x60;  // write the CTR
 constexpr uint8_t I8042_CMD_AUX_DISABLE = 0xA7;
 constexpr uint8_t I8042_CMD_KBD_DISABLE = 0xAD;
 constexpr uint8_t I8042_CMD_KBD_ENABLE = 0xAE;
-constexpr uint8_t I8042_CMD_KBD_LOOP = 0xD2;    // put the next data byte in the output buffer, as from the keyboard
+constexpr uint8_t I8042_CMD_KBD_LOOP = 0xD2;  // put the next data byte in the output buffer, as from the keyboard
 
 // Command byte (CTR) bits.
-constexpr uint8_t I8042_CTR_KBDINT = 0x01;    // IRQ1 on keyboard data
-constexpr uint8_t I8042_CTR_AUXINT = 0x02;    // IRQ12 on aux data
-constexpr uint8_t I8042_CTR_KBDDIS = 0x10;    // keyboard clock disabled
+constexpr uint8_t I8042_CTR_KBDINT = 0x01;  // IRQ1 on keyboard data
+constexpr uint8_t I8042_CTR_AUXINT = 0x02;  // IRQ12 on aux data
+constexpr uint8_t I8042_CTR_KBDDIS = 0x10;  // keyboard clock disabled
 constexpr uint8_t I8042_CTR_AUXDIS = 0x20;
-constexpr uint8_t I8042_CTR_XLATE = 0x40;     // translate to scancode set 1
+constexpr uint8_t I8042_CTR_XLATE = 0x40;  // translate to scancode set 1
 
 constexpr unsigned I8042_BUFFER_SIZE = 16;     // bytes the flush reads at most (Linux)
 constexpr unsigned I8042_CTL_TIMEOUT = 10000;  // polls of 50 us while waiting for the controller (Linux)
@@ -41,8 +41,8 @@ constexpr unsigned I8042_KBD_IRQ = 1;
 // Backspace is DEL (0x7f) and Enter is CR, as on the Linux console. Not thread-safe: one per keyboard.
 struct KeyboardDecoder {
     bool lshift = false, rshift = false, lctrl = false, rctrl = false, capslock = false;
-    bool e0 = false;            // the previous byte was the 0xE0 prefix
-    unsigned e1_skip = 0;       // bytes left of a Pause (0xE1 ...) sequence
+    bool e0 = false;       // the previous byte was the 0xE0 prefix
+    unsigned e1_skip = 0;  // bytes left of a Pause (0xE1 ...) sequence
     // Feed one byte; returns how many characters were written to out (at most 4).
     unsigned feed(uint8_t scancode, char out[4]);
 };

@@ -11,7 +11,7 @@
 
 namespace {
 
-constexpr unsigned DUMMY_IRQ_LINES = 256;   // one cookie per Linux IRQ number the shell may name
+constexpr unsigned DUMMY_IRQ_LINES = 256;  // one cookie per Linux IRQ number the shell may name
 
 // dev_id cookies: one per line, so free_irq finds this action among the line's sharers. `seen` is set by
 // the handler (hard-IRQ context) and read by the shell; `requested` is changed by the shell only.
@@ -47,7 +47,8 @@ int cmd_dummy_irq(int argc, char** argv) {
         DummyLine* line = &lines[irq];
         int err = 0;
         if (free_them) {
-            if (!line->requested) err = -ENOENT;
+            if (!line->requested)
+                err = -ENOENT;
             else {
                 free_irq((unsigned)irq, line);
                 line->requested = false;

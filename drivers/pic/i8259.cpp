@@ -10,7 +10,7 @@ using namespace i8259;
 namespace {
 constexpr unsigned PIC_OPS = IRQCHIP_OP_MASK | IRQCHIP_OP_UNMASK | IRQCHIP_OP_MASK_ACK | IRQCHIP_OP_DISABLE |
                              IRQCHIP_OP_ENABLE | IRQCHIP_OP_SET_TYPE;
-constexpr uint16_t PIC_ALL_MASKED = 0xFFFF;   // every IMR bit set on both chips
+constexpr uint16_t PIC_ALL_MASKED = 0xFFFF;  // every IMR bit set on both chips
 constexpr uint16_t cmd_port(unsigned irq) { return irq < 8 ? PIC_MASTER_CMD : PIC_SLAVE_CMD; }
 constexpr uint8_t pin_bit(unsigned irq) { return (uint8_t)(1u << (irq & 7)); }
 }  // namespace
@@ -21,8 +21,10 @@ Pic8259::Pic8259(PortIo& io, uint8_t vector_base) : IrqChip("XT-PIC", PIC_OPS), 
 
 // Chip lock held. Linux writes the IMR of the half that holds the line, never both.
 inline void Pic8259::write_imr_for(unsigned irq) {
-    if (irq & 8) io_->outb(PIC_SLAVE_IMR, (uint8_t)(cached_mask_ >> 8));
-    else io_->outb(PIC_MASTER_IMR, (uint8_t)cached_mask_);
+    if (irq & 8)
+        io_->outb(PIC_SLAVE_IMR, (uint8_t)(cached_mask_ >> 8));
+    else
+        io_->outb(PIC_MASTER_IMR, (uint8_t)cached_mask_);
 }
 
 // Chip lock held. Both IMRs from a 16-bit mask (bit n = IRQ n), master first.
@@ -72,7 +74,7 @@ inline void Pic8259::mask_locked(unsigned irq) {
 }
 
 inline void Pic8259::unmask_locked(unsigned irq) {
-    cached_mask_ &= (uint16_t)~(1u << irq);
+    cached_mask_ &= (uint16_t) ~(1u << irq);
     write_imr_for(irq);
 }
 
@@ -159,9 +161,12 @@ int Pic8259::irq_set_type(irq_data* d, unsigned type) {
     type &= IRQ_TYPE_SENSE_MASK;
     if (type == IRQ_TYPE_NONE) return IRQ_SET_MASK_OK;
     bool level;
-    if (type == IRQ_TYPE_EDGE_RISING) level = false;
-    else if (type == IRQ_TYPE_LEVEL_LOW || type == IRQ_TYPE_LEVEL_HIGH) level = true;
-    else return -EINVAL;
+    if (type == IRQ_TYPE_EDGE_RISING)
+        level = false;
+    else if (type == IRQ_TYPE_LEVEL_LOW || type == IRQ_TYPE_LEVEL_HIGH)
+        level = true;
+    else
+        return -EINVAL;
     if (level && (ELCR_EDGE_ONLY & (1u << irq))) return -EINVAL;
 
     SpinLockIrqSave guard(lock_);
@@ -197,7 +202,7 @@ void Pic8259::init(bool auto_eoi) {
     uint8_t icw4 = (uint8_t)(ICW4_8086 | (auto_eoi ? ICW4_AEOI : 0));
     write_imrs(PIC_ALL_MASKED);
 
-    out_pic(PIC_MASTER_CMD, ICW1_INIT | ICW1_IC4);   // 0x11: edge (ELCR decides per pin), cascade, ICW4
+    out_pic(PIC_MASTER_CMD, ICW1_INIT | ICW1_IC4);  // 0x11: edge (ELCR decides per pin), cascade, ICW4
     out_pic(PIC_MASTER_IMR, vector_base_);
     out_pic(PIC_MASTER_IMR, ICW3_MASTER);
     out_pic(PIC_MASTER_IMR, icw4);

@@ -23,7 +23,7 @@ public:
     // OCW3 read-select are shared by all 16 lines.
     void irq_mask(irq_data* d) override;
     void irq_unmask(irq_data* d) override;
-    void irq_disable(irq_data* d) override { irq_mask(d); }     // not lazy, as Linux's XT-PIC
+    void irq_disable(irq_data* d) override { irq_mask(d); }  // not lazy, as Linux's XT-PIC
     void irq_enable(irq_data* d) override { irq_unmask(d); }
     void irq_mask_ack(irq_data* d) override;
     // IRQ_TYPE_EDGE_RISING or IRQ_TYPE_LEVEL_LOW/HIGH (the ELCR knows no polarity; ISA level lines are
@@ -35,8 +35,8 @@ public:
     IrqChip* chip() override { return this; }
     void mask(unsigned irq) override;
     void unmask(unsigned irq) override;
-    void mask_all() override;        // IMR 0xFF on both chips; the cache keeps the drivers' wishes
-    void restore_mask() override;    // write the cached masks back
+    void mask_all() override;      // IMR 0xFF on both chips; the cache keeps the drivers' wishes
+    void restore_mask() override;  // write the cached masks back
     // Boot: the ICW1-ICW4 sequence, 100 us settle, then the cached masks. auto_eoi: the chips end
     // each interrupt themselves, and mask_ack becomes a plain mask.
     void init(bool auto_eoi) override;
@@ -51,20 +51,20 @@ public:
     bool auto_eoi() const { return auto_eoi_; }
 
 private:
-    bool irq_in_service(unsigned irq);          // ISR bit via OCW3 (chip lock held)
-    [[gnu::always_inline]] inline void write_imr_for(unsigned irq);   // the half of the cache holding `irq`
-    void write_imrs(uint16_t mask);             // both halves, master first
-    [[gnu::always_inline]] inline void send_eoi(unsigned irq);        // specific EOI: slave, then the master
-    void ack_spurious(unsigned irq);             // count/log it; IRQ15: the master's cascade EOI
-    [[gnu::noinline]] bool check_spurious(unsigned irq);   // the ISR read behind filter_spurious
-    [[gnu::noinline]] void mask_ack_unusual(unsigned irq); // AEOI or an already masked line
-    inline void mask_locked(unsigned irq);      // cache + IMR (chip lock held)
+    bool irq_in_service(unsigned irq);                               // ISR bit via OCW3 (chip lock held)
+    [[gnu::always_inline]] inline void write_imr_for(unsigned irq);  // the half of the cache holding `irq`
+    void write_imrs(uint16_t mask);                                  // both halves, master first
+    [[gnu::always_inline]] inline void send_eoi(unsigned irq);       // specific EOI: slave, then the master
+    void ack_spurious(unsigned irq);                                 // count/log it; IRQ15: the master's cascade EOI
+    [[gnu::noinline]] bool check_spurious(unsigned irq);             // the ISR read behind filter_spurious
+    [[gnu::noinline]] void mask_ack_unusual(unsigned irq);           // AEOI or an already masked line
+    inline void mask_locked(unsigned irq);                           // cache + IMR (chip lock held)
     inline void unmask_locked(unsigned irq);
 
     PortIo* io_;
     uint8_t vector_base_;
     bool auto_eoi_ = false;
-    uint16_t cached_mask_ = 0xFFFF;   // all masked until a line is started (Linux cached_irq_mask)
+    uint16_t cached_mask_ = 0xFFFF;  // all masked until a line is started (Linux cached_irq_mask)
     uint16_t elcr_ = 0;
     uint16_t spurious_reported_ = 0;  // "log once per IRQ"
     raw_spinlock_t lock_;             // Linux's i8259A_lock

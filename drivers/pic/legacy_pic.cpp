@@ -48,7 +48,7 @@ int legacy_pic_setup_chip(Pic8259& pic) {
     }
     legacy_pic = &pic;
     int ret = request_irq(i8259::PIC_CASCADE_IR, no_action, IRQF_NO_THREAD, "cascade", nullptr);
-    if (ret) pr_err("cascade: request_irq() failed (%d)\n", ret);   // Linux irqinit.c says the first part
+    if (ret) pr_err("cascade: request_irq() failed (%d)\n", ret);  // Linux irqinit.c says the first part
     return ret;
 }
 

@@ -6,7 +6,7 @@
 
 class LegacyPic {
 public:
-    virtual unsigned nr_legacy_irqs() const = 0;   // 16 for the 8259 pair, 0 for the null PIC
+    virtual unsigned nr_legacy_irqs() const = 0;  // 16 for the 8259 pair, 0 for the null PIC
     virtual IrqChip* chip() = 0;
     virtual void mask(unsigned irq) = 0;
     virtual void unmask(unsigned irq) = 0;

@@ -10,11 +10,11 @@
 using namespace i8254;
 
 namespace {
-PortIo* pit_io;                // set by pit_init
+PortIo* pit_io;  // set by pit_init
 unsigned pit_divisor_now;
 unsigned long pit_ticks;
 bool pit_irq_requested;
-raw_spinlock_t pit_lock;       // Linux i8253_lock: the latch command and its two reads belong together
+raw_spinlock_t pit_lock;  // Linux i8253_lock: the latch command and its two reads belong together
 
 // Hard-IRQ context, IRQ0 only (one CPU at a time runs a line's handler).
 irqreturn_t timer_interrupt(int, void*) {

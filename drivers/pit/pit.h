@@ -5,18 +5,18 @@
 #include "kernel/io.h"
 
 namespace i8254 {
-constexpr uint16_t PIT_CH0 = 0x40;    // counter 0 data port (IRQ0 output)
-constexpr uint16_t PIT_CH2 = 0x42;    // counter 2 (PC speaker / gate via port 0x61)
-constexpr uint16_t PIT_MODE = 0x43;   // control word register (write only)
+constexpr uint16_t PIT_CH0 = 0x40;   // counter 0 data port (IRQ0 output)
+constexpr uint16_t PIT_CH2 = 0x42;   // counter 2 (PC speaker / gate via port 0x61)
+constexpr uint16_t PIT_MODE = 0x43;  // control word register (write only)
 
 // Control word fields.
-constexpr uint8_t CW_SC_COUNTER0 = 0x00;     // SC1:SC0 = 00: counter 0
-constexpr uint8_t CW_RW_LATCH = 0x00;        // RW1:RW0 = 00: counter latch command
-constexpr uint8_t CW_RW_LSB_MSB = 0x30;      // RW1:RW0 = 11: read/write LSB then MSB
-constexpr uint8_t CW_MODE2_RATE = 0x04;      // M2:M0 = 010: rate generator (periodic, one-clock low pulse)
-constexpr uint8_t CW_BINARY = 0x00;          // BCD = 0: 16-bit binary count
-constexpr uint8_t CW_CH0_MODE2 = CW_SC_COUNTER0 | CW_RW_LSB_MSB | CW_MODE2_RATE | CW_BINARY;   // 0x34
-constexpr uint8_t CW_CH0_LATCH = CW_SC_COUNTER0 | CW_RW_LATCH;                                  // 0x00
+constexpr uint8_t CW_SC_COUNTER0 = 0x00;  // SC1:SC0 = 00: counter 0
+constexpr uint8_t CW_RW_LATCH = 0x00;     // RW1:RW0 = 00: counter latch command
+constexpr uint8_t CW_RW_LSB_MSB = 0x30;   // RW1:RW0 = 11: read/write LSB then MSB
+constexpr uint8_t CW_MODE2_RATE = 0x04;   // M2:M0 = 010: rate generator (periodic, one-clock low pulse)
+constexpr uint8_t CW_BINARY = 0x00;       // BCD = 0: 16-bit binary count
+constexpr uint8_t CW_CH0_MODE2 = CW_SC_COUNTER0 | CW_RW_LSB_MSB | CW_MODE2_RATE | CW_BINARY;  // 0x34
+constexpr uint8_t CW_CH0_LATCH = CW_SC_COUNTER0 | CW_RW_LATCH;                                // 0x00
 
 // The PC's 8254 input clock: 14.31818 MHz / 12 (Linux PIT_TICK_RATE).
 constexpr unsigned PIT_TICK_RATE = 1193182;

@@ -13,8 +13,8 @@ void show_status() {
     if (int err = rtc_read_time(&tm); err)
         shell_printf("rtc: cannot read the time (%d)\n", err);
     else
-        shell_printf("%04u-%02u-%02u %02u:%02u:%02u\n", tm.tm_year, tm.tm_mon, tm.tm_mday, tm.tm_hour,
-                     tm.tm_min, tm.tm_sec);
+        shell_printf("%04u-%02u-%02u %02u:%02u:%02u\n", tm.tm_year, tm.tm_mon, tm.tm_mday, tm.tm_hour, tm.tm_min,
+                     tm.tm_sec);
     shell_printf("periodic interrupt: %s, %u Hz; %lu interrupts on IRQ %u\n", rtc_irq_enabled() ? "on" : "off",
                  rtc_irq_freq(), rtc_irq_count(), mc146818::RTC_IRQ);
 }

@@ -11,16 +11,16 @@ using namespace mc146818;
 
 namespace {
 
-constexpr unsigned UIP_RECHECK_US = 100;   // Linux UIP_RECHECK_DELAY
-constexpr unsigned UIP_TRIES = 100;        // 10 ms of retries: an update takes at most ~2 ms
+constexpr unsigned UIP_RECHECK_US = 100;  // Linux UIP_RECHECK_DELAY
+constexpr unsigned UIP_TRIES = 100;       // 10 ms of retries: an update takes at most ~2 ms
 constexpr unsigned CMOS_CENTURY_BASE = 2000;
 
-PortIo* rtc_io;                 // set by rtc_cmos_init
-raw_spinlock_t rtc_lock;        // the index/data pair is one conversation at a time (Linux rtc_lock)
+PortIo* rtc_io;           // set by rtc_cmos_init
+raw_spinlock_t rtc_lock;  // the index/data pair is one conversation at a time (Linux rtc_lock)
 unsigned periodic_freq;
 unsigned long periodic_irqs;
 bool irq_requested;
-int rtc_dev_id;                 // dev_id cookie for request_irq/free_irq
+int rtc_dev_id;  // dev_id cookie for request_irq/free_irq
 
 // rtc_lock held.
 uint8_t cmos_read(uint8_t reg) {
@@ -79,7 +79,7 @@ bool read_time_locked(rtc_time* tm, uint8_t* control) {
         tm->tm_mon = cmos_read(RTC_MONTH);
         tm->tm_year = cmos_read(RTC_YEAR);
         *control = cmos_read(RTC_CONTROL);
-        if (cmos_read(RTC_FREQ_SELECT) & RTC_UIP) {   // an update began meanwhile: values may be torn
+        if (cmos_read(RTC_FREQ_SELECT) & RTC_UIP) {  // an update began meanwhile: values may be torn
             rtc_io->udelay(UIP_RECHECK_US);
             continue;
         }
@@ -97,7 +97,7 @@ int rtc_cmos_init(PortIo& io) {
         SpinLockIrqSave guard(rtc_lock);
         rtc_io = &io;
         rtc_time tm;
-        if (!read_time_locked(&tm, &rtc_control)) {   // Linux mc146818_does_rtc_work
+        if (!read_time_locked(&tm, &rtc_control)) {  // Linux mc146818_does_rtc_work
             rtc_io = nullptr;
             pr_warn("rtc_cmos: broken or not accessible\n");
             return -ENODEV;

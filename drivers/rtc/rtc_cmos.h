@@ -5,33 +5,33 @@
 #include "kernel/io.h"
 
 namespace mc146818 {
-constexpr uint16_t RTC_PORT_INDEX = 0x70;   // write: register number
-constexpr uint16_t RTC_PORT_DATA = 0x71;    // read/write: the selected register
+constexpr uint16_t RTC_PORT_INDEX = 0x70;  // write: register number
+constexpr uint16_t RTC_PORT_DATA = 0x71;   // read/write: the selected register
 
 constexpr uint8_t RTC_SECONDS = 0, RTC_MINUTES = 2, RTC_HOURS = 4;
 constexpr uint8_t RTC_DAY_OF_MONTH = 7, RTC_MONTH = 8, RTC_YEAR = 9;
-constexpr uint8_t RTC_FREQ_SELECT = 10;     // register A
-constexpr uint8_t RTC_CONTROL = 11;         // register B
-constexpr uint8_t RTC_INTR_FLAGS = 12;      // register C: reading it acknowledges the interrupt
-constexpr uint8_t RTC_VALID = 13;           // register D
+constexpr uint8_t RTC_FREQ_SELECT = 10;  // register A
+constexpr uint8_t RTC_CONTROL = 11;      // register B
+constexpr uint8_t RTC_INTR_FLAGS = 12;   // register C: reading it acknowledges the interrupt
+constexpr uint8_t RTC_VALID = 13;        // register D
 
 // Register A.
-constexpr uint8_t RTC_UIP = 0x80;              // update in progress: the time registers are changing
-constexpr uint8_t RTC_REF_CLCK_32KHZ = 0x20;   // divider chain for the 32.768 kHz crystal
-constexpr uint8_t RTC_RATE_SELECT = 0x0F;      // periodic rate: 32768 >> (rate - 1) Hz
+constexpr uint8_t RTC_UIP = 0x80;             // update in progress: the time registers are changing
+constexpr uint8_t RTC_REF_CLCK_32KHZ = 0x20;  // divider chain for the 32.768 kHz crystal
+constexpr uint8_t RTC_RATE_SELECT = 0x0F;     // periodic rate: 32768 >> (rate - 1) Hz
 // Register B.
-constexpr uint8_t RTC_PIE = 0x40;              // periodic interrupt enable
-constexpr uint8_t RTC_AIE = 0x20;              // alarm interrupt enable
-constexpr uint8_t RTC_UIE = 0x10;              // update-ended interrupt enable
-constexpr uint8_t RTC_DM_BINARY = 0x04;        // time in binary (clear: BCD)
+constexpr uint8_t RTC_PIE = 0x40;        // periodic interrupt enable
+constexpr uint8_t RTC_AIE = 0x20;        // alarm interrupt enable
+constexpr uint8_t RTC_UIE = 0x10;        // update-ended interrupt enable
+constexpr uint8_t RTC_DM_BINARY = 0x04;  // time in binary (clear: BCD)
 constexpr uint8_t RTC_24H = 0x02;
 // Register C.
-constexpr uint8_t RTC_IRQF = 0x80;             // the IRQ output is asserted
+constexpr uint8_t RTC_IRQF = 0x80;  // the IRQ output is asserted
 constexpr uint8_t RTC_PF = 0x40, RTC_AF = 0x20, RTC_UF = 0x10;
 constexpr uint8_t RTC_IRQMASK = RTC_PF | RTC_AF | RTC_UF;
 
 constexpr unsigned RTC_IRQ = 8;
-constexpr unsigned RTC_FREQ_DEFAULT = 1024;    // CMOS reset default, rate 6 (Linux forces it at probe)
+constexpr unsigned RTC_FREQ_DEFAULT = 1024;  // CMOS reset default, rate 6 (Linux forces it at probe)
 constexpr unsigned RTC_FREQ_MIN = 2, RTC_FREQ_MAX = 8192;
 }  // namespace mc146818
 
@@ -56,8 +56,8 @@ int rtc_read_time(rtc_time* tm);
 // RTC lock with interrupts off. -ENODEV before init.
 int rtc_irq_set_freq(unsigned hz);
 int rtc_irq_set_state(bool enabled);
-unsigned rtc_irq_freq();       // the programmed periodic frequency (0 before init)
-bool rtc_irq_enabled();        // whether PIE is on
+unsigned rtc_irq_freq();  // the programmed periodic frequency (0 before init)
+bool rtc_irq_enabled();   // whether PIE is on
 
 // Periodic interrupts handled since boot (every interrupt whose register C had PF set with PIE on).
 unsigned long rtc_irq_count();

@@ -27,7 +27,7 @@ bool ttyS0_write_buffered(const char* s, size_t n) {
     return n == 0 || com1->queue(s, n, true) == n;
 }
 
-console ttyS0_console = {"ttyS0", ttyS0_write, 0, nullptr, ttyS0_write_buffered};   // loglevel 0: the default
+console ttyS0_console = {"ttyS0", ttyS0_write, 0, nullptr, ttyS0_write_buffered};  // loglevel 0: the default
 
 // Shell output. Kernel messages waiting for the line go first, and a write that fits the buffer goes in
 // whole, so a message never lands in the middle of a line the shell printed.

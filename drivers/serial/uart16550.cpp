@@ -28,7 +28,7 @@ void Uart16550::init(unsigned baud) {
         io_->udelay(1);
     }
     ier_ = 0;
-    io_->outb(base_ + IER, 0x00);   // no interrupts while reprogramming
+    io_->outb(base_ + IER, 0x00);  // no interrupts while reprogramming
     io_->outb(base_ + LCR, LCR_DLAB);
     io_->outb(base_ + DLL, (uint8_t)(divisor & 0xFF));
     io_->outb(base_ + DLM, (uint8_t)(divisor >> 8));
@@ -64,7 +64,7 @@ void Uart16550::set_ier(uint8_t ier) {
 unsigned Uart16550::tx_chars(unsigned budget) {
     unsigned moved = 0;
     while (xmit_count() && moved < budget) {
-        if (!(read_lsr() & LSR_THRE)) break;   // the FIFO still holds bytes: the next THRE interrupt comes
+        if (!(read_lsr() & LSR_THRE)) break;  // the FIFO still holds bytes: the next THRE interrupt comes
         tx_stalled_ = false;
         for (unsigned k = 0; k < FIFO_SIZE && xmit_count(); k++, moved++)
             io_->outb(base_ + THR, (uint8_t)xmit_[xmit_tail_++ % XMIT_SIZE]);
@@ -90,7 +90,7 @@ size_t Uart16550::queue(const char* s, size_t n, bool whole) {
     }
     size_t i = 0;
     for (; i < n; i++) {
-        size_t need = s[i] == '\n' ? 2 : 1;   // a terminal needs "\r\n"
+        size_t need = s[i] == '\n' ? 2 : 1;  // a terminal needs "\r\n"
         if (need > room) break;
         if (s[i] == '\n') xmit_[xmit_head_++ % XMIT_SIZE] = '\r';
         xmit_[xmit_head_++ % XMIT_SIZE] = s[i];
@@ -128,9 +128,9 @@ void Uart16550::set_tx_wakeup(void (*fn)(void*), void* ctx) {
 // without waiting (like Linux after its 10 ms) until THRE shows again.
 void Uart16550::put_polled(char c) {
     if (!tx_stalled_) {
-        for (unsigned waited = 0; !(read_lsr() & LSR_THRE); ) {
+        for (unsigned waited = 0; !(read_lsr() & LSR_THRE);) {
             if (++waited >= THRE_TIMEOUT_US) {
-                tx_timeouts_++;   // reported by whoever reads the counter: printing here would recurse
+                tx_timeouts_++;  // reported by whoever reads the counter: printing here would recurse
                 tx_stalled_ = true;
                 break;
             }
@@ -143,7 +143,7 @@ void Uart16550::put_polled(char c) {
 }
 
 void Uart16550::write_polled(const char* s, size_t n) {
-    while (xmit_count())   // what was queued before goes first
+    while (xmit_count())  // what was queued before goes first
         put_polled(xmit_[xmit_tail_++ % XMIT_SIZE]);
     for (size_t i = 0; i < n; i++) {
         if (s[i] == '\n') put_polled('\r');
@@ -161,7 +161,7 @@ void Uart16550::write(const char* s, size_t n) {
 
 void Uart16550::write_atomic(const char* s, size_t n) {
     unsigned long flags = arch::irq_save();
-    bool locked = raw_spin_trylock(&lock_);   // held by the code that failed: write anyway
+    bool locked = raw_spin_trylock(&lock_);  // held by the code that failed: write anyway
     write_polled(s, n);
     if (locked) raw_spin_unlock(&lock_);
     arch::irq_restore(flags);
@@ -193,7 +193,7 @@ void Uart16550::throttle() {
 void Uart16550::unthrottle() {
     SpinLockIrqSave guard(lock_);
     rx_throttled_ = false;
-    if (irq_requested_) set_ier(ier_ | IER_ERBFI);   // with bytes waiting, the UART interrupts at once
+    if (irq_requested_) set_ier(ier_ | IER_ERBFI);  // with bytes waiting, the UART interrupts at once
 }
 
 // Receive in the IIR loop; transmit once at the end. A THRE interrupt first switches the THRE interrupt
@@ -207,7 +207,7 @@ bool Uart16550::handle_irq() {
         uint8_t iir = io_->inb(base_ + IIR);
         if (iir & IIR_NO_INT) break;
         pending = true;
-        if ((iir & IIR_ID) == IIR_MSI) io_->inb(base_ + MSR);   // never enabled; clear it if it shows
+        if ((iir & IIR_ID) == IIR_MSI) io_->inb(base_ + MSR);  // never enabled; clear it if it shows
         if ((iir & IIR_ID) == IIR_THRI) {
             raw_spin_lock(&lock_);
             set_ier(ier_ & ~IER_ETBEI);

@@ -8,9 +8,9 @@
 
 namespace uart {
 // Register offsets from the base port (DLAB = LCR bit 7 selects DLL/DLM at offsets 0/1).
-constexpr uint16_t RBR = 0, THR = 0, DLL = 0;   // receive buffer / transmit holding / divisor low
-constexpr uint16_t IER = 1, DLM = 1;            // interrupt enable / divisor high
-constexpr uint16_t IIR = 2, FCR = 2;            // interrupt identification (read) / FIFO control (write)
+constexpr uint16_t RBR = 0, THR = 0, DLL = 0;  // receive buffer / transmit holding / divisor low
+constexpr uint16_t IER = 1, DLM = 1;           // interrupt enable / divisor high
+constexpr uint16_t IIR = 2, FCR = 2;           // interrupt identification (read) / FIFO control (write)
 constexpr uint16_t LCR = 3, MCR = 4, LSR = 5, MSR = 6, SCR = 7;
 
 constexpr uint8_t IER_ERBFI = 0x01;   // received data available interrupt
@@ -20,15 +20,15 @@ constexpr uint8_t IIR_ID = 0x0E;      // the pending interrupt's identity
 constexpr uint8_t IIR_MSI = 0x00;     // modem status changed (cleared by reading MSR)
 constexpr uint8_t IIR_THRI = 0x02;    // transmitter holding register empty (cleared by reading IIR)
 constexpr uint8_t FCR_FIFO_ENABLE = 0x01, FCR_CLEAR_RCVR = 0x02, FCR_CLEAR_XMIT = 0x04;
-constexpr uint8_t FCR_TRIGGER_1 = 0x00;   // RX interrupt at 1 byte: typing latency beats throughput here
-constexpr uint8_t LCR_WLEN8 = 0x03;       // 8 data bits, 1 stop bit, no parity (8N1)
+constexpr uint8_t FCR_TRIGGER_1 = 0x00;  // RX interrupt at 1 byte: typing latency beats throughput here
+constexpr uint8_t LCR_WLEN8 = 0x03;      // 8 data bits, 1 stop bit, no parity (8N1)
 constexpr uint8_t LCR_DLAB = 0x80;
 constexpr uint8_t MCR_DTR = 0x01, MCR_RTS = 0x02;
-constexpr uint8_t MCR_OUT2 = 0x08;        // gates the UART's INTR pin onto the ISA IRQ line on PC boards
+constexpr uint8_t MCR_OUT2 = 0x08;  // gates the UART's INTR pin onto the ISA IRQ line on PC boards
 constexpr uint8_t LSR_DR = 0x01, LSR_OE = 0x02, LSR_PE = 0x04, LSR_FE = 0x08, LSR_BI = 0x10;
-constexpr uint8_t LSR_THRE = 0x20;        // transmit holding register (FIFO mode: the whole FIFO) empty
-constexpr uint8_t LSR_TEMT = 0x40;        // transmitter empty: THR and the shift register both idle
-constexpr uint8_t LSR_ERRORS = LSR_OE | LSR_PE | LSR_FE | LSR_BI;   // cleared by reading LSR
+constexpr uint8_t LSR_THRE = 0x20;  // transmit holding register (FIFO mode: the whole FIFO) empty
+constexpr uint8_t LSR_TEMT = 0x40;  // transmitter empty: THR and the shift register both idle
+constexpr uint8_t LSR_ERRORS = LSR_OE | LSR_PE | LSR_FE | LSR_BI;  // cleared by reading LSR
 
 constexpr unsigned UART_CLOCK_BAUD = 115200;   // 1.8432 MHz / 16: divisor = 115200 / baud
 constexpr unsigned FIFO_SIZE = 16;             // 16550A transmit FIFO: bytes that may follow one THRE
@@ -90,16 +90,16 @@ public:
     unsigned long tx_bytes() const { return READ_ONCE(tx_bytes_); }
     unsigned long overruns() const { return READ_ONCE(overruns_); }
     unsigned long tx_timeouts() const { return READ_ONCE(tx_timeouts_); }
-    unsigned long tx_rescues() const { return READ_ONCE(tx_rescues_); }   // sends without the overdue interrupt
+    unsigned long tx_rescues() const { return READ_ONCE(tx_rescues_); }  // sends without the overdue interrupt
     uint16_t base() const { return base_; }
 
 private:
-    uint8_t read_lsr();   // remembers error bits for the RX path (Linux lsr_saved_flags)
-    void set_ier(uint8_t ier);   // port lock held
+    uint8_t read_lsr();         // remembers error bits for the RX path (Linux lsr_saved_flags)
+    void set_ier(uint8_t ier);  // port lock held
     void rx_chars();
-    unsigned tx_chars(unsigned budget);   // port lock held; returns bytes moved into the FIFO
-    void start_tx();                      // port lock held
-    void put_polled(char c);              // port lock held (or the panic path)
+    unsigned tx_chars(unsigned budget);  // port lock held; returns bytes moved into the FIFO
+    void start_tx();                     // port lock held
+    void put_polled(char c);             // port lock held (or the panic path)
     void write_polled(const char* s, size_t n);
     size_t xmit_count() const { return xmit_head_ - xmit_tail_; }
 
@@ -108,16 +108,16 @@ private:
     unsigned irq_ = 0;
     bool irq_requested_ = false;
     bool rx_throttled_ = false;
-    bool tx_stalled_ = false;   // a polled THRE wait timed out and THRE has not been seen since
-    uint8_t ier_ = 0;           // shadow of IER
-    uint8_t lsr_saved_ = 0;     // error bits seen by any LSR read, consumed by the RX path
+    bool tx_stalled_ = false;  // a polled THRE wait timed out and THRE has not been seen since
+    uint8_t ier_ = 0;          // shadow of IER
+    uint8_t lsr_saved_ = 0;    // error bits seen by any LSR read, consumed by the RX path
     unsigned long rx_bytes_ = 0, tx_bytes_ = 0, overruns_ = 0, tx_timeouts_ = 0, tx_rescues_ = 0;
-    unsigned long tx_armed_at_ = 0;   // jiffies when the THRE interrupt was last turned on
+    unsigned long tx_armed_at_ = 0;  // jiffies when the THRE interrupt was last turned on
     char xmit_[uart::XMIT_SIZE];
-    size_t xmit_head_ = 0, xmit_tail_ = 0;   // free-running; index with % XMIT_SIZE
+    size_t xmit_head_ = 0, xmit_tail_ = 0;  // free-running; index with % XMIT_SIZE
     void (*tx_wakeup_)(void*) = nullptr;
     void* tx_wakeup_ctx_ = nullptr;
-    raw_spinlock_t lock_;       // the transmit buffer, IER and the polled path: one writer at a time
+    raw_spinlock_t lock_;  // the transmit buffer, IER and the polled path: one writer at a time
 };
 
 // COM1 once serial_console_setup() has run, else nullptr.

@@ -13,10 +13,9 @@ constexpr unsigned TAB_WIDTH = 8;
 VgaConsole* the_vga = nullptr;
 
 void vga_console_write(const char* text, size_t len) {
-    if (the_vga)
-        the_vga->write(text, len);
+    if (the_vga) the_vga->write(text, len);
 }
-console vga_printk_console = {"vga", vga_console_write, 0, nullptr};   // 0: console_loglevel
+console vga_printk_console = {"vga", vga_console_write, 0, nullptr};  // 0: console_loglevel
 
 // The screen as a terminal of the console tty: it takes everything at once.
 size_t vga_tty_write(const char* text, size_t len) {
@@ -29,26 +28,33 @@ uint16_t cell(char c) { return uint16_t(uint8_t(c)) | uint16_t(VgaConsole::ATTR_
 }  // namespace
 
 void VgaConsole::clear() {
-    for (unsigned i = 0; i < COLS * ROWS; i++)
-        fb_[i] = cell(' ');
+    for (unsigned i = 0; i < COLS * ROWS; i++) fb_[i] = cell(' ');
     row_ = col_ = 0;
     update_cursor();
 }
 
 void VgaConsole::scroll() {
-    for (unsigned i = 0; i < COLS * (ROWS - 1); i++)
-        fb_[i] = fb_[i + COLS];
-    for (unsigned i = COLS * (ROWS - 1); i < COLS * ROWS; i++)
-        fb_[i] = cell(' ');
+    for (unsigned i = 0; i < COLS * (ROWS - 1); i++) fb_[i] = fb_[i + COLS];
+    for (unsigned i = COLS * (ROWS - 1); i < COLS * ROWS; i++) fb_[i] = cell(' ');
     row_ = ROWS - 1;
 }
 
 void VgaConsole::put(char c) {
     switch (c) {
-    case '\n': col_ = 0; row_++; break;
-    case '\r': col_ = 0; break;
-    case '\t': col_ = (col_ + TAB_WIDTH) & ~(TAB_WIDTH - 1); break;
-    case '\b': if (col_ > 0) col_--; fb_[row_ * COLS + col_] = cell(' '); break;
+    case '\n':
+        col_ = 0;
+        row_++;
+        break;
+    case '\r':
+        col_ = 0;
+        break;
+    case '\t':
+        col_ = (col_ + TAB_WIDTH) & ~(TAB_WIDTH - 1);
+        break;
+    case '\b':
+        if (col_ > 0) col_--;
+        fb_[row_ * COLS + col_] = cell(' ');
+        break;
     default:
         fb_[row_ * COLS + col_] = cell(c);
         col_++;
@@ -58,8 +64,7 @@ void VgaConsole::put(char c) {
         col_ = 0;
         row_++;
     }
-    if (row_ >= ROWS)
-        scroll();
+    if (row_ >= ROWS) scroll();
 }
 
 void VgaConsole::update_cursor() {
@@ -71,8 +76,7 @@ void VgaConsole::update_cursor() {
 }
 
 void VgaConsole::write_unlocked(const char* s, size_t len) {
-    for (size_t i = 0; i < len; i++)
-        put(s[i]);
+    for (size_t i = 0; i < len; i++) put(s[i]);
     update_cursor();
 }
 

@@ -8,7 +8,7 @@
 class VgaConsole {
 public:
     static constexpr unsigned COLS = 80, ROWS = 25;
-    static constexpr uint8_t ATTR_DEFAULT = 0x07;   // light grey on black
+    static constexpr uint8_t ATTR_DEFAULT = 0x07;  // light grey on black
 
     VgaConsole(PortIo& io, volatile uint16_t* framebuffer) : io_(io), fb_(framebuffer) {}
     // Clear the screen and home the cursor. Boot.

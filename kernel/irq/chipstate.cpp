@@ -43,9 +43,7 @@ static void irq_disable_masking(irq_desc* desc, bool mask) {
 
 // Lazy unless the line asked for IRQ_DISABLE_UNLAZY (devices that keep asserting while "disabled"
 // and would otherwise cost one extra interrupt, or hardware where the extra one is harmful).
-void irq_disable(irq_desc* desc) {
-    irq_disable_masking(desc, irq_settings_disable_unlazy(desc));
-}
+void irq_disable(irq_desc* desc) { irq_disable_masking(desc, irq_settings_disable_unlazy(desc)); }
 
 // Linux __irq_startup: the chip's startup (or enable) the first time. A line that was never activated
 // (no request_irq ran on it: an enable_irq on a line nobody requested) is started all the same, with

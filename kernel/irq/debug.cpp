@@ -14,46 +14,82 @@ struct BitName {
 
 // Names exactly as Linux spells the constants, so a reader can grep for them in both code bases.
 constexpr BitName irqd_names[] = {
-    {IRQD_ACTIVATED, "IRQD_ACTIVATED"}, {IRQD_PER_CPU, "IRQD_PER_CPU"}, {IRQD_LEVEL, "IRQD_LEVEL"},
-    {IRQD_IRQ_DISABLED, "IRQD_IRQ_DISABLED"}, {IRQD_IRQ_MASKED, "IRQD_IRQ_MASKED"},
-    {IRQD_IRQ_INPROGRESS, "IRQD_IRQ_INPROGRESS"}, {IRQD_IRQ_STARTED, "IRQD_IRQ_STARTED"},
-    {IRQD_DEFAULT_TRIGGER_SET, "IRQD_DEFAULT_TRIGGER_SET"}, {IRQD_RESEND_WHEN_IN_PROGRESS, "IRQD_RESEND_WHEN_IN_PROGRESS"},
+    {IRQD_ACTIVATED, "IRQD_ACTIVATED"},
+    {IRQD_PER_CPU, "IRQD_PER_CPU"},
+    {IRQD_LEVEL, "IRQD_LEVEL"},
+    {IRQD_IRQ_DISABLED, "IRQD_IRQ_DISABLED"},
+    {IRQD_IRQ_MASKED, "IRQD_IRQ_MASKED"},
+    {IRQD_IRQ_INPROGRESS, "IRQD_IRQ_INPROGRESS"},
+    {IRQD_IRQ_STARTED, "IRQD_IRQ_STARTED"},
+    {IRQD_DEFAULT_TRIGGER_SET, "IRQD_DEFAULT_TRIGGER_SET"},
+    {IRQD_RESEND_WHEN_IN_PROGRESS, "IRQD_RESEND_WHEN_IN_PROGRESS"},
 };
 constexpr BitName irqs_names[] = {
-    {IRQS_AUTODETECT, "IRQS_AUTODETECT"}, {IRQS_SPURIOUS_DISABLED, "IRQS_SPURIOUS_DISABLED"},
-    {IRQS_POLL_INPROGRESS, "IRQS_POLL_INPROGRESS"}, {IRQS_ONESHOT, "IRQS_ONESHOT"},
-    {IRQS_REPLAY, "IRQS_REPLAY"}, {IRQS_WAITING, "IRQS_WAITING"}, {IRQS_PENDING, "IRQS_PENDING"},
-    {IRQS_SUSPENDED, "IRQS_SUSPENDED"}, {IRQS_NMI, "IRQS_NMI"},
+    {IRQS_AUTODETECT, "IRQS_AUTODETECT"},
+    {IRQS_SPURIOUS_DISABLED, "IRQS_SPURIOUS_DISABLED"},
+    {IRQS_POLL_INPROGRESS, "IRQS_POLL_INPROGRESS"},
+    {IRQS_ONESHOT, "IRQS_ONESHOT"},
+    {IRQS_REPLAY, "IRQS_REPLAY"},
+    {IRQS_WAITING, "IRQS_WAITING"},
+    {IRQS_PENDING, "IRQS_PENDING"},
+    {IRQS_SUSPENDED, "IRQS_SUSPENDED"},
+    {IRQS_NMI, "IRQS_NMI"},
 };
 constexpr BitName status_names[] = {
-    {IRQ_LEVEL, "IRQ_LEVEL"}, {IRQ_PER_CPU, "IRQ_PER_CPU"}, {IRQ_NOPROBE, "IRQ_NOPROBE"},
-    {IRQ_NOREQUEST, "IRQ_NOREQUEST"}, {IRQ_NOAUTOEN, "IRQ_NOAUTOEN"}, {IRQ_NO_BALANCING, "IRQ_NO_BALANCING"},
-    {IRQ_MOVE_PCNTXT, "IRQ_MOVE_PCNTXT"}, {IRQ_NESTED_THREAD, "IRQ_NESTED_THREAD"},
-    {IRQ_NOTHREAD, "IRQ_NOTHREAD"}, {IRQ_PER_CPU_DEVID, "IRQ_PER_CPU_DEVID"}, {IRQ_IS_POLLED, "IRQ_IS_POLLED"},
-    {IRQ_DISABLE_UNLAZY, "IRQ_DISABLE_UNLAZY"}, {IRQ_HIDDEN, "IRQ_HIDDEN"}, {IRQ_NO_DEBUG, "IRQ_NO_DEBUG"},
+    {IRQ_LEVEL, "IRQ_LEVEL"},
+    {IRQ_PER_CPU, "IRQ_PER_CPU"},
+    {IRQ_NOPROBE, "IRQ_NOPROBE"},
+    {IRQ_NOREQUEST, "IRQ_NOREQUEST"},
+    {IRQ_NOAUTOEN, "IRQ_NOAUTOEN"},
+    {IRQ_NO_BALANCING, "IRQ_NO_BALANCING"},
+    {IRQ_MOVE_PCNTXT, "IRQ_MOVE_PCNTXT"},
+    {IRQ_NESTED_THREAD, "IRQ_NESTED_THREAD"},
+    {IRQ_NOTHREAD, "IRQ_NOTHREAD"},
+    {IRQ_PER_CPU_DEVID, "IRQ_PER_CPU_DEVID"},
+    {IRQ_IS_POLLED, "IRQ_IS_POLLED"},
+    {IRQ_DISABLE_UNLAZY, "IRQ_DISABLE_UNLAZY"},
+    {IRQ_HIDDEN, "IRQ_HIDDEN"},
+    {IRQ_NO_DEBUG, "IRQ_NO_DEBUG"},
 };
 constexpr BitName irqf_names[] = {
-    {IRQF_TRIGGER_RISING, "IRQF_TRIGGER_RISING"}, {IRQF_TRIGGER_FALLING, "IRQF_TRIGGER_FALLING"},
-    {IRQF_TRIGGER_HIGH, "IRQF_TRIGGER_HIGH"}, {IRQF_TRIGGER_LOW, "IRQF_TRIGGER_LOW"},
-    {IRQF_SHARED, "IRQF_SHARED"}, {IRQF_PROBE_SHARED, "IRQF_PROBE_SHARED"}, {__IRQF_TIMER, "__IRQF_TIMER"},
-    {IRQF_PERCPU, "IRQF_PERCPU"}, {IRQF_NOBALANCING, "IRQF_NOBALANCING"}, {IRQF_IRQPOLL, "IRQF_IRQPOLL"},
-    {IRQF_ONESHOT, "IRQF_ONESHOT"}, {IRQF_NO_SUSPEND, "IRQF_NO_SUSPEND"},
-    {IRQF_FORCE_RESUME, "IRQF_FORCE_RESUME"}, {IRQF_NO_THREAD, "IRQF_NO_THREAD"},
-    {IRQF_EARLY_RESUME, "IRQF_EARLY_RESUME"}, {IRQF_COND_SUSPEND, "IRQF_COND_SUSPEND"},
-    {IRQF_NO_AUTOEN, "IRQF_NO_AUTOEN"}, {IRQF_NO_DEBUG, "IRQF_NO_DEBUG"},
+    {IRQF_TRIGGER_RISING, "IRQF_TRIGGER_RISING"},
+    {IRQF_TRIGGER_FALLING, "IRQF_TRIGGER_FALLING"},
+    {IRQF_TRIGGER_HIGH, "IRQF_TRIGGER_HIGH"},
+    {IRQF_TRIGGER_LOW, "IRQF_TRIGGER_LOW"},
+    {IRQF_SHARED, "IRQF_SHARED"},
+    {IRQF_PROBE_SHARED, "IRQF_PROBE_SHARED"},
+    {__IRQF_TIMER, "__IRQF_TIMER"},
+    {IRQF_PERCPU, "IRQF_PERCPU"},
+    {IRQF_NOBALANCING, "IRQF_NOBALANCING"},
+    {IRQF_IRQPOLL, "IRQF_IRQPOLL"},
+    {IRQF_ONESHOT, "IRQF_ONESHOT"},
+    {IRQF_NO_SUSPEND, "IRQF_NO_SUSPEND"},
+    {IRQF_FORCE_RESUME, "IRQF_FORCE_RESUME"},
+    {IRQF_NO_THREAD, "IRQF_NO_THREAD"},
+    {IRQF_EARLY_RESUME, "IRQF_EARLY_RESUME"},
+    {IRQF_COND_SUSPEND, "IRQF_COND_SUSPEND"},
+    {IRQF_NO_AUTOEN, "IRQF_NO_AUTOEN"},
+    {IRQF_NO_DEBUG, "IRQF_NO_DEBUG"},
     {IRQF_COND_ONESHOT, "IRQF_COND_ONESHOT"},
 };
 
 // The IRQ_TYPE_* value kept in the low bits of the status and state words.
 const char* trigger_name(unsigned type) {
     switch (type & IRQ_TYPE_SENSE_MASK) {
-    case IRQ_TYPE_NONE: return "IRQ_TYPE_NONE";
-    case IRQ_TYPE_EDGE_RISING: return "IRQ_TYPE_EDGE_RISING";
-    case IRQ_TYPE_EDGE_FALLING: return "IRQ_TYPE_EDGE_FALLING";
-    case IRQ_TYPE_EDGE_BOTH: return "IRQ_TYPE_EDGE_BOTH";
-    case IRQ_TYPE_LEVEL_HIGH: return "IRQ_TYPE_LEVEL_HIGH";
-    case IRQ_TYPE_LEVEL_LOW: return "IRQ_TYPE_LEVEL_LOW";
-    default: return "IRQ_TYPE_(invalid)";
+    case IRQ_TYPE_NONE:
+        return "IRQ_TYPE_NONE";
+    case IRQ_TYPE_EDGE_RISING:
+        return "IRQ_TYPE_EDGE_RISING";
+    case IRQ_TYPE_EDGE_FALLING:
+        return "IRQ_TYPE_EDGE_FALLING";
+    case IRQ_TYPE_EDGE_BOTH:
+        return "IRQ_TYPE_EDGE_BOTH";
+    case IRQ_TYPE_LEVEL_HIGH:
+        return "IRQ_TYPE_LEVEL_HIGH";
+    case IRQ_TYPE_LEVEL_LOW:
+        return "IRQ_TYPE_LEVEL_LOW";
+    default:
+        return "IRQ_TYPE_(invalid)";
     }
 }
 
@@ -70,17 +106,16 @@ void print_bits(irq_out_fn out, void* ctx, const char* indent, const char* label
             rest &= ~b.bit;
         }
     }
-    if (rest)
-        irq_seq_printf(out, ctx, "%s            unknown 0x%08lx\n", indent, rest);
+    if (rest) irq_seq_printf(out, ctx, "%s            unknown 0x%08lx\n", indent, rest);
 }
 
-constexpr unsigned MAX_DUMP_ACTIONS = 8;   // a shared line rarely has more; the rest are counted
+constexpr unsigned MAX_DUMP_ACTIONS = 8;  // a shared line rarely has more; the rest are counted
 
 // Everything copied under the descriptor lock, then printed without it (the console may be slow).
 struct Snapshot {
     irq_flow_handler_t handle_irq;
     const char* flow_name;
-    const char* chip;   // irq_chip_column
+    const char* chip;  // irq_chip_column
     bool has_hwirq;
     unsigned long hwirq;
     unsigned depth, status, state, istate, tot_count, irq_count, irqs_unhandled;
@@ -107,8 +142,7 @@ void snapshot(irq_desc* desc, Snapshot& s) {
     s.irqs_unhandled = racy_read(desc->irqs_unhandled);
     s.last_unhandled = racy_read(desc->last_unhandled);
     s.threads_oneshot = desc->threads_oneshot;
-    for_each_possible_cpu(cpu)
-        s.counts[cpu] = per_cpu_read(*desc->kstat_irqs, cpu);
+    for_each_possible_cpu(cpu) s.counts[cpu] = per_cpu_read(*desc->kstat_irqs, cpu);
     s.nr_actions = s.more_actions = 0;
     for (const irqaction* a = desc->action; a; a = a->next) {
         if (s.nr_actions < MAX_DUMP_ACTIONS)
@@ -123,9 +157,8 @@ void snapshot(irq_desc* desc, Snapshot& s) {
 
 int irq_desc_dump(unsigned irq, irq_out_fn out, void* ctx) {
     irq_desc* desc = irq_to_desc(irq);
-    if (!desc)
-        return -EINVAL;
-    static Snapshot s;   // large; the dump is process context and not reentrant (the shell)
+    if (!desc) return -EINVAL;
+    static Snapshot s;  // large; the dump is process context and not reentrant (the shell)
     snapshot(desc, s);
 
     irq_seq_printf(out, ctx, "irq %u:\n", irq);
@@ -143,15 +176,13 @@ int irq_desc_dump(unsigned irq, irq_out_fn out, void* ctx) {
     print_bits(out, ctx, "  ", "status:", s.status, status_names, IRQ_TYPE_SENSE_MASK);
 
     irq_seq_printf(out, ctx, "  %-9s", "count:");
-    for_each_online_cpu(cpu)
-        irq_seq_printf(out, ctx, " CPU%u=%u", cpu, s.counts[cpu]);
+    for_each_online_cpu(cpu) irq_seq_printf(out, ctx, " CPU%u=%u", cpu, s.counts[cpu]);
     irq_seq_printf(out, ctx, "\n  %-9s %u\n", "tot:", s.tot_count);
-    irq_seq_printf(out, ctx, "  %-9s irq_count %u, irqs_unhandled %u, last_unhandled %lu\n", "spurious:",
-                   s.irq_count, s.irqs_unhandled, s.last_unhandled);
+    irq_seq_printf(out, ctx, "  %-9s irq_count %u, irqs_unhandled %u, last_unhandled %lu\n", "spurious:", s.irq_count,
+                   s.irqs_unhandled, s.last_unhandled);
     irq_seq_printf(out, ctx, "  %-9s 0x%lx\n", "oneshot:", s.threads_oneshot);
 
-    if (s.nr_actions == 0)
-        irq_seq_printf(out, ctx, "  %-9s (none)\n", "actions:");
+    if (s.nr_actions == 0) irq_seq_printf(out, ctx, "  %-9s (none)\n", "actions:");
     for (unsigned i = 0; i < s.nr_actions; i++) {
         const irqaction& a = s.actions[i];
         irq_seq_printf(out, ctx, "  action %u: %s\n", i, a.name ? a.name : "(null)");
@@ -160,7 +191,6 @@ int irq_desc_dump(unsigned irq, irq_out_fn out, void* ctx) {
         print_bits(out, ctx, "    ", "flags:", a.flags, irqf_names, 0);
         irq_seq_printf(out, ctx, "    %-9s %p\n", "dev_id:", a.dev_id);
     }
-    if (s.more_actions)
-        irq_seq_printf(out, ctx, "  ... and %u more action(s)\n", s.more_actions);
+    if (s.more_actions) irq_seq_printf(out, ctx, "  ... and %u more action(s)\n", s.more_actions);
     return 0;
 }

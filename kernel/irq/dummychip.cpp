@@ -11,8 +11,8 @@ namespace {
 class NoIrqChip final : public IrqChip {
 public:
     constexpr NoIrqChip()
-        : IrqChip("none", IRQCHIP_OP_ACK | IRQCHIP_OP_ENABLE | IRQCHIP_OP_DISABLE | IRQCHIP_OP_STARTUP |
-                              IRQCHIP_OP_SHUTDOWN) {}
+        : IrqChip("none",
+                  IRQCHIP_OP_ACK | IRQCHIP_OP_ENABLE | IRQCHIP_OP_DISABLE | IRQCHIP_OP_STARTUP | IRQCHIP_OP_SHUTDOWN) {}
     void irq_ack(irq_data* d) override {
         print_irq_desc(d->irq, irq_to_desc(d->irq));
         ack_bad_irq(d->irq);

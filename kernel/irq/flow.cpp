@@ -123,7 +123,7 @@ void handle_edge_irq(irq_desc* desc) {
     kstat_incr_irqs_this_cpu(desc);
     if (chip->has(IRQCHIP_OP_ACK)) chip->irq_ack(&desc->irq_data);
     do {
-        if (unlikely(!desc_first_action(desc))) {   // freed while we ran the previous round
+        if (unlikely(!desc_first_action(desc))) {  // freed while we ran the previous round
             mask_irq(desc);
             break;
         }

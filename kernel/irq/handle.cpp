@@ -33,8 +33,10 @@ struct LocalRatelimit {
     }
 };
 
-constexpr unsigned PRINT_IRQ_DESC_INTERVAL_S = 5, PRINT_IRQ_DESC_BURST = 5;   // debug.h DEFINE_RATELIMIT_STATE(5*HZ, 5)
-constexpr unsigned ACK_BAD_IRQ_INTERVAL_S = 5, ACK_BAD_IRQ_BURST = 10;        // printk_ratelimit() defaults
+constexpr unsigned long PRINT_IRQ_DESC_INTERVAL_S = 5;
+constexpr int PRINT_IRQ_DESC_BURST = 5;  // debug.h DEFINE_RATELIMIT_STATE(5*HZ, 5)
+constexpr unsigned long ACK_BAD_IRQ_INTERVAL_S = 5;
+constexpr int ACK_BAD_IRQ_BURST = 10;  // printk_ratelimit() defaults
 LocalRatelimit print_irq_desc_rs;
 LocalRatelimit ack_bad_irq_rs;
 
@@ -55,13 +57,21 @@ void print_irq_desc(unsigned irq, irq_desc* desc) {
     printk("->action(): %p\n", (void*)desc->action);
     if (desc->action)
         printk("->action->handler(): %p, %pS\n", (void*)desc->action->handler, (void*)desc->action->handler);
-    static const struct { unsigned bit; const char* name; } settings[] = {
-        {IRQ_LEVEL, "IRQ_LEVEL"}, {IRQ_PER_CPU, "IRQ_PER_CPU"}, {IRQ_NOPROBE, "IRQ_NOPROBE"},
+    static const struct {
+        unsigned bit;
+        const char* name;
+    } settings[] = {
+        {IRQ_LEVEL, "IRQ_LEVEL"},         {IRQ_PER_CPU, "IRQ_PER_CPU"},   {IRQ_NOPROBE, "IRQ_NOPROBE"},
         {IRQ_NOREQUEST, "IRQ_NOREQUEST"}, {IRQ_NOTHREAD, "IRQ_NOTHREAD"}, {IRQ_NOAUTOEN, "IRQ_NOAUTOEN"},
     };
-    static const struct { unsigned bit; const char* name; } istates[] = {
-        {IRQS_AUTODETECT, "IRQS_AUTODETECT"}, {IRQS_REPLAY, "IRQS_REPLAY"},
-        {IRQS_WAITING, "IRQS_WAITING"}, {IRQS_PENDING, "IRQS_PENDING"},
+    static const struct {
+        unsigned bit;
+        const char* name;
+    } istates[] = {
+        {IRQS_AUTODETECT, "IRQS_AUTODETECT"},
+        {IRQS_REPLAY, "IRQS_REPLAY"},
+        {IRQS_WAITING, "IRQS_WAITING"},
+        {IRQS_PENDING, "IRQS_PENDING"},
     };
     for (const auto& s : settings)
         if (desc->status_use_accessors & s.bit) printk("%14s set\n", s.name);
@@ -89,8 +99,8 @@ void handle_bad_irq(irq_desc* desc) {
 // handlers yet, so any IRQ_WAKE_THREAD lands here). Said once per action. Hard-IRQ context.
 void warn_no_thread(unsigned irq, irqaction* action) {
     if (__atomic_fetch_or(&action->thread_flags, IRQTF_WARNED, __ATOMIC_RELAXED) & IRQTF_WARNED) return;
-    printk(KERN_WARNING "IRQ %d device %s returned IRQ_WAKE_THREAD but no thread function available.",
-           (int)irq, action->name);
+    printk(KERN_WARNING "IRQ %d device %s returned IRQ_WAKE_THREAD but no thread function available.", (int)irq,
+           action->name);
 }
 
 irqreturn_t handle_irq_event_percpu(irq_desc* desc) { return __handle_irq_event_percpu(desc); }

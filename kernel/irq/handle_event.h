@@ -17,8 +17,7 @@ void warn_no_thread(unsigned irq, irqaction* action);
     unsigned retval = IRQ_NONE;
     for_each_action_of_desc(desc, action) {
         irqreturn_t res = action->handler((int)irq, action->dev_id);
-        if (WARN_ONCE(!irqs_disabled(), "irq %u handler %pS enabled interrupts\n", irq,
-                      (void*)action->handler))
+        if (WARN_ONCE(!irqs_disabled(), "irq %u handler %pS enabled interrupts\n", irq, (void*)action->handler))
             arch::irq_disable();
         if (unlikely(res == IRQ_WAKE_THREAD) && !action->thread_fn) warn_no_thread(irq, action);
         retval |= res;

@@ -32,21 +32,31 @@ static inline void irqs_clear(irq_desc* d, unsigned bits) { __atomic_fetch_and(&
 // be lost, which only shifts a verdict by one window. Relaxed atomic word accesses: never torn, and
 // ThreadSanitizer knows the race is meant.
 template <typename T>
-static inline T racy_read(const T& field) { return __atomic_load_n(&field, __ATOMIC_RELAXED); }
+static inline T racy_read(const T& field) {
+    return __atomic_load_n(&field, __ATOMIC_RELAXED);
+}
 template <typename T, typename V>
-static inline void racy_write(T& field, V value) { __atomic_store_n(&field, static_cast<T>(value), __ATOMIC_RELAXED); }
+static inline void racy_write(T& field, V value) {
+    __atomic_store_n(&field, static_cast<T>(value), __ATOMIC_RELAXED);
+}
 
 // ---- IRQ_* settings (desc->status_use_accessors), Linux kernel/irq/settings.h.
 // The bits a driver may change through irq_modify_status (Linux IRQF_MODIFY_MASK); IRQ_NO_DEBUG is
 // the core's own (set by __setup_irq) and is not in it.
-constexpr unsigned IRQ_SETTINGS_MODIFY_MASK =
-    unsigned{IRQ_TYPE_SENSE_MASK} | IRQ_NOPROBE | IRQ_NOREQUEST | IRQ_NOAUTOEN | IRQ_MOVE_PCNTXT | IRQ_LEVEL |
-    IRQ_NO_BALANCING | IRQ_PER_CPU | IRQ_NESTED_THREAD | IRQ_NOTHREAD | IRQ_PER_CPU_DEVID |
-    IRQ_IS_POLLED | IRQ_DISABLE_UNLAZY | IRQ_HIDDEN;
+constexpr unsigned IRQ_SETTINGS_MODIFY_MASK = unsigned{IRQ_TYPE_SENSE_MASK} | IRQ_NOPROBE | IRQ_NOREQUEST |
+                                              IRQ_NOAUTOEN | IRQ_MOVE_PCNTXT | IRQ_LEVEL | IRQ_NO_BALANCING |
+                                              IRQ_PER_CPU | IRQ_NESTED_THREAD | IRQ_NOTHREAD | IRQ_PER_CPU_DEVID |
+                                              IRQ_IS_POLLED | IRQ_DISABLE_UNLAZY | IRQ_HIDDEN;
 // Changed under desc->lock, read by running flows without it: whole-word atomic accesses.
-static inline unsigned irq_settings_get(const irq_desc* d) { return __atomic_load_n(&d->status_use_accessors, __ATOMIC_RELAXED); }
-static inline void irq_settings_set(irq_desc* d, unsigned bits) { __atomic_fetch_or(&d->status_use_accessors, bits, __ATOMIC_RELAXED); }
-static inline void irq_settings_clr(irq_desc* d, unsigned bits) { __atomic_fetch_and(&d->status_use_accessors, ~bits, __ATOMIC_RELAXED); }
+static inline unsigned irq_settings_get(const irq_desc* d) {
+    return __atomic_load_n(&d->status_use_accessors, __ATOMIC_RELAXED);
+}
+static inline void irq_settings_set(irq_desc* d, unsigned bits) {
+    __atomic_fetch_or(&d->status_use_accessors, bits, __ATOMIC_RELAXED);
+}
+static inline void irq_settings_clr(irq_desc* d, unsigned bits) {
+    __atomic_fetch_and(&d->status_use_accessors, ~bits, __ATOMIC_RELAXED);
+}
 static inline bool irq_settings_has(const irq_desc* d, unsigned bit) { return (irq_settings_get(d) & bit) != 0; }
 static inline bool irq_settings_can_request(const irq_desc* d) { return !irq_settings_has(d, IRQ_NOREQUEST); }
 static inline bool irq_settings_can_autoenable(const irq_desc* d) { return !irq_settings_has(d, IRQ_NOAUTOEN); }
@@ -132,7 +142,9 @@ void irq_resend_run();
 // The queue's first IRQ, or IRQ_RESEND_NONE; peeked without the lock by irq_exit on every interrupt.
 constexpr int IRQ_RESEND_NONE = -1;
 extern int irq_resend_head;
-static inline bool irq_resend_pending() { return __atomic_load_n(&irq_resend_head, __ATOMIC_RELAXED) != IRQ_RESEND_NONE; }
+static inline bool irq_resend_pending() {
+    return __atomic_load_n(&irq_resend_head, __ATOMIC_RELAXED) != IRQ_RESEND_NONE;
+}
 
 // ---- Resetting the core's global state (kernel/irq/irqdesc.cpp calls these from early_irq_init).
 void irq_resend_reset();

@@ -7,7 +7,7 @@ namespace {
 irq_desc irq_descs[NR_IRQS];
 // Each descriptor's kstat_irqs points at its slot here (Linux allocates them with alloc_percpu).
 DEFINE_PER_CPU(unsigned[NR_IRQS], kstat_irqs_all);
-}
+}  // namespace
 
 unsigned long irq_err_count;
 unsigned long irq_mis_count;
@@ -24,10 +24,10 @@ static void desc_set_defaults(unsigned irq, irq_desc* desc) {
     desc->irq_data.chip = &no_irq_chip;
     desc->irq_data.state = IRQD_IRQ_DISABLED | IRQD_IRQ_MASKED;
     desc->kstat_irqs = &kstat_irqs_all[irq];
-    for_each_possible_cpu(cpu) *per_cpu_ptr(desc->kstat_irqs, cpu) = 0;
+    for_each_possible_cpu(cpu) * per_cpu_ptr(desc->kstat_irqs, cpu) = 0;
     desc->handle_irq = handle_bad_irq;
     desc->action = nullptr;
-    desc->status_use_accessors = 0;   // x86: ARCH_IRQ_INIT_FLAGS is 0, every line may be requested
+    desc->status_use_accessors = 0;  // x86: ARCH_IRQ_INIT_FLAGS is 0, every line may be requested
     desc->istate = 0;
     desc->depth = 1;
     desc->tot_count = 0;
@@ -54,9 +54,7 @@ void early_irq_init() {
 }
 
 // Any context. The table is static, so the pointer stays valid forever.
-irq_desc* irq_to_desc(unsigned irq) {
-    return irq < NR_IRQS ? &irq_descs[irq] : nullptr;
-}
+irq_desc* irq_to_desc(unsigned irq) { return irq < NR_IRQS ? &irq_descs[irq] : nullptr; }
 
 // Hard-IRQ context, interrupts off (do_IRQ, or a test's simulated interrupt).
 int generic_handle_irq(unsigned irq) {

@@ -12,27 +12,33 @@ constexpr unsigned NR_IRQS_LEGACY = 16;
 
 // desc->istate: the core's private state (Linux kernel/irq/internals.h IRQS_*).
 enum : unsigned {
-    IRQS_AUTODETECT = 0x00000001, IRQS_SPURIOUS_DISABLED = 0x00000002, IRQS_POLL_INPROGRESS = 0x00000008,
-    IRQS_ONESHOT = 0x00000020, IRQS_REPLAY = 0x00000040, IRQS_WAITING = 0x00000080,
-    IRQS_PENDING = 0x00000200, IRQS_SUSPENDED = 0x00000800, IRQS_NMI = 0x00002000,
+    IRQS_AUTODETECT = 0x00000001,
+    IRQS_SPURIOUS_DISABLED = 0x00000002,
+    IRQS_POLL_INPROGRESS = 0x00000008,
+    IRQS_ONESHOT = 0x00000020,
+    IRQS_REPLAY = 0x00000040,
+    IRQS_WAITING = 0x00000080,
+    IRQS_PENDING = 0x00000200,
+    IRQS_SUSPENDED = 0x00000800,
+    IRQS_NMI = 0x00002000,
 };
 
 struct irq_desc {
-    ::irq_data irq_data;                  // qualified: the member name would otherwise hide the type
-    unsigned* kstat_irqs = nullptr;       // per-CPU: handled-by-flow counts (the interrupts view)
+    ::irq_data irq_data;             // qualified: the member name would otherwise hide the type
+    unsigned* kstat_irqs = nullptr;  // per-CPU: handled-by-flow counts (the interrupts view)
     irq_flow_handler_t handle_irq = handle_bad_irq;
-    irqaction* action = nullptr;          // chain; walked under lock or by the running flow
-    unsigned status_use_accessors = 0;    // IRQ_* settings and the IRQ_TYPE_* of the line
-    unsigned istate = 0;                  // IRQS_*
-    unsigned depth = 1;                   // disable depth: 1 until the first request_irq
+    irqaction* action = nullptr;        // chain; walked under lock or by the running flow
+    unsigned status_use_accessors = 0;  // IRQ_* settings and the IRQ_TYPE_* of the line
+    unsigned istate = 0;                // IRQS_*
+    unsigned depth = 1;                 // disable depth: 1 until the first request_irq
     unsigned tot_count = 0;
     // Spurious accounting (kernel/irq/spurious.cpp, note_interrupt)
     unsigned irq_count = 0;
     unsigned irqs_unhandled = 0;
-    unsigned long last_unhandled = 0;     // jiffies of the last unhandled interrupt
+    unsigned long last_unhandled = 0;  // jiffies of the last unhandled interrupt
     unsigned long threads_oneshot = 0;
     raw_spinlock_t lock;
-    const char* name = nullptr;           // flow name shown in the interrupts view ("edge", "level", ...)
+    const char* name = nullptr;  // flow name shown in the interrupts view ("edge", "level", ...)
 };
 
 // NULL for an out-of-range number. Descriptors exist for every irq < NR_IRQS.
@@ -56,10 +62,10 @@ unsigned kstat_irqs_cpu(unsigned irq, unsigned cpu);
 
 // Architecture-wide error counters shown as the ERR and MIS rows (Linux arch/x86/kernel/irq.c) and the
 // per-CPU SPU row. Incremented atomically from any CPU; read by the interrupts view.
-extern unsigned long irq_err_count;                 // spurious 8259 interrupts, APIC errors
-extern unsigned long irq_mis_count;                 // level interrupts delivered as edge (IO-APIC)
-DECLARE_PER_CPU(unsigned, irq_spurious_count);         // LAPIC spurious vector (SPU)
-DECLARE_PER_CPU(unsigned, irq_unhandled_vector_count); // vectors with no IRQ ("No irq handler")
+extern unsigned long irq_err_count;                     // spurious 8259 interrupts, APIC errors
+extern unsigned long irq_mis_count;                     // level interrupts delivered as edge (IO-APIC)
+DECLARE_PER_CPU(unsigned, irq_spurious_count);          // LAPIC spurious vector (SPU)
+DECLARE_PER_CPU(unsigned, irq_unhandled_vector_count);  // vectors with no IRQ ("No irq handler")
 // handle_bad_irq's last step (Linux ack_bad_irq, which on x86 does apic_eoi()): the arch sets the hook
 // to acknowledge at the active interrupt controller. Hard-IRQ context; NULL (the default) acks nothing.
 extern void (*arch_ack_bad_irq)(unsigned irq);

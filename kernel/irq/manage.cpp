@@ -42,7 +42,7 @@ static int __setup_irq(unsigned irq, irq_desc* desc, irqaction* new_action) {
         }
         if (irqd_trigger_type_was_set(&desc->irq_data)) {
             oldtype = irqd_get_trigger_type(&desc->irq_data);
-        } else {   // nobody configured it: the newcomer's trigger becomes the line's
+        } else {  // nobody configured it: the newcomer's trigger becomes the line's
             oldtype = new_action->flags & IRQF_TRIGGER_MASK;
             irqd_set_trigger_type(&desc->irq_data, oldtype);
         }
@@ -53,7 +53,7 @@ static int __setup_irq(unsigned irq, irq_desc* desc, irqaction* new_action) {
         else if ((old->flags ^ new_action->flags) & IRQF_ONESHOT)
             goto mismatch;
         if ((old->flags & IRQF_PERCPU) != (new_action->flags & IRQF_PERCPU)) goto mismatch;
-        do {   // new actions go at the tail: handlers run in request order
+        do {  // new actions go at the tail: handlers run in request order
             thread_mask |= old->thread_mask;
             old_ptr = &old->next;
             old = action_next(old);
@@ -90,7 +90,7 @@ static int __setup_irq(unsigned irq, irq_desc* desc, irqaction* new_action) {
         } else {
             // A sharer could arrive while it is still off and wait for interrupts forever.
             WARN_ON_ONCE(new_action->flags & IRQF_SHARED);
-            desc->depth = 1;   // undo nested disables: enable_irq starts it
+            desc->depth = 1;  // undo nested disables: enable_irq starts it
         }
     } else if (new_action->flags & IRQF_TRIGGER_MASK) {
         unsigned nmsk = (unsigned)(new_action->flags & IRQF_TRIGGER_MASK);
@@ -98,7 +98,7 @@ static int __setup_irq(unsigned irq, irq_desc* desc, irqaction* new_action) {
         if (nmsk != omsk) pr_warn("irq %d uses trigger mode %u; requested %u\n", (int)irq, omsk, nmsk);
     }
 
-    action_link(old_ptr, new_action);   // published last: a running flow sees it whole or not at all
+    action_link(old_ptr, new_action);  // published last: a running flow sees it whole or not at all
     // A new handler gets a fresh chance with the spurious detector...
     racy_write(desc->irq_count, 0);
     racy_write(desc->irqs_unhandled, 0);
@@ -132,9 +132,9 @@ int request_irq(unsigned irq, irq_handler_t handler, unsigned long flags, const 
     irq_desc* desc = irq_to_desc(irq);
     if (!desc) return -EINVAL;
     if (!irq_settings_can_request(desc) || WARN_ON(irq_settings_is_per_cpu_devid(desc))) return -EINVAL;
-    if (!handler) return -EINVAL;   // no thread_fn through request_irq (see the file comment)
+    if (!handler) return -EINVAL;  // no thread_fn through request_irq (see the file comment)
 
-    auto* action = static_cast<irqaction*>(kzalloc(sizeof(irqaction)));   // all-zero is a valid irqaction
+    auto* action = static_cast<irqaction*>(kzalloc(sizeof(irqaction)));  // all-zero is a valid irqaction
     if (!action) return -ENOMEM;
     action->handler = handler;
     action->flags = flags;
@@ -157,7 +157,7 @@ static irqaction* __free_irq(irq_desc* desc, void* dev_id) {
     irqaction** action_ptr = &desc->action;
     irqaction* action;
     for (;;) {
-        action = __atomic_load_n(action_ptr, __ATOMIC_RELAXED);   // lock held: we are the only writer
+        action = __atomic_load_n(action_ptr, __ATOMIC_RELAXED);  // lock held: we are the only writer
         if (!action) {
             WARN(1, "Trying to free already-free IRQ %d\n", (int)irq);
             raw_spin_unlock_irqrestore(&desc->lock, flags);

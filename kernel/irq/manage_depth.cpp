@@ -21,7 +21,7 @@ void __enable_irq(irq_desc* desc) {
         break;
     case 1:
         if (irqs_has(desc, IRQS_SUSPENDED)) goto err_out;
-        irq_settings_set(desc, IRQ_NOPROBE);   // no autoprobing of a line in use
+        irq_settings_set(desc, IRQ_NOPROBE);  // no autoprobing of a line in use
         irq_startup(desc, IRQ_RESEND);
         break;
     default:
@@ -46,9 +46,7 @@ static bool disable_irq_nosync_locked(unsigned irq) {
     return false;
 }
 
-void disable_irq_nosync(unsigned irq) {
-    disable_irq_nosync_locked(irq);
-}
+void disable_irq_nosync(unsigned irq) { disable_irq_nosync_locked(irq); }
 
 // Process context: waits for handlers running on other CPUs (deadlocks if called from the line's own
 // handler, as in Linux).
@@ -96,7 +94,7 @@ static void synchronize_hardirq_desc(irq_desc* desc) {
 bool synchronize_hardirq(unsigned irq) {
     irq_desc* desc = irq_to_desc(irq);
     if (desc) synchronize_hardirq_desc(desc);
-    return true;   // !threads_active: no irq threads yet
+    return true;  // !threads_active: no irq threads yet
 }
 
 // Process context. Linux also sleeps until the line's threads are idle; there are none yet.

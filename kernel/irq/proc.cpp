@@ -12,12 +12,11 @@ namespace {
 // fit, capped at 10 (proc.c: prec 3, j 1000, while prec < 10 && j <= nr_irqs).
 constexpr int PREC_START = 3, PREC_MAX = 10;
 constexpr unsigned PREC_STEP_START = 1000, PREC_STEP_FACTOR = 10;
-constexpr size_t ROW_MAX = 512;   // 8 CPU columns of 11 + chip, hwirq, flow and several action names
+constexpr size_t ROW_MAX = 512;  // 8 CPU columns of 11 + chip, hwirq, flow and several action names
 
 int first_column_width(unsigned nr_irqs) {
     int prec = PREC_START;
-    for (unsigned long j = PREC_STEP_START; prec < PREC_MAX && j <= nr_irqs; prec++)
-        j *= PREC_STEP_FACTOR;
+    for (unsigned long j = PREC_STEP_START; prec < PREC_MAX && j <= nr_irqs; prec++) j *= PREC_STEP_FACTOR;
     return prec;
 }
 
@@ -37,25 +36,21 @@ struct Row {
 // Fills `row` for one descriptor; false when Linux would skip the line (no action or hidden).
 bool format_irq_row(unsigned irq, int prec, Row& row) {
     irq_desc* desc = irq_to_desc(irq);
-    if (!desc)
-        return false;
+    if (!desc) return false;
     unsigned long flags;
     raw_spin_lock_irqsave(&desc->lock, flags);
     bool shown = desc->action && !(desc->status_use_accessors & IRQ_HIDDEN);
     if (shown) {
         row.add("%*u: ", prec, irq);
-        for_each_online_cpu(cpu)
-            row.add("%10u ", per_cpu_read(*desc->kstat_irqs, cpu));
+        for_each_online_cpu(cpu) row.add("%10u ", per_cpu_read(*desc->kstat_irqs, cpu));
         row.add(" %8s", irq_chip_column(desc));
         if (desc->irq_data.has_hwirq)
             row.add(" %*lu", prec, desc->irq_data.hwirq);
         else
             row.add(" %*s", prec, "");
-        if (desc->name)
-            row.add("-%-8s", desc->name);
+        if (desc->name) row.add("-%-8s", desc->name);
         row.add("  %s", desc->action->name ? desc->action->name : "");
-        for (const irqaction* a = desc->action->next; a; a = a->next)
-            row.add(", %s", a->name ? a->name : "");
+        for (const irqaction* a = desc->action->next; a; a = a->next) row.add(", %s", a->name ? a->name : "");
         row.add("\n");
     }
     raw_spin_unlock_irqrestore(&desc->lock, flags);
@@ -66,8 +61,7 @@ bool format_irq_row(unsigned irq, int prec, Row& row) {
 
 const char* irq_chip_column(const irq_desc* desc) {
     const IrqChip* chip = desc->irq_data.chip;
-    if (!chip)
-        return "None";
+    if (!chip) return "None";
     return chip->name() ? chip->name() : "-";
 }
 
@@ -86,22 +80,19 @@ void show_interrupts(irq_out_fn out, void* ctx) {
 
     Row header;
     header.add("%*s", prec + 8, "");
-    for_each_online_cpu(cpu)
-        header.add("CPU%-8u", cpu);
+    for_each_online_cpu(cpu) header.add("CPU%-8u", cpu);
     header.add("\n");
     out(header.buf, header.len, ctx);
 
     for (unsigned irq = 0; irq < NR_IRQS; irq++) {
         Row row;
-        if (format_irq_row(irq, prec, row))
-            out(row.buf, row.len, ctx);
+        if (format_irq_row(irq, prec, row)) out(row.buf, row.len, ctx);
     }
 
     // x86 rows (arch_show_interrupts): the LAPIC spurious vector per CPU, then the two global counters.
     Row spu;
     spu.add("%*s: ", prec, "SPU");
-    for_each_online_cpu(cpu)
-        spu.add("%10u ", per_cpu_read(irq_spurious_count, cpu));
+    for_each_online_cpu(cpu) spu.add("%10u ", per_cpu_read(irq_spurious_count, cpu));
     spu.add("  Spurious interrupts\n");
     out(spu.buf, spu.len, ctx);
     irq_seq_printf(out, ctx, "%*s: %10lu\n", prec, "ERR", READ_ONCE(irq_err_count));

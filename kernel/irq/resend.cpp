@@ -21,7 +21,7 @@ void resend_unlink(unsigned irq) {
     if (!resend_queued[irq]) return;
     for (int* p = &irq_resend_head; *p != IRQ_RESEND_NONE; p = &resend_next[*p]) {
         if (*p == (int)irq) {
-            __atomic_store_n(p, resend_next[irq], __ATOMIC_RELAXED);   // p may be irq_resend_head (peeked unlocked)
+            __atomic_store_n(p, resend_next[irq], __ATOMIC_RELAXED);  // p may be irq_resend_head (peeked unlocked)
             break;
         }
     }

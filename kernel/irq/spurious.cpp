@@ -17,17 +17,15 @@ int irqfixup;
 
 namespace {
 
-constexpr int BOGUS_REPORTS_MAX = 100;   // Linux report_bad_irq: static int count = 100
-constexpr int IRQFIXUP_MISROUTED = 1;    // "irqfixup": search other lines when nobody claimed it
-constexpr int IRQFIXUP_POLL = 2;         // "irqpoll": also on every timer (IRQ 0) / IRQF_IRQPOLL interrupt
+constexpr int BOGUS_REPORTS_MAX = 100;  // Linux report_bad_irq: static int count = 100
+constexpr int IRQFIXUP_MISROUTED = 1;   // "irqfixup": search other lines when nobody claimed it
+constexpr int IRQFIXUP_POLL = 2;        // "irqpoll": also on every timer (IRQ 0) / IRQF_IRQPOLL interrupt
 
 int bogus_reports_left = BOGUS_REPORTS_MAX;
-int irq_poll_active;                     // misrouted_irq: one poller at a time (atomic)
-int irq_poll_cpu = -1;                   // the CPU running that poller
+int irq_poll_active;    // misrouted_irq: one poller at a time (atomic)
+int irq_poll_cpu = -1;  // the CPU running that poller
 
-bool bad_action_ret(irqreturn_t ret) {
-    return (unsigned)ret > (IRQ_HANDLED | IRQ_WAKE_THREAD);
-}
+bool bad_action_ret(irqreturn_t ret) { return (unsigned)ret > (IRQ_HANDLED | IRQ_WAKE_THREAD); }
 
 // Process or hard-IRQ context; takes desc->lock (the caller does not hold it: note_interrupt runs with
 // the line INPROGRESS and the lock dropped).
@@ -56,8 +54,8 @@ void report_bad_irq(irq_desc* desc, irqreturn_t action_ret) {
     int left = __atomic_load_n(&bogus_reports_left, __ATOMIC_RELAXED);
     do {
         if (left <= 0) return;
-    } while (!__atomic_compare_exchange_n(&bogus_reports_left, &left, left - 1, false, __ATOMIC_RELAXED,
-                                          __ATOMIC_RELAXED));
+    } while (
+        !__atomic_compare_exchange_n(&bogus_reports_left, &left, left - 1, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED));
     __report_bad_irq(desc, action_ret);
 }
 
@@ -68,8 +66,7 @@ bool try_one_irq(irq_desc* desc, bool force) {
     irqreturn_t ret = IRQ_NONE;
     raw_spin_lock(&desc->lock);
     irqaction* action = desc_first_action(desc);
-    if (irq_settings_is_per_cpu(desc) || irq_settings_is_nested_thread(desc) || irq_settings_is_polled(desc))
-        goto out;
+    if (irq_settings_is_per_cpu(desc) || irq_settings_is_nested_thread(desc) || irq_settings_is_polled(desc)) goto out;
     if (irqd_has(&desc->irq_data, IRQD_IRQ_DISABLED) && !force) goto out;
     if (!action || !(action->flags & IRQF_SHARED) || (action->flags & __IRQF_TIMER)) goto out;
     if (irqd_has(&desc->irq_data, IRQD_IRQ_INPROGRESS)) {
@@ -80,7 +77,7 @@ bool try_one_irq(irq_desc* desc, bool force) {
     irqs_set(desc, IRQS_POLL_INPROGRESS);
     do {
         if (handle_irq_event(desc) == IRQ_HANDLED) ret = IRQ_HANDLED;
-        action = desc_first_action(desc);   // freed meanwhile?
+        action = desc_first_action(desc);  // freed meanwhile?
     } while (irqs_has(desc, IRQS_PENDING) && action);
     irqs_clear(desc, IRQS_POLL_INPROGRESS);
 out:
@@ -94,7 +91,7 @@ int misrouted_irq(unsigned irq) {
     if (__atomic_add_fetch(&irq_poll_active, 1, __ATOMIC_ACQUIRE) == 1) {
         __atomic_store_n(&irq_poll_cpu, (int)smp_processor_id(), __ATOMIC_RELAXED);
         for (unsigned i = 1; i < NR_IRQS; i++) {
-            if (i == irq) continue;   // already tried
+            if (i == irq) continue;  // already tried
             if (try_one_irq(irq_to_desc(i), false)) ok = 1;
         }
     }
@@ -107,7 +104,7 @@ bool try_misrouted_irq(unsigned irq, irq_desc* desc, irqreturn_t action_ret) {
     if (action_ret == IRQ_NONE) return true;
     if (irqfixup < IRQFIXUP_POLL) return false;
     if (!irq) return true;
-    irqaction* action = desc_first_action(desc);   // unlocked: may change under us, read once
+    irqaction* action = desc_first_action(desc);  // unlocked: may change under us, read once
     return action && (action->flags & IRQF_IRQPOLL);
 }
 
@@ -124,8 +121,7 @@ void irq_spurious_reset() {
 // elsewhere wait for the poll to end and run only if the line is still enabled and has an action.
 bool irq_wait_for_poll(irq_desc* desc) {
     if (WARN_ONCE(__atomic_load_n(&irq_poll_cpu, __ATOMIC_RELAXED) == (int)smp_processor_id(),
-                  "irq poll in progress on cpu %d for irq %d\n", (int)smp_processor_id(),
-                  (int)desc->irq_data.irq))
+                  "irq poll in progress on cpu %d for irq %d\n", (int)smp_processor_id(), (int)desc->irq_data.irq))
         return false;
     do {
         raw_spin_unlock(&desc->lock);

@@ -15,9 +15,9 @@ extern "C" const shell_command __stop_irqos_shell_cmds[];
 
 namespace {
 
-constexpr size_t HELP_MAX_COMMANDS = 64;   // enough for every command the kernel links in
-constexpr size_t DMESG_BUF_SIZE = 16384;   // the tail of the log `dmesg` shows
-constexpr int SYSLOG_LEVEL_MIN = 1, SYSLOG_LEVEL_MAX = 8;   // Linux syslog(SYSLOG_ACTION_CONSOLE_LEVEL)
+constexpr size_t HELP_MAX_COMMANDS = 64;                   // enough for every command the kernel links in
+constexpr size_t DMESG_BUF_SIZE = 16384;                   // the tail of the log `dmesg` shows
+constexpr int SYSLOG_LEVEL_MIN = 1, SYSLOG_LEVEL_MAX = 8;  // Linux syslog(SYSLOG_ACTION_CONSOLE_LEVEL)
 constexpr unsigned long KMSG_COUNT_MAX = 1000000;
 constexpr size_t KMSG_TEXT_MAX = 200;
 
@@ -32,11 +32,9 @@ int cmd_help(int, char**) {
             i--;
         }
         sorted[i] = c;
-        if (strlen(c->name) > width)
-            width = strlen(c->name);
+        if (strlen(c->name) > width) width = strlen(c->name);
     }
-    for (size_t i = 0; i < n; i++)
-        shell_printf("  %-*s  %s\n", (int)width, sorted[i]->name, sorted[i]->help);
+    for (size_t i = 0; i < n; i++) shell_printf("  %-*s  %s\n", (int)width, sorted[i]->name, sorted[i]->help);
     return 0;
 }
 
@@ -81,7 +79,7 @@ int cmd_dmesg(int argc, char** argv) {
         shell_puts("usage: dmesg [-n LEVEL]\n");
         return -EINVAL;
     }
-    static char buf[DMESG_BUF_SIZE];   // the shell is one process-context caller
+    static char buf[DMESG_BUF_SIZE];  // the shell is one process-context caller
     size_t n = printk_log_read(buf, sizeof(buf));
     shell_write(buf, n);
     return 0;
@@ -107,8 +105,7 @@ int cmd_kmsg(int argc, char** argv) {
             ok = parse_uint(argv[i + 1], &count) && count >= 1 && count <= KMSG_COUNT_MAX;
         else if (strcmp(argv[i], "-l") == 0)
             ok = parse_uint(argv[i + 1], &level) && level <= LOGLEVEL_DEBUG;
-        if (!ok)
-            break;
+        if (!ok) break;
     }
     if (i >= argc || argv[i][0] == '-') {
         shell_printf("usage: kmsg [-n COUNT(1..%lu)] [-l LEVEL(0..7)] TEXT...\n", KMSG_COUNT_MAX);
@@ -137,10 +134,9 @@ int cmd_echo(int argc, char** argv) {
 int cmd_tty(int, char**) {
     tty_stats st;
     tty_get_stats(&st);
-    shell_printf("received %lu, consumed %lu, buffered %zu, dropped %lu, throttled %lu (ring of %zu)\n",
-                 st.received, st.consumed, st.buffered, st.dropped, st.throttled, TTY_INPUT_SIZE);
-    if (st.output_dropped)
-        shell_printf("output dropped with interrupts off: %lu\n", st.output_dropped);
+    shell_printf("received %lu, consumed %lu, buffered %zu, dropped %lu, throttled %lu (ring of %zu)\n", st.received,
+                 st.consumed, st.buffered, st.dropped, st.throttled, TTY_INPUT_SIZE);
+    if (st.output_dropped) shell_printf("output dropped with interrupts off: %lu\n", st.output_dropped);
     return 0;
 }
 

@@ -18,11 +18,11 @@ constexpr char KEY_BEL = 0x07;
 constexpr char KEY_CTRL_C = 0x03;
 constexpr char KEY_BACKSPACE = 0x08;
 constexpr char KEY_CTRL_U = 0x15;
-constexpr char KEY_CAN = 0x18, KEY_SUB = 0x1a;   // cancel a sequence (ECMA-48 8.3.6, 8.3.148)
+constexpr char KEY_CAN = 0x18, KEY_SUB = 0x1a;  // cancel a sequence (ECMA-48 8.3.6, 8.3.148)
 constexpr char KEY_ESC = 0x1b;
 constexpr char KEY_DEL = 0x7f;
 constexpr char CSI_UP = 'A', CSI_DOWN = 'B', CSI_RIGHT = 'C', CSI_LEFT = 'D';
-constexpr int CSI_PARAM_DELETE = 3;   // ESC [ 3 ~ : the Delete key
+constexpr int CSI_PARAM_DELETE = 3;  // ESC [ 3 ~ : the Delete key
 constexpr int CSI_PARAM_MAX = 9999;
 
 // ESC, then: '[' a control sequence, 'O' one SS3 final byte, ']' 'P' 'X' '^' '_' a command string
@@ -36,22 +36,21 @@ struct Editor {
     char line[SHELL_LINE_MAX + 1];
     size_t len = 0, cursor = 0;
     EscState esc = EscState::None;
-    int csi_param = 0;             // the first parameter of a control sequence
-    bool csi_param_done = false;   // a ';' ended it
-    bool last_was_cr = false;      // "\r\n" from a terminal is one Enter, not two
+    int csi_param = 0;            // the first parameter of a control sequence
+    bool csi_param_done = false;  // a ';' ended it
+    bool last_was_cr = false;     // "\r\n" from a terminal is one Enter, not two
     char history[SHELL_HISTORY][SHELL_LINE_MAX + 1];
-    size_t hist_count = 0;         // valid entries
-    size_t hist_next = 0;          // ring slot the next line goes to
-    int browse = -1;               // -1: editing a fresh line; k: showing the k-th newest entry
-    char draft[SHELL_LINE_MAX + 1];   // the fresh line, kept while browsing the history
+    size_t hist_count = 0;           // valid entries
+    size_t hist_next = 0;            // ring slot the next line goes to
+    int browse = -1;                 // -1: editing a fresh line; k: showing the k-th newest entry
+    char draft[SHELL_LINE_MAX + 1];  // the fresh line, kept while browsing the history
 };
 
 Editor ed;
 shell_output_fn output = tty_write;
 
 void put_repeat(char c, size_t n) {
-    for (size_t i = 0; i < n; i++)
-        shell_write(&c, 1);
+    for (size_t i = 0; i < n; i++) shell_write(&c, 1);
 }
 
 // Show line[from..len) and walk the cursor back to `cursor` (after an insert or delete in the middle).
@@ -62,8 +61,7 @@ void redraw_tail(size_t from, size_t erase_extra) {
 }
 
 void insert_char(char c) {
-    if (ed.len >= SHELL_LINE_MAX)
-        return;   // refused: not echoed, so what the user sees is what the shell has
+    if (ed.len >= SHELL_LINE_MAX) return;  // refused: not echoed, so what the user sees is what the shell has
     memmove(ed.line + ed.cursor + 1, ed.line + ed.cursor, ed.len - ed.cursor);
     ed.line[ed.cursor] = c;
     ed.len++;
@@ -72,8 +70,7 @@ void insert_char(char c) {
 }
 
 void delete_before_cursor() {
-    if (ed.cursor == 0)
-        return;
+    if (ed.cursor == 0) return;
     memmove(ed.line + ed.cursor - 1, ed.line + ed.cursor, ed.len - ed.cursor);
     ed.len--;
     ed.cursor--;
@@ -82,8 +79,7 @@ void delete_before_cursor() {
 }
 
 void delete_at_cursor() {
-    if (ed.cursor == ed.len)
-        return;
+    if (ed.cursor == ed.len) return;
     memmove(ed.line + ed.cursor, ed.line + ed.cursor + 1, ed.len - ed.cursor - 1);
     ed.len--;
     redraw_tail(ed.cursor, 1);
@@ -108,35 +104,30 @@ void save_line(char* dst) {
     dst[ed.len] = '\0';
 }
 
-const char* history_entry(size_t k) {   // k = 0: newest
+const char* history_entry(size_t k) {  // k = 0: newest
     size_t slot = (ed.hist_next + SHELL_HISTORY - 1 - k) % SHELL_HISTORY;
     return ed.history[slot];
 }
 
 void history_add() {
-    if (ed.len == 0)
-        return;
+    if (ed.len == 0) return;
     ed.line[ed.len] = '\0';
     if (ed.hist_count > 0 && strcmp(history_entry(0), ed.line) == 0)
-        return;   // like bash's ignoredups: repeating a command does not fill the history
+        return;  // like bash's ignoredups: repeating a command does not fill the history
     save_line(ed.history[ed.hist_next]);
     ed.hist_next = (ed.hist_next + 1) % SHELL_HISTORY;
-    if (ed.hist_count < SHELL_HISTORY)
-        ed.hist_count++;
+    if (ed.hist_count < SHELL_HISTORY) ed.hist_count++;
 }
 
 void history_up() {
-    if ((size_t)(ed.browse + 1) >= ed.hist_count)
-        return;
-    if (ed.browse < 0)
-        save_line(ed.draft);
+    if ((size_t)(ed.browse + 1) >= ed.hist_count) return;
+    if (ed.browse < 0) save_line(ed.draft);
     ed.browse++;
     replace_line(history_entry((size_t)ed.browse));
 }
 
 void history_down() {
-    if (ed.browse < 0)
-        return;
+    if (ed.browse < 0) return;
     ed.browse--;
     replace_line(ed.browse < 0 ? ed.draft : history_entry((size_t)ed.browse));
 }
@@ -185,15 +176,13 @@ bool in_range(char c, char lo, char hi) { return c >= lo && c <= hi; }
 bool escape_input(char c) {
     switch (ed.esc) {
     case EscState::None:
-        if (c != KEY_ESC)
-            return false;
+        if (c != KEY_ESC) return false;
         ed.esc = EscState::Esc;
         return true;
     case EscState::Esc:
         ed.csi_param = 0;
         ed.csi_param_done = false;
-        if (c == KEY_ESC)
-            return true;   // the first ESC stood alone; this one starts over
+        if (c == KEY_ESC) return true;  // the first ESC stood alone; this one starts over
         if (c == '[')
             ed.esc = EscState::Csi;
         else if (c == 'O')
@@ -203,36 +192,33 @@ bool escape_input(char c) {
         else if (in_range(c, 0x20, 0x2f))
             ed.esc = EscState::Intermediate;
         else if (in_range(c, 0x30, 0x7e))
-            ed.esc = EscState::None;   // a complete two-byte sequence
+            ed.esc = EscState::None;  // a complete two-byte sequence
         else {
-            ed.esc = EscState::None;   // a lone ESC: the byte is an ordinary key
+            ed.esc = EscState::None;  // a lone ESC: the byte is an ordinary key
             return false;
         }
         return true;
     case EscState::Intermediate:
     case EscState::Csi:
     case EscState::Ss3:
-        if (c == KEY_ESC) {   // a new sequence interrupts this one
+        if (c == KEY_ESC) {  // a new sequence interrupts this one
             ed.esc = EscState::Esc;
             return true;
         }
         if (is_control(c) || (unsigned char)c >= 0x80) {
-            ed.esc = EscState::None;   // broken off: the byte is an ordinary key
+            ed.esc = EscState::None;  // broken off: the byte is an ordinary key
             return false;
         }
         if (ed.esc == EscState::Csi && c >= '0' && c <= '9') {
-            if (!ed.csi_param_done && ed.csi_param <= CSI_PARAM_MAX)
-                ed.csi_param = ed.csi_param * 10 + (c - '0');
+            if (!ed.csi_param_done && ed.csi_param <= CSI_PARAM_MAX) ed.csi_param = ed.csi_param * 10 + (c - '0');
             return true;
         }
-        if (ed.esc == EscState::Csi && c == ';')
-            ed.csi_param_done = true;
+        if (ed.esc == EscState::Csi && c == ';') ed.csi_param_done = true;
         if (ed.esc == EscState::Intermediate) {
-            if (!in_range(c, 0x20, 0x2f))
-                ed.esc = EscState::None;   // the final byte: ignored
+            if (!in_range(c, 0x20, 0x2f)) ed.esc = EscState::None;  // the final byte: ignored
             return true;
         }
-        if (in_range(c, 0x20, 0x3f))   // parameter and intermediate bytes (ECMA-48 5.4)
+        if (in_range(c, 0x20, 0x3f))  // parameter and intermediate bytes (ECMA-48 5.4)
             return true;
         ed.esc = EscState::None;
         escape_final(c);
@@ -241,18 +227,18 @@ bool escape_input(char c) {
         if (c == KEY_ESC)
             ed.esc = EscState::StringEsc;
         else if (c == KEY_BEL || c == KEY_CAN || c == KEY_SUB)
-            ed.esc = EscState::None;   // BEL ends an OSC (xterm); CAN and SUB cancel
+            ed.esc = EscState::None;  // BEL ends an OSC (xterm); CAN and SUB cancel
         else if (is_control(c) && c != KEY_DEL) {
-            ed.esc = EscState::None;   // a key such as Enter or Ctrl-C is never part of a string
+            ed.esc = EscState::None;  // a key such as Enter or Ctrl-C is never part of a string
             return false;
         }
         return true;
     case EscState::StringEsc:
-        if (c == '\\') {   // ST: the string is complete
+        if (c == '\\') {  // ST: the string is complete
             ed.esc = EscState::None;
             return true;
         }
-        ed.esc = EscState::Esc;   // the ESC ended the string and begins a new sequence
+        ed.esc = EscState::Esc;  // the ESC ended the string and begins a new sequence
         return escape_input(c);
     }
     return false;
@@ -269,8 +255,7 @@ shell_output_fn shell_set_output(shell_output_fn fn) {
 }
 
 void shell_write(const char* s, size_t n) {
-    if (n)
-        output(s, n);
+    if (n) output(s, n);
 }
 
 void shell_puts(const char* s) { shell_write(s, strlen(s)); }
@@ -302,10 +287,8 @@ void shell_prompt() { shell_puts(SHELL_PROMPT); }
 void shell_input(char c) {
     bool was_cr = ed.last_was_cr;
     ed.last_was_cr = c == '\r';
-    if (escape_input(c))
-        return;
-    if (c == '\n' && was_cr)
-        return;
+    if (escape_input(c)) return;
+    if (c == '\n' && was_cr) return;
     switch (c) {
     case '\r':
     case '\n':
@@ -325,9 +308,8 @@ void shell_input(char c) {
         shell_prompt();
         break;
     default:
-        if (c >= 0x20 && c < KEY_DEL)
-            insert_char(c);
-        break;   // other control characters (Tab, Ctrl-D, ...) are ignored
+        if (c >= 0x20 && c < KEY_DEL) insert_char(c);
+        break;  // other control characters (Tab, Ctrl-D, ...) are ignored
     }
 }
 
@@ -335,24 +317,18 @@ int shell_split(char* line, char** argv, int max_args) {
     int argc = 0;
     char* p = line;
     for (;;) {
-        while (is_blank(*p))
-            p++;
-        if (!*p)
-            return argc;
-        if (argc == max_args)
-            return -E2BIG;
+        while (is_blank(*p)) p++;
+        if (!*p) return argc;
+        if (argc == max_args) return -E2BIG;
         argv[argc++] = p;
-        while (*p && !is_blank(*p))
-            p++;
-        if (*p)
-            *p++ = '\0';
+        while (*p && !is_blank(*p)) p++;
+        if (*p) *p++ = '\0';
     }
 }
 
 const shell_command* shell_find(const char* name) {
     for (const shell_command* c = __start_irqos_shell_cmds; c < __stop_irqos_shell_cmds; c++)
-        if (strcmp(c->name, name) == 0)
-            return c;
+        if (strcmp(c->name, name) == 0) return c;
     return nullptr;
 }
 
@@ -363,8 +339,7 @@ int shell_execute(char* line) {
         shell_printf("too many arguments (at most %d words)\n", SHELL_ARGS_MAX);
         return -E2BIG;
     }
-    if (argc == 0)
-        return 0;
+    if (argc == 0) return 0;
     argv[argc] = nullptr;
     const shell_command* cmd = shell_find(argv[0]);
     if (!cmd) {
@@ -379,7 +354,6 @@ int shell_execute(char* line) {
     shell_prompt();
     for (;;) {
         int c = tty_read_char(true);
-        if (c >= 0)
-            shell_input((char)c);
+        if (c >= 0) shell_input((char)c);
     }
 }

@@ -11,22 +11,22 @@ struct shell_command {
 };
 
 #define SHELL_COMMAND(cmd_name, help_text, handler) \
-    [[gnu::used, gnu::section("irqos_shell_cmds"), gnu::aligned(8)]] \
-    static const shell_command __shell_cmd_##handler = {cmd_name, help_text, handler}
+    [[gnu::used, gnu::section("irqos_shell_cmds"),  \
+      gnu::aligned(8)]] static const shell_command __shell_cmd_##handler = {cmd_name, help_text, handler}
 
 constexpr const char* SHELL_PROMPT = "irqos> ";
-constexpr size_t SHELL_LINE_MAX = 128;   // characters in one command line (longer input is refused)
-constexpr int SHELL_ARGS_MAX = 16;       // words in one command line, the command name included
-constexpr size_t SHELL_HISTORY = 8;      // lines kept for the up/down arrows
+constexpr size_t SHELL_LINE_MAX = 128;  // characters in one command line (longer input is refused)
+constexpr int SHELL_ARGS_MAX = 16;      // words in one command line, the command name included
+constexpr size_t SHELL_HISTORY = 8;     // lines kept for the up/down arrows
 
 // The shell loop on the console tty: prompt, edit, run. Process context with interrupts enabled; it
 // sleeps in tty_read_char between keys. Never returns.
 [[noreturn]] void shell_run();
 
 // The pieces of the loop, exposed for the host tests. Process context; not reentrant (one shell).
-void shell_init();             // forget the line, the history and the escape state; prints nothing
-void shell_prompt();           // print the prompt
-void shell_input(char c);      // one key: edit the line, or run it on Enter (then print a new prompt)
+void shell_init();         // forget the line, the history and the escape state; prints nothing
+void shell_prompt();       // print the prompt
+void shell_input(char c);  // one key: edit the line, or run it on Enter (then print a new prompt)
 // Split `line` in place at blanks into at most SHELL_ARGS_MAX words. Returns argc, or -E2BIG.
 int shell_split(char* line, char** argv, int max_args);
 // Split and run one line. Returns the command's result, 0 for an empty line, -ENOENT for an

@@ -10,7 +10,6 @@
 #include <cstdio>
 #include <string>
 
-
 namespace {
 
 std::string g_seen_value;
@@ -86,7 +85,7 @@ TEST_F(Cmdline, SavedLineAndFlagQuery) {
     parse_cmdline("cmdtest_flag ktestx cmdtest_val=ktest");
     EXPECT_STREQ(saved_command_line(), "cmdtest_flag ktestx cmdtest_val=ktest");
     EXPECT_TRUE(cmdline_has_flag("cmdtest_flag"));
-    EXPECT_FALSE(cmdline_has_flag("ktest"));   // neither a prefix of a word nor a value matches
+    EXPECT_FALSE(cmdline_has_flag("ktest"));  // neither a prefix of a word nor a value matches
     EXPECT_FALSE(cmdline_has_flag("cmdtest"));
     EXPECT_FALSE(cmdline_has_flag(""));
 }
@@ -95,9 +94,9 @@ TEST_F(Cmdline, HzParameter) {
     EXPECT_EQ(kernel_hz, HZ_DEFAULT);
     EXPECT_EQ(parse_cmdline("hz=250"), 0);
     EXPECT_EQ(kernel_hz, 250u);
-    EXPECT_EQ(parse_cmdline("hz=100"), 0);   // HZ_MIN itself is accepted
+    EXPECT_EQ(parse_cmdline("hz=100"), 0);  // HZ_MIN itself is accepted
     EXPECT_EQ(kernel_hz, 100u);
-    EXPECT_EQ(parse_cmdline("hz=10000"), 0);   // and HZ_MAX
+    EXPECT_EQ(parse_cmdline("hz=10000"), 0);  // and HZ_MAX
     EXPECT_EQ(kernel_hz, 10000u);
     g_out.clear();
     EXPECT_EQ(parse_cmdline("hz=99 hz=10001 hz=12x hz="), 4);
@@ -118,8 +117,8 @@ std::string numbered_words(int n) {
 }
 
 TEST_F(Cmdline, LongLineIsCutAfterTheLastWholeWordWithAWarning) {
-    std::string line = numbered_words(200);   // 3600 bytes
-    int last_whole = (int)(COMMAND_LINE_SIZE - 1) / 18 - 1;   // the last word that ends within 2047 bytes
+    std::string line = numbered_words(200);                  // 3600 bytes
+    int last_whole = (int)(COMMAND_LINE_SIZE - 1) / 18 - 1;  // the last word that ends within 2047 bytes
     int rejected = parse_cmdline(line.c_str());
     EXPECT_EQ(g_seen_value, std::to_string(100000 + last_whole).substr(1)) << "a cut word was applied";
     EXPECT_EQ(rejected, 200 - (last_whole + 1)) << "the words left out count as rejected";
@@ -129,7 +128,8 @@ TEST_F(Cmdline, LongLineIsCutAfterTheLastWholeWordWithAWarning) {
     EXPECT_EQ(saved.back(), ' ') << "cut between words";
     char want[160];
     std::snprintf(want, sizeof want,
-                  "Kernel command line is 3600 bytes, more than the 2047 kept: %d word(s) from \"cmdtest_val=%05d\" on ignored.\n",
+                  "Kernel command line is 3600 bytes, more than the 2047 kept: %d word(s) from \"cmdtest_val=%05d\" on "
+                  "ignored.\n",
                   200 - (last_whole + 1), last_whole + 1);
     EXPECT_NE(g_out.find(want), std::string::npos) << g_out.substr(0, 300);
     EXPECT_EQ(g_out.find("Unknown"), std::string::npos);
@@ -137,7 +137,7 @@ TEST_F(Cmdline, LongLineIsCutAfterTheLastWholeWordWithAWarning) {
 
 TEST_F(Cmdline, LineOfTheFullSizeIsKeptWhole) {
     const std::string flag = "cmdtest_flag";
-    std::string line = numbered_words(113);   // 2034 bytes, then blanks and a flag up to 2047
+    std::string line = numbered_words(113);  // 2034 bytes, then blanks and a flag up to 2047
     line.resize(COMMAND_LINE_SIZE - 1 - flag.size(), ' ');
     line += flag;
     ASSERT_EQ(line.size(), COMMAND_LINE_SIZE - 1);
@@ -148,7 +148,7 @@ TEST_F(Cmdline, LineOfTheFullSizeIsKeptWhole) {
 }
 
 TEST_F(Cmdline, PrintShowsALongLineWhole) {
-    std::string line = numbered_words(150);   // 2700 bytes: more than one printk record holds
+    std::string line = numbered_words(150);  // 2700 bytes: more than one printk record holds
     cmdline_print(line.c_str());
     EXPECT_EQ(g_out, "Command line: " + line + "\n");
     g_out.clear();

@@ -61,7 +61,7 @@ TEST_F(DummyIrq, SharesWithAnotherSharedOwner) {
 
 TEST_F(DummyIrq, ErrorsAreReported) {
     FakeChip& chip = make_chip();
-    setup(chip, handle_level_irq, 0);   // an owner that does not share
+    setup(chip, handle_level_irq, 0);  // an owner that does not share
     EXPECT_EQ(run("dummy_irq 5"), -EBUSY);
     EXPECT_NE(out.find("dummy_irq: IRQ 5: request failed (-16)"), std::string::npos) << out;
     out.clear();

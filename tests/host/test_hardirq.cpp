@@ -21,7 +21,7 @@ TEST_F(Hardirq, IrqEnterExitMovesTheHardirqField) {
     EXPECT_FALSE(in_softirq());
     EXPECT_FALSE(in_nmi());
     EXPECT_FALSE(in_task());
-    irq_enter();   // nested interrupt
+    irq_enter();  // nested interrupt
     EXPECT_EQ(hardirq_count(), 0x20000u);
     irq_exit();
     EXPECT_TRUE(in_irq());
@@ -41,7 +41,7 @@ TEST_F(Hardirq, NmiCountsAsHardirqToo) {
 }
 
 TEST_F(Hardirq, SoftirqFieldIsSeparate) {
-    preempt_count_add(SOFTIRQ_DISABLE_OFFSET);   // local_bh_disable
+    preempt_count_add(SOFTIRQ_DISABLE_OFFSET);  // local_bh_disable
     EXPECT_TRUE(in_softirq());
     EXPECT_FALSE(in_serving_softirq());
     EXPECT_TRUE(in_interrupt());
@@ -64,7 +64,7 @@ TEST_F(Hardirq, CountsArePerCpu) {
 
 TEST_F(Hardirq, IrqExitWithInterruptsOnWarns) {
     irq_enter();
-    irq_exit();   // interrupts are on in this test: the entry path never does that
+    irq_exit();  // interrupts are on in this test: the entry path never does that
     EXPECT_EQ(warn_count, 1ul);
 }
 

@@ -23,7 +23,7 @@ TEST_F(IrqDepth, RequestStartsTheLineAtDepthZero) {
     EXPECT_EQ(desc->depth, 0u);
     EXPECT_FALSE(disabled());
     EXPECT_FALSE(masked());
-    EXPECT_EQ(chip.log(), "unmask 5");   // no startup/enable op: irq_startup unmasks
+    EXPECT_EQ(chip.log(), "unmask 5");  // no startup/enable op: irq_startup unmasks
     free_irq(IRQ, &dev);
 }
 
@@ -81,7 +81,7 @@ TEST_F(IrqDepth, EnableOfAWiredLineNobodyRequestedStartsItWithAWarning) {
     EXPECT_FALSE(disabled());
     EXPECT_TRUE(irqd_has(&desc->irq_data, IRQD_IRQ_STARTED));
     EXPECT_EQ(chip.log(), "unmask 5");
-    disable_irq(IRQ);   // back to the wired-but-unused state the fixture found
+    disable_irq(IRQ);  // back to the wired-but-unused state the fixture found
 }
 
 // A requested line was activated: starting it again after a disable is silent.
@@ -139,7 +139,7 @@ TEST_F(IrqDepth, FreeWhileDisabledThenRequestAgainStartsEnabled) {
     EXPECT_EQ(chip.log(), "unmask 5");
     host_env::fire_irq(IRQ);
     EXPECT_EQ(dev.calls, 1);
-    enable_irq(IRQ);   // the two old disables are gone: this one is unbalanced
+    enable_irq(IRQ);  // the two old disables are gone: this one is unbalanced
     EXPECT_EQ(warn_count, 1ul);
     free_irq(IRQ, &dev);
 }

@@ -188,7 +188,7 @@ TEST_F(IrqBad, UninstallingTheFlowMasksAndDisables) {
     FakeChip chip;
     wire_line(7, &chip, handle_level_irq, "level");
     irq_desc* d = irq_to_desc(7);
-    irqd_clear(&d->irq_data, IRQD_IRQ_MASKED);   // as if running
+    irqd_clear(&d->irq_data, IRQD_IRQ_MASKED);  // as if running
     irq_set_handler(7, nullptr);
     EXPECT_EQ(d->handle_irq, handle_bad_irq);
     EXPECT_EQ(chip.log(), "mask 7, ack 7");

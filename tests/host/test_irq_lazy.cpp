@@ -20,7 +20,7 @@ protected:
 };
 
 TEST_F(IrqLazy, EdgeWhileDisabledIsPendingAndReplayedOnceBySoftwareResend) {
-    FakeChip& chip = make_chip();   // no retrigger op
+    FakeChip& chip = make_chip();  // no retrigger op
     setup(chip, handle_edge_irq);
     disable_irq(IRQ);
     EXPECT_TRUE(disabled());
@@ -34,7 +34,7 @@ TEST_F(IrqLazy, EdgeWhileDisabledIsPendingAndReplayedOnceBySoftwareResend) {
     EXPECT_EQ(dev.calls, 0);
 
     chip.clear();
-    enable_irq(IRQ);   // process context, interrupts on: the resend runs right away
+    enable_irq(IRQ);  // process context, interrupts on: the resend runs right away
     EXPECT_EQ(chip.log(), "unmask 5, ack 5, handler a");
     EXPECT_EQ(dev.calls, 1);
     EXPECT_FALSE(desc->istate & (IRQS_PENDING | IRQS_REPLAY));
@@ -59,7 +59,7 @@ TEST_F(IrqLazy, ReplayUsesTheChipRetriggerWhenItCan) {
     EXPECT_EQ(dev.calls, 0) << "the hardware raises it again; nothing queued in software";
     EXPECT_TRUE(desc->istate & IRQS_REPLAY);
     EXPECT_FALSE(irq_resend_pending());
-    host_env::fire_irq(IRQ);   // the retriggered interrupt
+    host_env::fire_irq(IRQ);  // the retriggered interrupt
     EXPECT_EQ(dev.calls, 1);
     EXPECT_FALSE(desc->istate & IRQS_REPLAY);
 }
@@ -85,7 +85,7 @@ TEST_F(IrqLazy, EnableWithInterruptsOffLeavesTheReplayToIrqExit) {
     EXPECT_TRUE(desc->istate & IRQS_REPLAY);
     // A second enable/disable round must not queue it twice (REPLAY: -EBUSY).
     EXPECT_EQ(check_irq_resend(desc, true), -EBUSY);
-    host_env::fire_irq(40);   // any interrupt: irq_exit drains the queue
+    host_env::fire_irq(40);  // any interrupt: irq_exit drains the queue
     EXPECT_EQ(dev.calls, 1);
     EXPECT_FALSE(irq_resend_pending());
 }
@@ -130,7 +130,7 @@ TEST_F(IrqLazy, DisableUnlazyMasksAtOnce) {
     disable_irq(IRQ);
     EXPECT_EQ(chip.log(), "mask 5");
     EXPECT_TRUE(masked());
-    host_env::fire_irq(IRQ);   // cannot really happen while masked; the flow would just ack
+    host_env::fire_irq(IRQ);  // cannot really happen while masked; the flow would just ack
     chip.clear();
     enable_irq(IRQ);
     EXPECT_EQ(chip.log(), "unmask 5, ack 5, handler a");

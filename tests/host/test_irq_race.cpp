@@ -30,7 +30,7 @@ protected:
         spurious_window = 64;
         spurious_threshold = 0xffffffffu;
         wire(chip, handle_level_irq, "level", false);
-        dev.ret = IRQ_NONE;   // unhandled: note_interrupt counts every one
+        dev.ret = IRQ_NONE;  // unhandled: note_interrupt counts every one
         ASSERT_EQ(request_irq(IRQ, test_dev_handler, IRQF_SHARED, "a", &dev), 0);
         second.tag = "b";
     }
@@ -45,7 +45,7 @@ TEST_F(IrqRace, SmpFlowsSpuriousAccountingAndLineChangesRaceCleanly) {
     };
     std::thread cpu1(fire, 1), cpu2(fire, 2);
     unsigned changes = 0;
-    do {   // CPU 0 keeps changing the line for as long as the others take interrupts on it
+    do {  // CPU 0 keeps changing the line for as long as the others take interrupts on it
         disable_irq_nosync(IRQ);
         enable_irq(IRQ);
         if (request_irq(IRQ, test_dev_handler, IRQF_SHARED, "b", &second) == 0) free_irq(IRQ, &second);

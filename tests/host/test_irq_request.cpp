@@ -52,7 +52,7 @@ TEST_F(IrqRequest, NoRequestAndNullHandlerBeatNoChip) {
 
 TEST_F(IrqRequest, AllocationFailureIsEnomemBeforeTheChipCheck) {
     host_heap::fail_next(1);
-    EXPECT_EQ(request_irq(IRQ, test_dev_handler, 0, "x", &a), -ENOMEM);   // unwired: would be -ENOSYS
+    EXPECT_EQ(request_irq(IRQ, test_dev_handler, 0, "x", &a), -ENOMEM);  // unwired: would be -ENOSYS
     wire();
     host_heap::fail_next(1);
     EXPECT_EQ(request_irq(IRQ, test_dev_handler, 0, "x", &a), -ENOMEM);
@@ -66,7 +66,8 @@ TEST_F(IrqRequest, SecondNonSharedRequestIsBusyWithLinuxMessage) {
     wire();
     ASSERT_EQ(request_irq(IRQ, test_dev_handler, 0, "a", &a), 0);
     EXPECT_EQ(request_irq(IRQ, test_dev_handler, IRQF_SHARED, "b", &b), -EBUSY);
-    EXPECT_NE(console().find("genirq: Flags mismatch irq 5. 00000080 (b) vs. 00000000 (a)\n"), std::string::npos) << console();
+    EXPECT_NE(console().find("genirq: Flags mismatch irq 5. 00000080 (b) vs. 00000000 (a)\n"), std::string::npos)
+        << console();
     free_irq(IRQ, &a);
     EXPECT_EQ(host_heap::live(), 0);
 }
@@ -76,7 +77,8 @@ TEST_F(IrqRequest, TriggerMismatchIsBusy) {
     ASSERT_EQ(request_irq(IRQ, test_dev_handler, IRQF_SHARED | IRQF_TRIGGER_RISING, "a", &a), 0);
     EXPECT_EQ(chip.log(), "set_type 5 1, unmask 5");
     EXPECT_EQ(request_irq(IRQ, test_dev_handler, IRQF_SHARED | IRQF_TRIGGER_FALLING, "b", &b), -EBUSY);
-    EXPECT_NE(console().find("genirq: Flags mismatch irq 5. 00000082 (b) vs. 00000081 (a)\n"), std::string::npos) << console();
+    EXPECT_NE(console().find("genirq: Flags mismatch irq 5. 00000082 (b) vs. 00000081 (a)\n"), std::string::npos)
+        << console();
     // No trigger given: the newcomer takes the line's, and matches.
     EXPECT_EQ(request_irq(IRQ, test_dev_handler, IRQF_SHARED, "c", &c), 0);
     free_irq(IRQ, &a);
@@ -167,7 +169,7 @@ TEST_F(IrqRequest, FreeWithUnknownDevIdWarnsAndReturnsNull) {
 TEST_F(IrqRequest, FreeFromInterruptContextWarns) {
     wire();
     ASSERT_EQ(request_irq(IRQ, test_dev_handler, 0, "a", &a), 0);
-    arch::irq_disable();   // hard-IRQ context, as do_IRQ would run it
+    arch::irq_disable();  // hard-IRQ context, as do_IRQ would run it
     irq_enter();
     EXPECT_STREQ(static_cast<const char*>(free_irq(IRQ, &a)), "a");
     irq_exit();

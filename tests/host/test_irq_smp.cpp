@@ -82,7 +82,7 @@ TEST_F(IrqSmp, SmpDisableIrqWaitsButNosyncDoesNot) {
 
 TEST_F(IrqSmp, SmpEdgeDuringAHandlerOnAnotherCpuIsRunByThatCpu) {
     std::thread cpu1 = start_handler_on_cpu1();
-    host_env::fire_irq(IRQ);   // CPU 0: the line is INPROGRESS on CPU 1
+    host_env::fire_irq(IRQ);  // CPU 0: the line is INPROGRESS on CPU 1
     EXPECT_TRUE(desc->istate & IRQS_PENDING);
     EXPECT_EQ(chip.log(), "ack 5, handler a, mask 5, ack 5");
     release = true;

@@ -15,7 +15,7 @@ protected:
     FakeChip& chip = make_chip();
     void SetUp() override {
         LineTest::SetUp();
-        wire(chip, handle_simple_irq, "simple", /*log_handler=*/false);   // 100,000 interrupts: no log
+        wire(chip, handle_simple_irq, "simple", /*log_handler=*/false);  // 100,000 interrupts: no log
     }
     void request(unsigned long flags = 0) { ASSERT_EQ(request_irq(IRQ, test_dev_handler, flags, "a", &dev), 0); }
     void fire(unsigned n, irqreturn_t ret) {
@@ -41,7 +41,7 @@ TEST_F(IrqSpurious, HandledInterruptsDoNotOpenAWindow) {
 TEST_F(IrqSpurious, ExactlyThresholdUnhandledDoesNotTrip) {
     request();
     fire(99900, IRQ_NONE);
-    fire(100, IRQ_HANDLED);   // the 100,000th interrupt of the window closes it
+    fire(100, IRQ_HANDLED);  // the 100,000th interrupt of the window closes it
     EXPECT_FALSE(spurious_disabled());
     EXPECT_EQ(desc->depth, 0u);
     EXPECT_EQ(desc->irq_count, 0u) << "window closed";
@@ -89,11 +89,11 @@ TEST_F(IrqSpurious, UnhandledCountRestartsAfterHzOverTen) {
     host_env::set_jiffies(1000);
     fire(1, IRQ_NONE);
     EXPECT_EQ(desc->irqs_unhandled, 1u);
-    host_env::set_jiffies(1000 + HZ / 10);   // not after last + HZ/10
+    host_env::set_jiffies(1000 + HZ / 10);  // not after last + HZ/10
     fire(1, IRQ_NONE);
     EXPECT_EQ(desc->irqs_unhandled, 2u);
     EXPECT_EQ(desc->last_unhandled, 1000ul + HZ / 10);
-    host_env::set_jiffies(1000 + 2 * (HZ / 10) + 1);   // one tick past last + HZ/10
+    host_env::set_jiffies(1000 + 2 * (HZ / 10) + 1);  // one tick past last + HZ/10
     fire(1, IRQ_NONE);
     EXPECT_EQ(desc->irqs_unhandled, 1u);
     free_irq(IRQ, &dev);
@@ -211,7 +211,7 @@ TEST_F(IrqSpurious, ReportListsEveryHandler) {
 TEST_F(IrqSpurious, IrqfixupFindsTheInterruptOnASharedLine) {
     EXPECT_EQ(parse_cmdline("irqfixup"), 0);
     EXPECT_EQ(irqfixup, 1);
-    request();   // line 5: its device never claims anything
+    request();  // line 5: its device never claims anything
     FakeChip chip7;
     TestDev owner, nonshared;
     owner.tag = "owner";
@@ -243,7 +243,7 @@ TEST_F(IrqSpurious, IrqpollAlsoPollsOnTheTimerLine) {
     wire_line(7, &chip0, handle_simple_irq, "simple");
     ASSERT_EQ(request_irq(0, test_dev_handler, IRQF_TIMER, "timer", &timer), 0);
     ASSERT_EQ(request_irq(7, test_other_handler, IRQF_SHARED, "shared", &shared), 0);
-    host_env::fire_irq(0);   // handled, but IRQ 0 under irqpoll
+    host_env::fire_irq(0);  // handled, but IRQ 0 under irqpoll
     EXPECT_EQ(timer.calls, 1);
     EXPECT_EQ(shared.calls, 1);
     free_irq(0, &timer);

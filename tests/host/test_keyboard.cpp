@@ -89,14 +89,14 @@ protected:
                            0x01, 0x00,    // flush: one byte waiting, then empty
                            0x00, 0x01});  // ready for 0x20, then the CTR is there
         io.queue_in(0x60, {0x9C, ctr});
-        io.set_in(0x64, 0x00);            // afterwards: always ready, nothing waiting
+        io.set_in(0x64, 0x00);  // afterwards: always ready, nothing waiting
     }
     FakePortIo io;
     FakeChip chip;
 };
 
 TEST_F(I8042, InitProtocolAndCommandByte) {
-    script_init(0x45);   // KBDINT | SYS | XLATE, a typical firmware value
+    script_init(0x45);  // KBDINT | SYS | XLATE, a typical firmware value
     ASSERT_EQ(i8042_init(io), 0);
     // CTR 0x45 -> interrupts off, aux/kbd disabled, translate: 0x74; then KBDINT on, kbd enabled: 0x65.
     EXPECT_EQ(io.outs(), (V{OUT(0x64, 0xAD), OUT(0x64, 0xA7), OUT(0x64, 0x20), OUT(0x64, 0x60), OUT(0x60, 0x74),
@@ -120,7 +120,7 @@ TEST_F(I8042, MissingControllerIsReportedNotFatal) {
 
 TEST_F(I8042, ControllerThatNeverTakesACommandTimesOut) {
     io.queue_in(0x64, {0x1C});
-    io.set_in(0x64, 0x02);   // input buffer stays full
+    io.set_in(0x64, 0x02);  // input buffer stays full
     EXPECT_EQ(i8042_init(io), -ETIMEDOUT);
     EXPECT_EQ(io.count(FakePortIo::Op::Udelay, 0), 10000u) << "bounded wait: 10000 x 50 us like Linux";
     EXPECT_TRUE(io.outs().empty());
@@ -128,8 +128,8 @@ TEST_F(I8042, ControllerThatNeverTakesACommandTimesOut) {
 
 TEST_F(I8042, FailureToEnableThePortReleasesIrq1) {
     script_init(0x45);
-    io.queue_in(0x64, {0x00, 0x00});   // the first CTR write goes through ...
-    io.set_in(0x64, 0x02);             // ... then the input buffer stays full
+    io.queue_in(0x64, {0x00, 0x00});  // the first CTR write goes through ...
+    io.set_in(0x64, 0x02);            // ... then the input buffer stays full
     EXPECT_EQ(i8042_init(io), -ETIMEDOUT);
     EXPECT_EQ(host_console::count("i8042: Can't enable the keyboard port\n"), 1u);
     EXPECT_EQ(irq_to_desc(1)->action, nullptr) << "a driver that gave up must not keep IRQ1";
@@ -157,7 +157,7 @@ TEST_F(I8042, InterruptWithoutDataIsNotOurs) {
     ASSERT_EQ(i8042_init(io), 0);
     unsigned long before = i8042_scancode_count();
     io.clear_log();
-    host_env::fire_irq(1);   // status sticky 0x00: nothing waiting
+    host_env::fire_irq(1);  // status sticky 0x00: nothing waiting
     EXPECT_EQ(io.count(FakePortIo::Op::In, 0x60), 0u) << "the data port must not be read";
     EXPECT_EQ(irq_to_desc(1)->irqs_unhandled, 1u) << "IRQ_NONE reaches note_interrupt";
     EXPECT_EQ(i8042_scancode_count(), before);
@@ -178,7 +178,7 @@ TEST_F(I8042, InjectUsesControllerCommandD2) {
     script_init(0x45);
     ASSERT_EQ(i8042_init(io), 0);
     io.clear_log();
-    io.queue_in(0x64, {0x02, 0x00});   // busy once before the command
+    io.queue_in(0x64, {0x02, 0x00});  // busy once before the command
     EXPECT_EQ(i8042_inject_scancode(0x1E), 0);
     EXPECT_EQ(io.outs(), (V{OUT(0x64, 0xD2), OUT(0x60, 0x1E)}));
     EXPECT_EQ(io.count(FakePortIo::Op::Udelay, 0), 1u);

@@ -36,7 +36,7 @@ TEST_F(PerCpuTest, ThisCpuOpsChangeOnlyTheCallersCopy) {
         EXPECT_FALSE(per_cpu(test_flag, cpu)) << "cpu " << cpu;
         EXPECT_EQ(per_cpu(test_array, cpu)[2], 0ul) << "cpu " << cpu;
     }
-    this_cpu_dec(test_counter);   // CPU 0
+    this_cpu_dec(test_counter);  // CPU 0
     EXPECT_EQ(per_cpu(test_counter, 0), 6u);
 }
 
@@ -81,7 +81,7 @@ TEST_F(PerCpuTest, SmpIncrementsOnTheirOwnCopiesLoseNothing) {
             for (unsigned i = 0; i < ROUNDS; i++) this_cpu_inc(test_counter);
         });
     unsigned seen = 0;
-    for (unsigned i = 0; i < 1000; i++) seen += per_cpu_read(test_counter, 1) >= 7 ? 0 : 1;   // racy reads
+    for (unsigned i = 0; i < 1000; i++) seen += per_cpu_read(test_counter, 1) >= 7 ? 0 : 1;  // racy reads
     for (auto& th : t) th.join();
     EXPECT_EQ(seen, 0u);
     for (unsigned c = 0; c < CPUS; c++) EXPECT_EQ(per_cpu(test_counter, c), 7 + ROUNDS) << "cpu " << c;

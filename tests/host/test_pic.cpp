@@ -24,7 +24,7 @@ protected:
         IrqTest::SetUp();
         io.allow({0x20, 0x21, 0xA0, 0xA1, 0x4D0, 0x4D1});
     }
-    void TearDown() override { legacy_pic = &null_legacy_pic; }   // the chip object dies with the test
+    void TearDown() override { legacy_pic = &null_legacy_pic; }  // the chip object dies with the test
     irq_data line(unsigned pin) {
         irq_data d;
         d.irq = pin;
@@ -38,20 +38,19 @@ protected:
 
 TEST_F(Pic8259Test, InitWritesTheIcwSequence) {
     pic.init(false);
-    V expect = {OUT(0x21, 0xFF), OUT(0xA1, 0xFF),   // mask everything first
-                OUT(0x20, 0x11), IO_DELAY(), OUT(0x21, 0x20), IO_DELAY(), OUT(0x21, 0x04), IO_DELAY(),
-                OUT(0x21, 0x01), IO_DELAY(),
-                OUT(0xA0, 0x11), IO_DELAY(), OUT(0xA1, 0x28), IO_DELAY(), OUT(0xA1, 0x02), IO_DELAY(),
-                OUT(0xA1, 0x01), IO_DELAY(),
-                UDELAY(100),
-                OUT(0x21, 0xFF), OUT(0xA1, 0xFF)};   // the cached masks: still all masked
+    V expect = {
+        OUT(0x21, 0xFF), OUT(0xA1, 0xFF),  // mask everything first
+        OUT(0x20, 0x11), IO_DELAY(),      OUT(0x21, 0x20), IO_DELAY(),      OUT(0x21, 0x04),
+        IO_DELAY(),      OUT(0x21, 0x01), IO_DELAY(),      OUT(0xA0, 0x11), IO_DELAY(),
+        OUT(0xA1, 0x28), IO_DELAY(),      OUT(0xA1, 0x02), IO_DELAY(),      OUT(0xA1, 0x01),
+        IO_DELAY(),      UDELAY(100),     OUT(0x21, 0xFF), OUT(0xA1, 0xFF)};  // the cached masks: still all masked
     EXPECT_EQ(io.log(), expect);
     EXPECT_FALSE(pic.auto_eoi());
     EXPECT_STREQ(pic.name(), "XT-PIC");
 }
 
 TEST_F(Pic8259Test, InitRestoresCachedMasksAndHonoursVectorBase) {
-    Pic8259 other(io, 0x30);   // Linux's base
+    Pic8259 other(io, 0x30);  // Linux's base
     other.unmask(0);
     other.unmask(2);
     other.unmask(9);
@@ -66,8 +65,8 @@ TEST_F(Pic8259Test, InitRestoresCachedMasksAndHonoursVectorBase) {
 TEST_F(Pic8259Test, AeoiInitAndMaskAckIsPlainMask) {
     pic.init(true);
     EXPECT_TRUE(pic.auto_eoi());
-    EXPECT_EQ(io.outs_to(0x21)[3], OUT(0x21, 0x03));   // ICW4 with AEOI, master
-    EXPECT_EQ(io.outs_to(0xA1)[3], OUT(0xA1, 0x03));   // and slave (see i8259.cpp init)
+    EXPECT_EQ(io.outs_to(0x21)[3], OUT(0x21, 0x03));  // ICW4 with AEOI, master
+    EXPECT_EQ(io.outs_to(0xA1)[3], OUT(0xA1, 0x03));  // and slave (see i8259.cpp init)
     pic.unmask(3);
     io.clear_log();
     irq_data d = line(3);
@@ -88,7 +87,7 @@ TEST_F(Pic8259Test, MaskAndUnmaskWriteOnlyTheirHalf) {
     irq_data d1 = line(1), d12 = line(12);
     pic.irq_mask(&d1);
     pic.irq_unmask(&d1);
-    pic.irq_disable(&d12);   // disable masks at once (not lazy)
+    pic.irq_disable(&d12);  // disable masks at once (not lazy)
     pic.irq_enable(&d12);
     EXPECT_EQ(io.log(), (V{OUT(0x21, 0xFF), OUT(0x21, 0xFD), OUT(0xA1, 0xFF), OUT(0xA1, 0xEF)}));
     EXPECT_EQ(pic.cached_mask(), 0xEFFD);
@@ -100,7 +99,7 @@ TEST_F(Pic8259Test, MaskAckMasterLine) {
     io.clear_log();
     irq_data d = line(1);
     pic.irq_mask_ack(&d);
-    EXPECT_EQ(io.log(), (V{OUT(0x21, 0xFF), OUT(0x20, 0x61)}));   // mask, specific EOI for IR1
+    EXPECT_EQ(io.log(), (V{OUT(0x21, 0xFF), OUT(0x20, 0x61)}));  // mask, specific EOI for IR1
     EXPECT_EQ(pic.cached_mask() & 0x2, 0x2);
 }
 
@@ -115,7 +114,7 @@ TEST_F(Pic8259Test, MaskAckSlaveLineEoisSlaveThenMasterCascade) {
 
 TEST_F(Pic8259Test, SpuriousIrq7IsCountedNotEoidAndReportedOnce) {
     unsigned long err = irq_err_count;
-    io.queue_in(0x20, {0x00, 0x00});   // ISR: nothing in service, twice
+    io.queue_in(0x20, {0x00, 0x00});  // ISR: nothing in service, twice
     EXPECT_TRUE(pic.filter_spurious(7));
     EXPECT_EQ(io.log(), (V{OUT(0x20, 0x0B), IN(0x20, 0x00), OUT(0x20, 0x0A)})) << "ISR read, no EOI";
     EXPECT_TRUE(pic.filter_spurious(7));
@@ -127,7 +126,7 @@ TEST_F(Pic8259Test, RealIrq7IsDispatchedAndEoid) {
     pic.unmask(7);
     io.clear_log();
     unsigned long err = irq_err_count;
-    io.queue_in(0x20, {0x80});   // ISR bit 7 set: a real printer-port interrupt
+    io.queue_in(0x20, {0x80});  // ISR bit 7 set: a real printer-port interrupt
     EXPECT_FALSE(pic.filter_spurious(7));
     irq_data d = line(7);
     pic.irq_mask_ack(&d);
@@ -148,7 +147,7 @@ TEST_F(Pic8259Test, SpuriousIrq15EoisOnlyTheMasterCascade) {
 TEST_F(Pic8259Test, RealIrq15WithOtherIsrBitsIsNotSpurious) {
     io.queue_in(0xA0, {0x80 | 0x04});
     EXPECT_FALSE(pic.filter_spurious(15));
-    io.queue_in(0xA0, {0x7F});   // every bit but IR7: still spurious for IRQ15
+    io.queue_in(0xA0, {0x7F});  // every bit but IR7: still spurious for IRQ15
     EXPECT_TRUE(pic.filter_spurious(15));
 }
 
@@ -181,7 +180,7 @@ TEST_F(Pic8259Test, SpuriousSlaveLineInMaskAckEoisTheCascadeOnly) {
 }
 
 TEST_F(Pic8259Test, ProbeFailsWhenImrDoesNotReadBack) {
-    io.queue_in(0x21, {0xFF});   // floating bus
+    io.queue_in(0x21, {0xFF});  // floating bus
     EXPECT_EQ(legacy_pic_setup_chip(pic), -ENODEV);
     EXPECT_EQ(io.log(), (V{OUT(0xA1, 0xFF), OUT(0x21, 0xFB), IN(0x21, 0xFF)}));
     EXPECT_EQ(legacy_pic, &null_legacy_pic);
@@ -195,9 +194,9 @@ class Pic8259Setup : public Pic8259Test {
 protected:
     void SetUp() override {
         Pic8259Test::SetUp();
-        io.queue_in(0x21, {0xFB});                 // probe read-back
-        io.queue_in(0x4D0, {0x00});                // ELCR1: all edge
-        io.queue_in(0x4D1, {0x0C});                // ELCR2: IRQ10, 11 level (PCI)
+        io.queue_in(0x21, {0xFB});   // probe read-back
+        io.queue_in(0x4D0, {0x00});  // ELCR1: all edge
+        io.queue_in(0x4D1, {0x0C});  // ELCR2: IRQ10, 11 level (PCI)
         ASSERT_EQ(legacy_pic_setup_chip(pic), 0);
     }
 };

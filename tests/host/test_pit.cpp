@@ -30,21 +30,21 @@ protected:
 };
 
 TEST(PitDivisor, RoundsToNearestLikeLinuxLatch) {
-    EXPECT_EQ(pit_divisor(1000), 1193u);    // 1193.182
-    EXPECT_EQ(pit_divisor(100), 11932u);    // 11931.82
-    EXPECT_EQ(pit_divisor(250), 4773u);     // 4772.728
-    EXPECT_EQ(pit_divisor(10000), 119u);    // 119.3182
+    EXPECT_EQ(pit_divisor(1000), 1193u);  // 1193.182
+    EXPECT_EQ(pit_divisor(100), 11932u);  // 11931.82
+    EXPECT_EQ(pit_divisor(250), 4773u);   // 4772.728
+    EXPECT_EQ(pit_divisor(10000), 119u);  // 119.3182
 }
 
 TEST_F(Pit, ProgramsChannel0RateGeneratorAt1000Hz) {
     ASSERT_EQ(pit_init(io, 1000), 0);
-    EXPECT_EQ(io.log(), (V{OUT(0x43, 0x34), OUT(0x40, 0xA9), OUT(0x40, 0x04)}));   // 1193 = 0x04A9
+    EXPECT_EQ(io.log(), (V{OUT(0x43, 0x34), OUT(0x40, 0xA9), OUT(0x40, 0x04)}));  // 1193 = 0x04A9
     EXPECT_EQ(pit_current_divisor(), 1193u);
 }
 
 TEST_F(Pit, ProgramsChannel0At100Hz) {
     ASSERT_EQ(pit_init(io, 100), 0);
-    EXPECT_EQ(io.log(), (V{OUT(0x43, 0x34), OUT(0x40, 0x9C), OUT(0x40, 0x2E)}));   // 11932 = 0x2E9C
+    EXPECT_EQ(io.log(), (V{OUT(0x43, 0x34), OUT(0x40, 0x9C), OUT(0x40, 0x2E)}));  // 11932 = 0x2E9C
 }
 
 TEST_F(Pit, RejectsRatesOutsideHzRangeWithoutTouchingHardware) {

@@ -12,7 +12,6 @@
 #include <string>
 #include <vector>
 
-
 namespace {
 
 std::string g_out[2];
@@ -40,8 +39,8 @@ protected:
         size_t n = printk_log_read(buf.data(), buf.size());
         return std::string(buf.data(), n);
     }
-    console c0_{"cap0", write0, 8, nullptr};   // sees every level
-    console c1_{"cap1", write1, 5, nullptr};   // sees EMERG..WARNING (levels 0-4)
+    console c0_{"cap0", write0, 8, nullptr};  // sees every level
+    console c1_{"cap1", write1, 5, nullptr};  // sees EMERG..WARNING (levels 0-4)
     unsigned long saved_jiffies_ = 0;
     int saved_loglevel_ = 7;
 };
@@ -52,16 +51,16 @@ TEST_F(Printk, LevelPrefixIsStrippedAndFiltersConsoles) {
     pr_info("info %d\n", 1);
     pr_warn("warn\n");
     pr_err("err\n");
-    printk("plain\n");   // default_message_loglevel 4 = WARNING
+    printk("plain\n");  // default_message_loglevel 4 = WARNING
     pr_notice("notice\n");
     EXPECT_EQ(g_out[0], "info 1\nwarn\nerr\nplain\nnotice\n");
     EXPECT_EQ(g_out[1], "warn\nerr\nplain\n");
-    EXPECT_EQ(log(), "info 1\nwarn\nerr\nplain\nnotice\n");   // the ring keeps everything, levels stripped
+    EXPECT_EQ(log(), "info 1\nwarn\nerr\nplain\nnotice\n");  // the ring keeps everything, levels stripped
 }
 
 TEST_F(Printk, ConsoleLoglevelDefaultAndDebugFiltered) {
     EXPECT_EQ(console_loglevel, 7);
-    console c{"def", write0, 0, nullptr};   // 0: take console_loglevel at registration
+    console c{"def", write0, 0, nullptr};  // 0: take console_loglevel at registration
     register_console(&c);
     EXPECT_EQ(c.loglevel, 7);
     pr_info("shown\n");
@@ -76,9 +75,9 @@ TEST_F(Printk, LoglevelParameterUpdatesConsoles) {
     EXPECT_EQ(parse_cmdline("loglevel=3"), 0);
     EXPECT_EQ(console_loglevel, 3);
     EXPECT_EQ(c0_.loglevel, 3);
-    pr_err("dropped\n");   // level 3 is not below 3
+    pr_err("dropped\n");  // level 3 is not below 3
     pr_crit("kept\n");
-    EXPECT_EQ(parse_cmdline("loglevel=9"), 1);   // out of range: reported and ignored
+    EXPECT_EQ(parse_cmdline("loglevel=9"), 1);  // out of range: reported and ignored
     EXPECT_EQ(console_loglevel, 3);
     EXPECT_NE(g_out[0].find("kept\n"), std::string::npos);
     EXPECT_EQ(g_out[0].find("dropped"), std::string::npos);
@@ -102,13 +101,13 @@ TEST_F(Printk, NewRecordClosesAnOpenLine) {
     EXPECT_EQ(g_out[0], "prompt> ") << "a fragment reaches the console immediately";
     pr_info("next\n");
     EXPECT_EQ(g_out[0], "prompt> \nnext\n");
-    pr_cont("orphan\n");   // no open line: a record of its own at the default level
+    pr_cont("orphan\n");  // no open line: a record of its own at the default level
     EXPECT_EQ(g_out[0], "prompt> \nnext\norphan\n");
 }
 
 TEST_F(Printk, RingBufferKeepsTheLast64KiB) {
     std::string line(99, 'a');
-    for (int i = 0; i < 700; i++) {   // 700 * 100 bytes = 70,000 > 65,536
+    for (int i = 0; i < 700; i++) {  // 700 * 100 bytes = 70,000 > 65,536
         line[0] = (char)('A' + i % 26);
         printk(KERN_INFO "%s\n", line.c_str());
     }
@@ -125,7 +124,7 @@ TEST_F(Printk, RingBufferKeepsTheLast64KiB) {
 TEST_F(Printk, RegisteringAConsoleTwiceKeepsTheOthers) {
     register_console(&c0_);
     register_console(&c1_);
-    register_console(&c0_);   // harmless: c1 stays registered after it
+    register_console(&c0_);  // harmless: c1 stays registered after it
     pr_err("both\n");
     EXPECT_EQ(g_out[0], "both\n");
     EXPECT_EQ(g_out[1], "both\n");
@@ -181,13 +180,13 @@ protected:
 
 TEST_F(PrintkBuffered, RecordsWaitInTheLogUntilThereIsRoomAndKeepTheirOrder) {
     bc.room = 10;
-    pr_info("first\n");    // 6 bytes: fits
-    pr_info("second\n");   // 7 bytes: only 4 left
+    pr_info("first\n");   // 6 bytes: fits
+    pr_info("second\n");  // 7 bytes: only 4 left
     pr_info("third\n");
     EXPECT_EQ(bc.queued, "first\n");
     EXPECT_EQ(bc.sync, "") << "printk never falls back to waiting on the line";
     EXPECT_TRUE(console_busy(&con_));
-    bc.room = 100;   // the transmit interrupt made room
+    bc.room = 100;  // the transmit interrupt made room
     printk_trigger_flush();
     EXPECT_EQ(bc.queued, "first\nsecond\nthird\n");
     EXPECT_FALSE(console_busy(&con_));
@@ -206,10 +205,9 @@ TEST_F(PrintkBuffered, FilteredRecordsDoNotHoldTheConsoleBack) {
 }
 
 TEST_F(PrintkBuffered, OverwrittenRecordsAreCountedInOneNote) {
-    bc.room = 0;   // the line has stopped
+    bc.room = 0;  // the line has stopped
     constexpr int N = 3000;
-    for (int i = 0; i < N; i++)
-        printk(KERN_INFO "msg %04d padded to about forty bytes\n", i);
+    for (int i = 0; i < N; i++) printk(KERN_INFO "msg %04d padded to about forty bytes\n", i);
     EXPECT_EQ(bc.queued, "");
     bc.room = 1u << 30;
     printk_trigger_flush();
@@ -264,7 +262,7 @@ TEST_F(Printk, RatelimitBurstIntervalAndSuppressedReport) {
     EXPECT_FALSE(__ratelimit(&rs));
     EXPECT_FALSE(__ratelimit(&rs));
     EXPECT_EQ(rs.missed, 2);
-    jiffies = 1000 + 5 * HZ;   // still inside the interval (Linux: strictly after begin + interval)
+    jiffies = 1000 + 5 * HZ;  // still inside the interval (Linux: strictly after begin + interval)
     EXPECT_FALSE(__ratelimit(&rs));
     EXPECT_EQ(g_out[0], "");
     jiffies = 1000 + 5 * HZ + 1;
@@ -337,7 +335,7 @@ void panic_to_stderr() {
 TEST(PrintkDeathTest, PanicPrintsAndHalts) {
     GTEST_FLAG_SET(death_test_style, "threadsafe");
     EXPECT_DEATH(panic_to_stderr(),
-        "Kernel panic - not syncing: boom 5\n(.|\n)*---\\[ end Kernel panic - not syncing: boom 5 \\]---");
+                 "Kernel panic - not syncing: boom 5\n(.|\n)*---\\[ end Kernel panic - not syncing: boom 5 \\]---");
 }
 
 }  // namespace

@@ -41,7 +41,7 @@ TEST_F(PrintkMark, ShortBufferGetsTheOldestTextFirst) {
 TEST_F(PrintkMark, OverwrittenTextIsReportedAsLost) {
     unsigned long mark = printk_log_seq();
     std::string line(99, 'x');
-    for (int i = 0; i < 700; i++) printk(KERN_INFO "%s\n", line.c_str());   // 70,000 bytes > the 64 KiB ring
+    for (int i = 0; i < 700; i++) printk(KERN_INFO "%s\n", line.c_str());  // 70,000 bytes > the 64 KiB ring
     unsigned long lost = 0;
     std::string got = since(mark, &lost);
     EXPECT_EQ(lost, 70000u - 65536u);

@@ -36,12 +36,11 @@ protected:
         irq_err_count = saved_err_;
         irq_mis_count = saved_mis_;
         for_each_possible_cpu(cpu) per_cpu(irq_spurious_count, cpu) = saved_spu_[cpu];
-        host_env::reset_all();   // frees the actions requested here
+        host_env::reset_all();  // frees the actions requested here
     }
     void wire(unsigned irq, IrqChip* chip, irq_flow_handler_t flow, const char* flow_name, bool hwirq = true) {
         irq_set_chip_and_handler_name(irq, chip, flow, flow_name);
-        if (hwirq)
-            irq_set_hwirq(irq, irq);
+        if (hwirq) irq_set_hwirq(irq, irq);
     }
     std::string table() {
         std::string s;
@@ -75,12 +74,12 @@ TEST_F(Proc, RowsMatchLinuxColumnsOnTwoCpus) {
     wire(1, &pic_, handle_edge_irq, "edge");
     ASSERT_EQ(request_irq(1, h_kbd, IRQF_SHARED, "i8042", &dev1_), 0);
     ASSERT_EQ(request_irq(1, h_kbd, IRQF_SHARED, "second", &dev2_), 0);
-    wire(9, &anon_, handle_level_irq, nullptr, false);   // unnamed chip, no hwirq, no flow name
+    wire(9, &anon_, handle_level_irq, nullptr, false);  // unnamed chip, no hwirq, no flow name
     ASSERT_EQ(request_irq(9, h_kbd, 0, "acpi", nullptr), 0);
-    wire(5, &pic_, handle_level_irq, "level");            // no action: not listed
+    wire(5, &pic_, handle_level_irq, "level");  // no action: not listed
     wire(12, &pic_, handle_level_irq, "level");
     ASSERT_EQ(request_irq(12, h_kbd, 0, "hidden", nullptr), 0);
-    irq_set_status_flags(12, IRQ_HIDDEN);                 // hidden: not listed
+    irq_set_status_flags(12, IRQ_HIDDEN);  // hidden: not listed
 
     *per_cpu_ptr(irq_to_desc(0)->kstat_irqs, 0) = 46;
     *per_cpu_ptr(irq_to_desc(1)->kstat_irqs, 0) = 7;
@@ -102,8 +101,7 @@ TEST_F(Proc, RowsMatchLinuxColumnsOnTwoCpus) {
 TEST_F(Proc, CountsFromRealDispatchAppear) {
     wire(1, &pic_, handle_level_irq, "level");
     ASSERT_EQ(request_irq(1, h_kbd, 0, "i8042", nullptr), 0);
-    for (int i = 0; i < 3; i++)
-        host_env::fire_irq(1);
+    for (int i = 0; i < 3; i++) host_env::fire_irq(1);
     EXPECT_NE(table().find("  1:          3    XT-PIC   1-level     i8042\n"), std::string::npos) << table();
 }
 
@@ -112,7 +110,7 @@ TEST_F(Proc, NoChipShowsNoneAndLongNamesAreNotCut) {
     irq_set_hwirq(200, 31);
     ASSERT_EQ(request_irq(200, h_kbd, 0, "x", nullptr), 0);
     *per_cpu_ptr(irq_to_desc(200)->kstat_irqs, 0) = 5;
-    irq_to_desc(200)->irq_data.chip = nullptr;   // a state request_irq never leaves: the "None" column
+    irq_to_desc(200)->irq_data.chip = nullptr;  // a state request_irq never leaves: the "None" column
     std::string t = table();
     irq_to_desc(200)->irq_data.chip = &pic_;
     EXPECT_NE(t.find("\n200:          5      None  31-verylongflowname  x\n"), std::string::npos) << t;
@@ -143,11 +141,11 @@ TEST_F(Proc, DumpDecodesEveryWord) {
         "  hwirq:    1\n"
         "  depth:    1\n";
     EXPECT_EQ(s.substr(0, want.size()), want) << s;
-    for (const char* line : {"              IRQD_IRQ_DISABLED\n", "              IRQS_PENDING\n",
-                             "              IRQ_LEVEL\n", "              IRQ_NOPROBE\n",
-                             "  count:    CPU0=2\n", "  tot:      2\n",
-                             "  spurious: irq_count 0, irqs_unhandled 2, last_unhandled 77\n",
-                             "  action 0: i8042\n", "                IRQF_SHARED\n", "                IRQF_NO_THREAD\n"})
+    for (const char* line :
+         {"              IRQD_IRQ_DISABLED\n", "              IRQS_PENDING\n", "              IRQ_LEVEL\n",
+          "              IRQ_NOPROBE\n", "  count:    CPU0=2\n", "  tot:      2\n",
+          "  spurious: irq_count 0, irqs_unhandled 2, last_unhandled 77\n", "  action 0: i8042\n",
+          "                IRQF_SHARED\n", "                IRQF_NO_THREAD\n"})
         EXPECT_NE(s.find(line), std::string::npos) << "missing: " << line << "in:\n" << s;
     EXPECT_NE(s.find(std::string("    dev_id:   ") + dev + "\n"), std::string::npos) << s;
     EXPECT_NE(s.find(std::string("    handler:  proc_test_kbd [<") + fn + ">]\n"), std::string::npos) << s;

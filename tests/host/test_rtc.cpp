@@ -21,14 +21,14 @@
 namespace {
 
 using namespace mc146818;
-constexpr uint8_t RTC_SQWE_FOR_TEST = 0x08;   // register B's square-wave bit: a bit the driver must keep
+constexpr uint8_t RTC_SQWE_FOR_TEST = 0x08;  // register B's square-wave bit: a bit the driver must keep
 
 // The chip: 14 registers; selecting one makes the data port answer with it. A read of register C
 // returns the flags once and clears them, as the MC146818 does.
 struct FakeCmos {
     uint8_t reg[14] = {};
     uint8_t index = 0;
-    unsigned uip_reads = 0;   // how many reads of register A still report an update in progress
+    unsigned uip_reads = 0;  // how many reads of register A still report an update in progress
 
     static void on_out(FakePortIo& io, uint16_t port, uint8_t v, void* ctx) {
         auto* c = static_cast<FakeCmos*>(ctx);
@@ -47,7 +47,7 @@ struct FakeCmos {
             reg[RTC_INTR_FLAGS] = 0;
             io.set_in(RTC_PORT_DATA, 0);
         } else if (index == RTC_FREQ_SELECT && uip_reads) {
-            uip_reads--;   // this read of register A still sees the update running
+            uip_reads--;  // this read of register A still sees the update running
             io.queue_in(RTC_PORT_DATA, {uint32_t(reg[index] | RTC_UIP)});
             io.set_in(RTC_PORT_DATA, reg[index]);
         } else {
@@ -167,7 +167,7 @@ TEST_F(Rtc, PeriodicInterruptIsHandledAfterReadingRegisterC) {
 }
 
 TEST_F(Rtc, FlagsWithoutTheirEnableBitOrWithoutIrqfAreNotOurs) {
-    init();   // PIE off
+    init();  // PIE off
     EXPECT_EQ(fire(RTC_IRQF | RTC_PF), IRQ_NONE) << "PF is set even with PIE off; not an interrupt";
     ASSERT_EQ(rtc_irq_set_state(true), 0);
     EXPECT_EQ(fire(RTC_PF), IRQ_NONE) << "no IRQF: the RTC did not raise the line";
@@ -182,7 +182,7 @@ TEST_F(Rtc, FrequencyIsAPowerOfTwoFrom2To8192) {
     EXPECT_EQ(rtc_irq_set_freq(8192), 0);
     EXPECT_EQ(cmos.reg[RTC_FREQ_SELECT], RTC_REF_CLCK_32KHZ | 3);
     EXPECT_EQ(rtc_irq_set_freq(64), 0);
-    EXPECT_EQ(cmos.reg[RTC_FREQ_SELECT], RTC_REF_CLCK_32KHZ | 10);   // 32768 >> (10 - 1)
+    EXPECT_EQ(cmos.reg[RTC_FREQ_SELECT], RTC_REF_CLCK_32KHZ | 10);  // 32768 >> (10 - 1)
     EXPECT_EQ(rtc_irq_freq(), 64u);
     io.clear_log();
     for (unsigned bad : {0u, 1u, 3u, 1000u, 16384u}) EXPECT_EQ(rtc_irq_set_freq(bad), -EINVAL) << bad;

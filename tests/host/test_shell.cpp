@@ -20,7 +20,7 @@
 namespace {
 
 std::string g_out;
-std::vector<std::vector<std::string>> g_calls;   // argv of every t_echo run
+std::vector<std::vector<std::string>> g_calls;  // argv of every t_echo run
 
 void capture(const char* s, size_t n) { g_out.append(s, n); }
 
@@ -50,8 +50,7 @@ protected:
     }
     void TearDown() override { shell_set_output(previous_); }
     void keys(const std::string& s) {
-        for (char c : s)
-            shell_input(c);
+        for (char c : s) shell_input(c);
     }
     // Type a whole command and return what the shell printed, minus the echo and the final prompt.
     std::string run(const std::string& line) {
@@ -133,9 +132,9 @@ TEST_F(Shell, CtrlCCancelsTheLineWithoutRunningIt) {
 TEST_F(Shell, LeftArrowInsertsInTheMiddle) {
     keys("t_eco");
     g_out.clear();
-    keys("\x1b[D");   // cursor left, before 'o'
+    keys("\x1b[D");  // cursor left, before 'o'
     EXPECT_EQ(g_out, "\b");
-    keys("h");        // redraw "ho", back over the "o"
+    keys("h");  // redraw "ho", back over the "o"
     EXPECT_EQ(g_out, "\bho\b");
     keys("\r");
     ASSERT_EQ(g_calls.size(), 1u);
@@ -144,15 +143,13 @@ TEST_F(Shell, LeftArrowInsertsInTheMiddle) {
 
 TEST_F(Shell, RightArrowAndDeleteKey) {
     keys("xt_echo ab");
-    for (int i = 0; i < 10; i++)
-        keys("\x1b[D");
+    for (int i = 0; i < 10; i++) keys("\x1b[D");
     g_out.clear();
-    keys("\x1b[3~");   // Delete: removes the 'x' under the cursor, redraws the rest
+    keys("\x1b[3~");  // Delete: removes the 'x' under the cursor, redraws the rest
     EXPECT_EQ(g_out, "t_echo ab " + std::string(10, '\b'));
-    for (int i = 0; i < 7; i++)
-        keys("\x1b[C");
-    keys("\x1bOC");     // the SS3 form of the right arrow (application cursor mode) moves too
-    keys("Z\r");       // inserted between 'a' and 'b'
+    for (int i = 0; i < 7; i++) keys("\x1b[C");
+    keys("\x1bOC");  // the SS3 form of the right arrow (application cursor mode) moves too
+    keys("Z\r");     // inserted between 'a' and 'b'
     ASSERT_EQ(g_calls.size(), 1u);
     EXPECT_EQ(g_calls[0], (std::vector<std::string>{"t_echo", "aZb"}));
 }
@@ -165,7 +162,7 @@ TEST_F(Shell, ArrowsStopAtTheLineEnds) {
 TEST_F(Shell, UpArrowRecallsHistoryDownReturnsToTheDraft) {
     keys("t_echo one\r");
     keys("t_echo two\r");
-    keys("t_echo two\r");   // a repeat is not stored twice
+    keys("t_echo two\r");  // a repeat is not stored twice
     keys("dra");
     keys("\x1b[A");
     keys("\x1b[A");
@@ -174,10 +171,10 @@ TEST_F(Shell, UpArrowRecallsHistoryDownReturnsToTheDraft) {
     EXPECT_EQ(g_calls[3], (std::vector<std::string>{"t_echo", "one"}));
 
     g_out.clear();
-    keys("dra\x1b[A\x1b[B");   // up shows the newest entry, down restores what was typed
-    EXPECT_EQ(g_out, std::string("dra") + "\b\b\b" + "t_echo one" + "\b\b\b\b\b\b\b\b\b\b" + "dra" +
-                         "       " + "\b\b\b\b\b\b\b");
-    keys("\x1b[A\x1b[A\x1b[A\x1b[A");   // older than the oldest: stays on the oldest
+    keys("dra\x1b[A\x1b[B");  // up shows the newest entry, down restores what was typed
+    EXPECT_EQ(g_out, std::string("dra") + "\b\b\b" + "t_echo one" + "\b\b\b\b\b\b\b\b\b\b" + "dra" + "       " +
+                         "\b\b\b\b\b\b\b");
+    keys("\x1b[A\x1b[A\x1b[A\x1b[A");  // older than the oldest: stays on the oldest
     g_calls.clear();
     keys("\r");
     ASSERT_EQ(g_calls.size(), 1u);
@@ -185,10 +182,8 @@ TEST_F(Shell, UpArrowRecallsHistoryDownReturnsToTheDraft) {
 }
 
 TEST_F(Shell, HistoryKeepsOnlyTheNewestEntries) {
-    for (size_t i = 0; i < SHELL_HISTORY + 3; i++)
-        keys("t_echo " + std::to_string(i) + "\r");
-    for (size_t i = 0; i < SHELL_HISTORY + 5; i++)
-        keys("\x1b[A");
+    for (size_t i = 0; i < SHELL_HISTORY + 3; i++) keys("t_echo " + std::to_string(i) + "\r");
+    for (size_t i = 0; i < SHELL_HISTORY + 5; i++) keys("\x1b[A");
     g_calls.clear();
     keys("\r");
     ASSERT_EQ(g_calls.size(), 1u);
@@ -196,7 +191,9 @@ TEST_F(Shell, HistoryKeepsOnlyTheNewestEntries) {
 }
 
 TEST_F(Shell, OtherEscapeSequencesAndControlCharactersAreIgnored) {
-    keys("a\x1b[1;5H\x1b[15~\t\x04" "b");   // (split: "\x04b" would be one hex escape)
+    keys(
+        "a\x1b[1;5H\x1b[15~\t\x04"
+        "b");  // (split: "\x04b" would be one hex escape)
     EXPECT_EQ(g_out, "ab");
 }
 
@@ -208,30 +205,39 @@ TEST_F(Shell, LoneEscDoesNotSwallowEnter) {
 }
 
 TEST_F(Shell, LoneEscDoesNotSwallowOtherKeys) {
-    keys("t_echo ab\x1b\x7f");       // ESC, Backspace: the Backspace works
-    keys("\x1b\x15t_echo c");        // ESC, Ctrl-U: the line is killed
-    keys("\x1b\x1b[D\x1b\r");       // ESC ESC [ D: the second ESC starts a left arrow
+    keys("t_echo ab\x1b\x7f");  // ESC, Backspace: the Backspace works
+    keys("\x1b\x15t_echo c");   // ESC, Ctrl-U: the line is killed
+    keys("\x1b\x1b[D\x1b\r");   // ESC ESC [ D: the second ESC starts a left arrow
     ASSERT_EQ(g_calls.size(), 1u);
     EXPECT_EQ(g_calls[0], (std::vector<std::string>{"t_echo", "c"}));
 }
 
 TEST_F(Shell, OscIsConsumedWholeWithBelOrSt) {
-    keys("t_echo \x1b]0;rm -rf title\x07" "x");
-    keys("\x1b]2;another; title\x1b\\" "y\r");
+    keys(
+        "t_echo \x1b]0;rm -rf title\x07"
+        "x");
+    keys(
+        "\x1b]2;another; title\x1b\\"
+        "y\r");
     ASSERT_EQ(g_calls.size(), 1u);
     EXPECT_EQ(g_calls[0], (std::vector<std::string>{"t_echo", "xy"}));
     EXPECT_EQ(g_out.find("title"), std::string::npos) << "never echoed";
 }
 
 TEST_F(Shell, OtherCommandStringsAreConsumedToo) {
-    keys("t_echo \x1bP1$r0m\x1b\\" "\x1b_apc\x1b\\" "\x1b^pm\x1b\\" "\x1bXsos\x1b\\" "k\r");
+    keys(
+        "t_echo \x1bP1$r0m\x1b\\"
+        "\x1b_apc\x1b\\"
+        "\x1b^pm\x1b\\"
+        "\x1bXsos\x1b\\"
+        "k\r");
     ASSERT_EQ(g_calls.size(), 1u);
     EXPECT_EQ(g_calls[0][1], "k");
 }
 
 TEST_F(Shell, EnterOrCtrlCEndABrokenSequenceAndStillWork) {
-    keys("t_echo q\x1b]0;unterminated\r");   // no BEL or ST: Enter is not part of a string
-    keys("t_echo r\x1b[12\r");               // a control sequence cut short by Enter
+    keys("t_echo q\x1b]0;unterminated\r");  // no BEL or ST: Enter is not part of a string
+    keys("t_echo r\x1b[12\r");              // a control sequence cut short by Enter
     ASSERT_EQ(g_calls.size(), 2u);
     EXPECT_EQ(g_calls[0][1], "q");
     EXPECT_EQ(g_calls[1][1], "r");
@@ -242,7 +248,9 @@ TEST_F(Shell, EnterOrCtrlCEndABrokenSequenceAndStillWork) {
 }
 
 TEST_F(Shell, CsiWithParametersAndIntermediatesIsNeverEchoedOrRun) {
-    keys("t_echo \x1b[200~pasted\x1b[201~ \x1b[?25l\x1b[1;5H\x1b[38;2;1;2;3m\x1b(B\x1b" "7\x1b=z\r");
+    keys(
+        "t_echo \x1b[200~pasted\x1b[201~ \x1b[?25l\x1b[1;5H\x1b[38;2;1;2;3m\x1b(B\x1b"
+        "7\x1b=z\r");
     ASSERT_EQ(g_calls.size(), 1u);
     EXPECT_EQ(g_calls[0], (std::vector<std::string>{"t_echo", "pasted", "z"}));
     EXPECT_EQ(g_out, "t_echo pasted z\nirqos> ");
@@ -253,7 +261,7 @@ TEST_F(Shell, UpArrowStillRecallsHistoryAfterOtherSequences) {
     keys("\x1b]0;t\x07\x1b\x1b[A\r");
     ASSERT_EQ(g_calls.size(), 2u);
     EXPECT_EQ(g_calls[1], (std::vector<std::string>{"t_echo", "h"}));
-    keys("\x1bOA\r");   // SS3 up arrow
+    keys("\x1bOA\r");  // SS3 up arrow
     ASSERT_EQ(g_calls.size(), 3u);
     EXPECT_EQ(g_calls[2][1], "h");
 }
@@ -295,13 +303,11 @@ TEST_F(Shell, SplitOnBlanksAndTabs) {
 
 TEST_F(Shell, TooManyWordsIsRefused) {
     std::string line = "t_echo";
-    for (int i = 1; i <= SHELL_ARGS_MAX; i++)
-        line += " x";
+    for (int i = 1; i <= SHELL_ARGS_MAX; i++) line += " x";
     EXPECT_EQ(run(line), "too many arguments (at most 16 words)\n");
     EXPECT_TRUE(g_calls.empty());
     line = "t_echo";
-    for (int i = 1; i < SHELL_ARGS_MAX; i++)
-        line += " x";
+    for (int i = 1; i < SHELL_ARGS_MAX; i++) line += " x";
     run(line);
     ASSERT_EQ(g_calls.size(), 1u);
     EXPECT_EQ(g_calls[0].size(), (size_t)SHELL_ARGS_MAX);
@@ -331,7 +337,7 @@ TEST_F(Shell, HelpListsEveryCommandSortedWithItsHelp) {
         prev_name = name;
         lines++;
     }
-    EXPECT_GE(lines, 7u);   // help interrupts irq uptime dmesg tty t_echo t_fail
+    EXPECT_GE(lines, 7u);  // help interrupts irq uptime dmesg tty t_echo t_fail
 }
 
 TEST_F(Shell, UptimeShowsSecondsAndJiffies) {

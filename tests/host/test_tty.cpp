@@ -28,8 +28,7 @@ protected:
 };
 
 TEST_F(Tty, ReadsInArrivalOrderThenEagain) {
-    for (char c : std::string("abc"))
-        tty_receive_char(c);
+    for (char c : std::string("abc")) tty_receive_char(c);
     EXPECT_EQ(tty_read_char(false), 'a');
     EXPECT_EQ(tty_read_char(false), 'b');
     EXPECT_EQ(tty_read_char(false), 'c');
@@ -61,8 +60,7 @@ TEST_F(Tty, OrderSurvivesManyWrapsOfTheRing) {
 
 TEST_F(Tty, FullRingDropsNewestCountsAndReportsOnce) {
     const size_t extra = 5;
-    for (size_t i = 0; i < TTY_INPUT_SIZE + extra; i++)
-        tty_receive_char((char)('0' + i % 10));
+    for (size_t i = 0; i < TTY_INPUT_SIZE + extra; i++) tty_receive_char((char)('0' + i % 10));
     tty_stats st;
     tty_get_stats(&st);
     EXPECT_EQ(st.received, TTY_INPUT_SIZE + extra);
@@ -76,8 +74,7 @@ TEST_F(Tty, FullRingDropsNewestCountsAndReportsOnce) {
     EXPECT_EQ(host_console::count("tty: 5 input overrun(s)\n"), 1u) << host_console::text();
 
     // A later overrun is reported with its own count, the old one is not repeated.
-    for (size_t i = 0; i < TTY_INPUT_SIZE + 2; i++)
-        tty_receive_char('x');
+    for (size_t i = 0; i < TTY_INPUT_SIZE + 2; i++) tty_receive_char('x');
     host_env::drain_tty();
     EXPECT_EQ(host_console::count("tty: 5 input overrun(s)"), 1u);
     EXPECT_EQ(host_console::count("tty: 2 input overrun(s)\n"), 1u);
@@ -110,7 +107,7 @@ TEST_F(Tty, BlockingReadWaitsForAnotherCpu) {
 struct FakeTerminal {
     std::string got;
     size_t chunk = 1u << 20;
-    int full_calls = 0;   // answer "full" this many more times
+    int full_calls = 0;  // answer "full" this many more times
     int calls = 0;
 };
 FakeTerminal term;
@@ -226,8 +223,7 @@ protected:
     // What the driver does: take a byte out of the device only while the tty has room.
     size_t offer(const std::string& bytes) {
         size_t n = 0;
-        while (n < bytes.size() && tty_room_or_throttle())
-            tty_receive_char(bytes[n++]);
+        while (n < bytes.size() && tty_room_or_throttle()) tty_receive_char(bytes[n++]);
         return n;
     }
 };
@@ -248,8 +244,7 @@ TEST_F(TtyFlow, FullRingThrottlesOnceAndDropsNothing) {
 TEST_F(TtyFlow, ReaderUnthrottlesAtTheThreshold) {
     std::string paste(TTY_INPUT_SIZE + 1, 'p');
     offer(paste);
-    for (size_t i = 0; i < TTY_INPUT_SIZE - TTY_THRESHOLD_UNTHROTTLE - 1; i++)
-        tty_read_char(false);
+    for (size_t i = 0; i < TTY_INPUT_SIZE - TTY_THRESHOLD_UNTHROTTLE - 1; i++) tty_read_char(false);
     EXPECT_EQ(flow_state.unthrottles, 0) << "still above the threshold";
     tty_read_char(false);
     EXPECT_EQ(flow_state.unthrottles, 1);
@@ -260,16 +255,14 @@ TEST_F(TtyFlow, ReaderUnthrottlesAtTheThreshold) {
 
 TEST_F(TtyFlow, EveryByteOfALongPasteArrivesInOrder) {
     std::string paste;
-    for (int i = 0; i < 3000; i++)
-        paste += (char)('a' + i % 26);
+    for (int i = 0; i < 3000; i++) paste += (char)('a' + i % 26);
     std::string got;
     size_t sent = 0;
     while (got.size() < paste.size()) {
-        if (!flow_state.throttled)   // the device delivers while it is allowed to
+        if (!flow_state.throttled)  // the device delivers while it is allowed to
             sent += offer(paste.substr(sent, 64));
-        int c = tty_read_char(false);   // the reader is slower: one character per round
-        if (c >= 0)
-            got += (char)c;
+        int c = tty_read_char(false);  // the reader is slower: one character per round
+        if (c >= 0) got += (char)c;
     }
     EXPECT_EQ(got, paste);
     EXPECT_GT(flow_state.throttles, 1);

@@ -31,7 +31,7 @@ using V = std::vector<FakePortIo::Access>;
 constexpr uint16_t COM1 = 0x3F8;
 constexpr uint16_t THR = COM1, IER = COM1 + 1, IIR = COM1 + 2, FCR = COM1 + 2, LCR = COM1 + 3, MCR = COM1 + 4,
                    LSR = COM1 + 5, SCR = COM1 + 7;
-constexpr uint8_t IIR_NONE = 0xC1, IIR_RDI = 0xC4, IIR_THRI = 0xC2;   // FIFO-enabled bits 7:6 set
+constexpr uint8_t IIR_NONE = 0xC1, IIR_RDI = 0xC4, IIR_THRI = 0xC2;  // FIFO-enabled bits 7:6 set
 
 class Uart : public IrqTest {
 protected:
@@ -52,17 +52,17 @@ protected:
 };
 
 TEST_F(Uart, InitProgramsDivisor8N1FifoAndModemControl) {
-    io.set_in(LSR, 0x60);   // transmitter idle
+    io.set_in(LSR, 0x60);  // transmitter idle
     port.init(115200);
-    EXPECT_EQ(io.log(), (V{IN(LSR, 0x60), OUT(IER, 0x00), OUT(LCR, 0x80), OUT(COM1, 0x01), OUT(COM1 + 1, 0x00), OUT(LCR, 0x03),
-                           OUT(FCR, 0x07), OUT(MCR, 0x03)}));
+    EXPECT_EQ(io.log(), (V{IN(LSR, 0x60), OUT(IER, 0x00), OUT(LCR, 0x80), OUT(COM1, 0x01), OUT(COM1 + 1, 0x00),
+                           OUT(LCR, 0x03), OUT(FCR, 0x07), OUT(MCR, 0x03)}));
     io.clear_log();
     port.init(9600);
-    EXPECT_EQ(io.outs()[2], OUT(COM1, 12));   // 115200 / 9600
+    EXPECT_EQ(io.outs()[2], OUT(COM1, 12));  // 115200 / 9600
 }
 
 TEST_F(Uart, InitWaitsForTheTransmitterToDrainBeforeReprogramming) {
-    io.queue_in(LSR, {0x20, 0x20, 0x60});   // THR empty but the shift register busy twice, then TEMT
+    io.queue_in(LSR, {0x20, 0x20, 0x60});  // THR empty but the shift register busy twice, then TEMT
     port.init(115200);
     EXPECT_EQ(io.count(FakePortIo::Op::In, LSR), 3u);
     ASSERT_GE(io.log().size(), 6u);
@@ -84,7 +84,7 @@ TEST_F(Uart, NewlineBecomesCrLf) {
 }
 
 TEST_F(Uart, ThreTimeoutIsBoundedAndCounted) {
-    io.set_in(LSR, 0x00);   // transmitter never empties
+    io.set_in(LSR, 0x00);  // transmitter never empties
     port.putc('x');
     EXPECT_EQ(port.tx_timeouts(), 1u);
     EXPECT_EQ(io.count(FakePortIo::Op::In, LSR), 10000u);
@@ -98,7 +98,7 @@ TEST_F(Uart, AStalledLineCostsOneTimeoutNotOnePerByte) {
     EXPECT_EQ(io.count(FakePortIo::Op::In, LSR), 10000u + 2u) << "after the timeout: one look per byte";
     EXPECT_EQ(io.count(FakePortIo::Op::Udelay, 0), 9999u);
     io.clear_log();
-    io.set_in(LSR, 0x60);   // the line moves again: waiting resumes
+    io.set_in(LSR, 0x60);  // the line moves again: waiting resumes
     io.queue_in(LSR, {0x60, 0x00, 0x60});
     port.write("de", 2);
     EXPECT_EQ(io.log(), (V{IN(LSR, 0x60), OUT(THR, 'd'), IN(LSR, 0x00), UDELAY(1), IN(LSR, 0x60), OUT(THR, 'e')}));
@@ -120,8 +120,8 @@ TEST_F(Uart, InterruptReadsIirThenDrainsTwoBytesAndStops) {
     io.queue_in(COM1, {'o', 'k'});
     host_env::fire_irq(4);
     EXPECT_EQ(host_env::drain_tty(), "ok");
-    EXPECT_EQ(io.log(), (V{IN(IIR, IIR_RDI), IN(LSR, 0x61), IN(COM1, 'o'), IN(LSR, 0x61), IN(COM1, 'k'),
-                           IN(LSR, 0x60), IN(IIR, IIR_NONE)}));
+    EXPECT_EQ(io.log(), (V{IN(IIR, IIR_RDI), IN(LSR, 0x61), IN(COM1, 'o'), IN(LSR, 0x61), IN(COM1, 'k'), IN(LSR, 0x60),
+                           IN(IIR, IIR_NONE)}));
     EXPECT_EQ(port.rx_bytes(), 2u);
     EXPECT_EQ(irq_to_desc(4)->irqs_unhandled, 0u);
 }
@@ -146,7 +146,7 @@ TEST_F(Uart, RxDrainIsBoundedOnAFloatingBus) {
 TEST_F(Uart, OverrunIsCountedAndReported) {
     ASSERT_EQ(port.startup(4), 0);
     io.queue_in(IIR, {IIR_RDI, IIR_NONE});
-    io.queue_in(LSR, {0x63, 0x60});   // DR + OE + THRE
+    io.queue_in(LSR, {0x63, 0x60});  // DR + OE + THRE
     io.queue_in(COM1, {'x'});
     host_env::fire_irq(4);
     EXPECT_EQ(port.overruns(), 1u);
@@ -155,7 +155,7 @@ TEST_F(Uart, OverrunIsCountedAndReported) {
 }
 
 TEST_F(Uart, OverrunSeenByTransmitIsNotLost) {
-    io.queue_in(LSR, {0x62});   // putc's THRE poll reads (and so clears) OE
+    io.queue_in(LSR, {0x62});  // putc's THRE poll reads (and so clears) OE
     port.putc('y');
     ASSERT_EQ(port.startup(4), 0);
     io.queue_in(IIR, {IIR_RDI, IIR_NONE});
@@ -168,13 +168,13 @@ TEST_F(Uart, QueueSendsOneFifoNowAndTheRestOnThreInterrupts) {
     ASSERT_EQ(port.startup(4), 0);
     io.clear_log();
     std::string text(40, 'q');
-    io.queue_in(LSR, {0x60, 0x00});   // empty FIFO now, then busy
+    io.queue_in(LSR, {0x60, 0x00});  // empty FIFO now, then busy
     EXPECT_EQ(port.queue(text.data(), text.size(), true), 40u);
     EXPECT_EQ(io.outs_to(THR).size(), 16u) << "at most one FIFO after one THRE";
     EXPECT_EQ(io.outs_to(IER), (V{OUT(IER, 0x03)})) << "the THRE interrupt takes over";
     io.clear_log();
     io.queue_in(IIR, {IIR_THRI, IIR_NONE});
-    io.queue_in(LSR, {0x60, 0x60, 0x00});   // the receive check, then THRE, then busy again
+    io.queue_in(LSR, {0x60, 0x60, 0x00});  // the receive check, then THRE, then busy again
     host_env::fire_irq(4);
     EXPECT_EQ(io.outs_to(THR).size(), 16u);
     EXPECT_EQ(io.outs_to(IER), (V{OUT(IER, 0x01), OUT(IER, 0x03)}))
@@ -212,7 +212,7 @@ TEST_F(Uart, AnOverdueThreInterruptIsNotWaitedForForever) {
     EXPECT_EQ(port.queue("x", 1, true), 1u);
     EXPECT_TRUE(io.outs_to(THR).empty()) << "not overdue yet";
     host_env::set_jiffies(uart::TX_STALL_JIFFIES + 1);
-    io.queue_in(LSR, {0x60, 0x60, 0x00});   // idle (TEMT), THRE for the refill, then busy
+    io.queue_in(LSR, {0x60, 0x60, 0x00});  // idle (TEMT), THRE for the refill, then busy
     EXPECT_EQ(port.queue("y", 1, true), 1u);
     EXPECT_EQ(io.outs_to(THR).size(), 5u) << "the 4 left and 'x'";
     EXPECT_EQ(port.tx_rescues(), 1u);
@@ -221,7 +221,7 @@ TEST_F(Uart, AnOverdueThreInterruptIsNotWaitedForForever) {
 
 TEST_F(Uart, QueueWholeRefusesWhatDoesNotFitAndCountsCrLf) {
     ASSERT_EQ(port.startup(4), 0);
-    io.set_in(LSR, 0x00);   // nothing leaves
+    io.set_in(LSR, 0x00);  // nothing leaves
     std::string fill(uart::XMIT_SIZE - 3, 'f');
     ASSERT_EQ(port.queue(fill.data(), fill.size(), true), fill.size());
     EXPECT_EQ(port.write_room(), 3u);
@@ -241,9 +241,8 @@ TEST_F(Uart, PrintkNeverWaitsForAStalledLine) {
     io.set_in(LSR, 0x60);
     ASSERT_EQ(serial_console_setup_port(port), 0);
     io.clear_log();
-    io.set_in(LSR, 0x00);   // stalled from now on
-    for (int i = 0; i < 20; i++)
-        pr_info("message %d while nobody reads\n", i);
+    io.set_in(LSR, 0x00);  // stalled from now on
+    for (int i = 0; i < 20; i++) pr_info("message %d while nobody reads\n", i);
     EXPECT_EQ(io.count(FakePortIo::Op::Udelay, 0), 0u) << "printk waited for the line";
     EXPECT_LE(io.count(FakePortIo::Op::In, LSR), 20u);
 }
@@ -299,8 +298,7 @@ protected:
 TEST_F(UartModel, StalledLineThenResumeDeliversEverythingTheLogHoldsAndCountsTheRest) {
     model.set_stalled(true);
     constexpr int N = 3000;
-    for (int i = 0; i < N; i++)
-        pr_info("flood %04d with some padding to fill the log\n", i);
+    for (int i = 0; i < N; i++) pr_info("flood %04d with some padding to fill the log\n", i);
     deliver();
     EXPECT_EQ(model.udelays, 0u) << "nothing waited for the stalled line";
     model.set_stalled(false);
@@ -317,8 +315,7 @@ TEST_F(UartModel, StalledLineThenResumeDeliversEverythingTheLogHoldsAndCountsThe
     std::vector<int> before, after;
     for (size_t pos = 0; (pos = out.find("flood ", pos)) != std::string::npos; pos += 6)
         (pos < note ? before : after).push_back(std::stoi(out.substr(pos + 6, 4)));
-    for (size_t i = 0; i < before.size(); i++)
-        ASSERT_EQ(before[i], (int)i) << "before the note";
+    for (size_t i = 0; i < before.size(); i++) ASSERT_EQ(before[i], (int)i) << "before the note";
     for (size_t j = 0; j < after.size(); j++)
         ASSERT_EQ(after[j], (int)before.size() + dropped + (int)j) << "after the note: the gap is the count";
     EXPECT_EQ((int)before.size() + dropped + (int)after.size(), N) << "the newest records are all there";
@@ -332,7 +329,7 @@ TEST_F(UartModel, StalledLineThenResumeDeliversEverythingTheLogHoldsAndCountsThe
 // after them, whole, once the line moves again; it never overtakes them and the machine never waits.
 TEST_F(UartModel, ShellOutputWaitsBehindQueuedKernelMessagesAndIsNotSplit) {
     model.set_stalled(true);
-    for (int i = 0; i < 500; i++)   // more than the transmit buffer holds: the rest waits in the log
+    for (int i = 0; i < 500; i++)  // more than the transmit buffer holds: the rest waits in the log
         pr_info("kernel %03d\n", i);
     SimCpu::set_online(2);
     std::atomic<bool> done{false};
@@ -361,13 +358,12 @@ TEST_F(UartModel, ShellOutputWaitsBehindQueuedKernelMessagesAndIsNotSplit) {
 // and holds the rest (so the far end waits), and every command runs, whole and in order.
 TEST_F(UartModel, PasteOf200CommandsRunsAll200) {
     std::string paste;
-    for (int i = 0; i < 200; i++)
-        paste += "echo line-" + std::to_string(i) + "\r";
+    for (int i = 0; i < 200; i++) paste += "echo line-" + std::to_string(i) + "\r";
     shell_init();
     model.type(paste);
     for (int rounds = 0; rounds < 1000000; rounds++) {
         deliver();
-        int c = tty_read_char(false);   // one key per round: the interrupt moves up to 256 per round
+        int c = tty_read_char(false);  // one key per round: the interrupt moves up to 256 per round
         if (c >= 0)
             shell_input((char)c);
         else if (model.input_left() == 0)

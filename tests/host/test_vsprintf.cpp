@@ -14,7 +14,7 @@
 
 // External linkage, so the host's symbol lookup (which may only see exported symbols) can name it.
 int vsprintf_test_symbol_target(int n);
-int vsprintf_test_symbol_target(int n) {   // a body of some size, so "+4" is still inside it
+int vsprintf_test_symbol_target(int n) {  // a body of some size, so "+4" is still inside it
     volatile int sum = 0;
     for (int i = 0; i < n; i++) sum = sum + i;
     return sum;
@@ -58,14 +58,14 @@ TEST(Vsprintf, FlagsAndWidth) {
     EXPECT_EQ(fmt("[%08x]", 0xabcu), "[00000abc]");
     EXPECT_EQ(fmt("[%#x %#o]", 0xabu, 8u), "[0xab 010]");
     EXPECT_EQ(fmt("[%#010x]", 0xabu), "[0x000000ab]");
-    const char* left_zero = "[%-05d]";   // '-' overrides '0' (a literal would draw -Wformat)
+    const char* left_zero = "[%-05d]";  // '-' overrides '0' (a literal would draw -Wformat)
     char b[32];
     irqos::snprintf(b, sizeof b, left_zero, 7);
     EXPECT_STREQ(b, "[7    ]");
     EXPECT_EQ(fmt("[%*d]", 6, 12), "[    12]");
-    EXPECT_EQ(fmt("[%*d]", -6, 12), "[12    ]");     // negative '*' width means left-justify
-    EXPECT_EQ(fmt("[%.3d]", 7), "[007]");             // integer precision = minimum digits
-    const char* zero_prec = "[%08.3d]";   // precision disables zero padding (a literal draws -Wformat)
+    EXPECT_EQ(fmt("[%*d]", -6, 12), "[12    ]");  // negative '*' width means left-justify
+    EXPECT_EQ(fmt("[%.3d]", 7), "[007]");         // integer precision = minimum digits
+    const char* zero_prec = "[%08.3d]";           // precision disables zero padding (a literal draws -Wformat)
     irqos::snprintf(b, sizeof b, zero_prec, 7);
     EXPECT_STREQ(b, "[     007]");
     EXPECT_EQ(fmt("[%10u]", 4000000000u), "[4000000000]");
@@ -79,7 +79,7 @@ TEST(Vsprintf, CharsAndStrings) {
     EXPECT_EQ(fmt("[%-6s]", "abc"), "[abc   ]");
     EXPECT_EQ(fmt("[%.2s]", "abcdef"), "[ab]");
     EXPECT_EQ(fmt("[%.*s]", 3, "abcdef"), "[abc]");
-    const char* volatile null_str = nullptr;   // volatile: keep -Wformat-overflow from seeing the NULL
+    const char* volatile null_str = nullptr;  // volatile: keep -Wformat-overflow from seeing the NULL
     EXPECT_EQ(fmt("[%s]", null_str), "[(null)]");
     EXPECT_EQ(fmt("100%%"), "100%");
     EXPECT_EQ(fmt("%-8s|%8s", "XT-PIC", "timer"), "XT-PIC  |   timer");
@@ -90,7 +90,7 @@ TEST(Vsprintf, PlainPointerIsRawHex) {
     EXPECT_EQ(fmt("[<%p>]", (void*)0xffffffff8100abcdul), "[<ffffffff8100abcd>]");
     EXPECT_EQ(fmt("%p", (void*)0x10), "0000000000000010");
     EXPECT_EQ(fmt("%p", (void*)nullptr), "0000000000000000");
-    EXPECT_EQ(fmt("%p-%d", (void*)0x1, 5), "0000000000000001-5");   // the 's'/'S' check must not eat other text
+    EXPECT_EQ(fmt("%p-%d", (void*)0x1, 5), "0000000000000001-5");  // the 's'/'S' check must not eat other text
 }
 
 TEST(Vsprintf, SymbolConversionsUseLookup) {
@@ -143,7 +143,7 @@ TEST(Vsprintf, ScnprintfReturnsStoredLength) {
 TEST(Vsprintf, UnknownConversionStops) {
     // The remaining arguments cannot be consumed safely: output stops after echoing the bad spec.
     char buf[32];
-    const char* f = "a%qb %d";   // built at run time so -Wformat does not reject the test itself
+    const char* f = "a%qb %d";  // built at run time so -Wformat does not reject the test itself
     int n = irqos::snprintf(buf, sizeof buf, f, 5);
     EXPECT_STREQ(buf, "a%q");
     EXPECT_EQ(n, 3);
@@ -156,7 +156,7 @@ TEST(Vsprintf, MatchesLibcOnAMix) {
     EXPECT_STREQ(ours, libc);
 }
 
-constexpr int FIELD_WIDTH_MAX = (1 << 23) - 1;   // Linux's limits, which vsprintf.cpp follows
+constexpr int FIELD_WIDTH_MAX = (1 << 23) - 1;  // Linux's limits, which vsprintf.cpp follows
 constexpr int PRECISION_MAX = (1 << 15) - 1;
 
 // The formats below go through a volatile pointer, so that the compiler's format checks do not reject
@@ -218,10 +218,9 @@ int format_many(char* buf, size_t size, const char* f, std::index_sequence<I...>
 }
 
 TEST(Vsprintf, TotalLengthSaturatesAtIntMax) {
-    constexpr size_t N = 260;   // 260 fields of FIELD_WIDTH_MAX: more than INT_MAX characters in all
+    constexpr size_t N = 260;  // 260 fields of FIELD_WIDTH_MAX: more than INT_MAX characters in all
     std::string f;
-    for (size_t i = 0; i < N; i++)
-        f += "%8388607d";
+    for (size_t i = 0; i < N; i++) f += "%8388607d";
     char buf[8];
     std::memset(buf, 'Z', sizeof buf);
     EXPECT_EQ(format_many(buf, sizeof buf, f.c_str(), std::make_index_sequence<N>{}), INT_MAX);

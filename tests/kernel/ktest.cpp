@@ -19,21 +19,20 @@ extern "C" const ktest_case __stop_irqos_ktests[];
 
 namespace {
 
-constexpr size_t LOG_SINCE_MAX = 16384;   // what one test may print and still have it searched
+constexpr size_t LOG_SINCE_MAX = 16384;  // what one test may print and still have it searched
 
 struct RunState {
     const ktest_case* current = nullptr;
-    unsigned failures = 0;          // failed expectations in the current case
+    unsigned failures = 0;  // failed expectations in the current case
     const char* skip_reason = nullptr;
-    unsigned long log_mark = 0;     // printk_log_seq() when the current case started
+    unsigned long log_mark = 0;  // printk_log_seq() when the current case started
 };
 RunState run;
 
 void diag_prefix(const char* file, int line) {
     const char* base = file;
     for (const char* p = file; *p; p++)
-        if (*p == '/')
-            base = p + 1;
+        if (*p == '/') base = p + 1;
     printk(KERN_INFO "    # %s.%s: %s:%d: ", run.current ? run.current->suite : "?",
            run.current ? run.current->name : "?", base, line);
 }
@@ -63,8 +62,7 @@ unsigned count_in(const char* hay, size_t len, const char* text) {
     size_t tlen = strlen(text);
     unsigned count = 0;
     for (size_t i = 0; tlen && i + tlen <= len; i++)
-        if (memcmp(hay + i, text, tlen) == 0)
-            count++;
+        if (memcmp(hay + i, text, tlen) == 0) count++;
     return count;
 }
 
@@ -81,10 +79,8 @@ void ktest_fail(const char* file, int line, const char* fmt, ...) {
     printk(KERN_CONT "%s\n", msg);
 }
 
-bool ktest_expect_eq(const char* file, int line, const char* a_text, const char* b_text, ktest_value a,
-                     ktest_value b) {
-    if (a.bits == b.bits)
-        return true;
+bool ktest_expect_eq(const char* file, int line, const char* a_text, const char* b_text, ktest_value a, ktest_value b) {
+    if (a.bits == b.bits) return true;
     run.failures++;
     diag_prefix(file, line);
     printk(KERN_CONT "expected %s == %s, got ", a_text, b_text);
@@ -97,12 +93,10 @@ bool ktest_expect_eq(const char* file, int line, const char* a_text, const char*
 
 bool ktest_expect_streq(const char* file, int line, const char* a_text, const char* b_text, const char* a,
                         const char* b) {
-    if (a && b && strcmp(a, b) == 0)
-        return true;
+    if (a && b && strcmp(a, b) == 0) return true;
     run.failures++;
     diag_prefix(file, line);
-    printk(KERN_CONT "expected %s == %s, got \"%s\" vs \"%s\"\n", a_text, b_text, a ? a : "(null)",
-           b ? b : "(null)");
+    printk(KERN_CONT "expected %s == %s, got \"%s\" vs \"%s\"\n", a_text, b_text, a ? a : "(null)", b ? b : "(null)");
     return false;
 }
 
@@ -123,7 +117,7 @@ unsigned ktest_log_count_since(unsigned long mark, const char* text) {
 bool ktest_wait_jiffies(bool (*cond)(void*), void* arg, unsigned long max_jiffies) {
     unsigned long deadline = READ_ONCE(jiffies) + max_jiffies;
     for (;;) {
-        local_irq_disable();   // check and sleep without missing the wake-up (kernel/idle.h)
+        local_irq_disable();  // check and sleep without missing the wake-up (kernel/idle.h)
         if (cond(arg)) {
             local_irq_enable();
             return true;
@@ -147,10 +141,10 @@ int ktest_run_all() {
         run.failures = 0;
         run.skip_reason = nullptr;
         run.log_mark = printk_log_seq();
-        clear_warn_once();   // a WARN_ONCE a test expects fires whatever ran before it
+        clear_warn_once();  // a WARN_ONCE a test expects fires whatever ran before it
         unsigned long warns = warn_count;
         t->fn();
-        if (warn_count != warns)   // expected by some tests; worth a note when reading a failure
+        if (warn_count != warns)  // expected by some tests; worth a note when reading a failure
             printk(KERN_INFO "    # %s.%s: %lu WARN(s) during the test\n", t->suite, t->name, warn_count - warns);
         // A test that leaves interrupts off or the preempt count raised would poison every later test:
         // fail it, and repair the CPU state so the rest still mean something.
@@ -179,7 +173,7 @@ int ktest_run_all() {
 }
 
 namespace {
-int ktest_flag(const char*) { return 0; }   // `ktest`: init/main.cpp reads it with cmdline_has_flag()
+int ktest_flag(const char*) { return 0; }  // `ktest`: init/main.cpp reads it with cmdline_has_flag()
 
 int cmd_ktest(int, char**) {
     int failed = ktest_run_all();

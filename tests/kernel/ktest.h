@@ -10,10 +10,11 @@ struct ktest_case {
     void (*fn)();
 };
 
-#define KTEST(suite, name) \
-    static void ktest_fn_##suite##_##name(); \
-    [[gnu::used, gnu::section("irqos_ktests"), gnu::aligned(8)]] \
-    static const ktest_case ktest_case_##suite##_##name = {#suite, #name, ktest_fn_##suite##_##name}; \
+#define KTEST(suite, name)                                                                                 \
+    static void ktest_fn_##suite##_##name();                                                               \
+    [[gnu::used, gnu::section("irqos_ktests"),                                                             \
+      gnu::aligned(8)]] static const ktest_case ktest_case_##suite##_##name = {#suite, #name,              \
+                                                                               ktest_fn_##suite##_##name}; \
     static void ktest_fn_##suite##_##name()
 
 // A value as the runner prints it: integers and pointers both fit a 64-bit word.
@@ -21,8 +22,14 @@ struct ktest_value {
     unsigned long long bits;
     bool is_signed;
 };
-template <typename T> struct ktest_is_pointer { static constexpr bool value = false; };
-template <typename T> struct ktest_is_pointer<T*> { static constexpr bool value = true; };
+template <typename T>
+struct ktest_is_pointer {
+    static constexpr bool value = false;
+};
+template <typename T>
+struct ktest_is_pointer<T*> {
+    static constexpr bool value = true;
+};
 template <typename T>
 ktest_value ktest_val(T v) {
     if constexpr (ktest_is_pointer<T>::value)
@@ -33,8 +40,7 @@ ktest_value ktest_val(T v) {
 
 // Record a failure of the running test (diagnostic lines are printed before its "not ok").
 void ktest_fail(const char* file, int line, const char* fmt, ...) __printf(3, 4);
-bool ktest_expect_eq(const char* file, int line, const char* a_text, const char* b_text, ktest_value a,
-                     ktest_value b);
+bool ktest_expect_eq(const char* file, int line, const char* a_text, const char* b_text, ktest_value a, ktest_value b);
 bool ktest_expect_streq(const char* file, int line, const char* a_text, const char* b_text, const char* a,
                         const char* b);
 // Mark the running test skipped (KTAP "# SKIP reason"): it is counted neither as passed nor as failed.
@@ -42,14 +48,22 @@ void ktest_skip(const char* reason);
 
 #define KEXPECT_EQ(a, b) ktest_expect_eq(__FILE__, __LINE__, #a, #b, ktest_val(a), ktest_val(b))
 #define KEXPECT_STREQ(a, b) ktest_expect_streq(__FILE__, __LINE__, #a, #b, (a), (b))
-#define KEXPECT_TRUE(c) \
-    ((c) ? true : (ktest_fail(__FILE__, __LINE__, "expected true: %s", #c), false))
-#define KEXPECT_FALSE(c) \
-    (!(c) ? true : (ktest_fail(__FILE__, __LINE__, "expected false: %s", #c), false))
+#define KEXPECT_TRUE(c) ((c) ? true : (ktest_fail(__FILE__, __LINE__, "expected true: %s", #c), false))
+#define KEXPECT_FALSE(c) (!(c) ? true : (ktest_fail(__FILE__, __LINE__, "expected false: %s", #c), false))
 // KASSERT*: like KEXPECT* but end the test at once (the rest would only report follow-on failures).
-#define KASSERT(c) do { if (!KEXPECT_TRUE(c)) return; } while (0)
-#define KASSERT_EQ(a, b) do { if (!KEXPECT_EQ(a, b)) return; } while (0)
-#define KSKIP(reason) do { ktest_skip(reason); return; } while (0)
+#define KASSERT(c)                    \
+    do {                              \
+        if (!KEXPECT_TRUE(c)) return; \
+    } while (0)
+#define KASSERT_EQ(a, b)               \
+    do {                               \
+        if (!KEXPECT_EQ(a, b)) return; \
+    } while (0)
+#define KSKIP(reason)       \
+    do {                    \
+        ktest_skip(reason); \
+        return;             \
+    } while (0)
 
 // Run every registered test in link order and print KTAP. Process context, interrupts enabled (tests
 // wait for real interrupts). Returns the number of failed tests.

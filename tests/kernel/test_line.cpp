@@ -11,9 +11,9 @@
 
 namespace {
 
-constexpr unsigned KT_IRQ = 100;       // no device uses it
-constexpr unsigned KT_VECTOR = 0x64;   // nor this vector
-constexpr unsigned SMALL_WINDOW = 10, SMALL_THRESHOLD = 5;   // nobody-cared after 10 interrupts, >5 unhandled
+constexpr unsigned KT_IRQ = 100;                            // no device uses it
+constexpr unsigned KT_VECTOR = 0x64;                        // nor this vector
+constexpr unsigned SMALL_WINDOW = 10, SMALL_THRESHOLD = 5;  // nobody-cared after 10 interrupts, >5 unhandled
 
 // A chip with ack/mask/unmask only: no irq_disable, so disable_irq is lazy (Linux's IO-APIC shape), and
 // retrigger cannot re-raise, so a pending edge is replayed in software.
@@ -32,8 +32,7 @@ irqreturn_t answer = IRQ_HANDLED;
 int dev;
 
 irqreturn_t kt_line_handler(int irq, void* dev_id) {
-    if (irq == (int)KT_IRQ && dev_id == &dev)
-        calls++;
+    if (irq == (int)KT_IRQ && dev_id == &dev) calls++;
     return answer;
 }
 
@@ -58,11 +57,10 @@ bool line_up(irq_flow_handler_t flow, const char* flow_name, bool level) {
 // arrived while a line was disabled is replayed to the *next* owner (see the test below). Each test here
 // starts its line clean, so that results do not depend on the order the tests run in.
 void line_down() {
-    if (irq_to_desc(KT_IRQ)->action)
-        free_irq(KT_IRQ, &dev);
+    if (irq_to_desc(KT_IRQ)->action) free_irq(KT_IRQ, &dev);
     irq_to_desc(KT_IRQ)->istate &= ~IRQS_PENDING;
     vector_irq_set(0, KT_VECTOR, VECTOR_UNUSED);
-    irq_set_chip_and_handler_name(KT_IRQ, nullptr, nullptr, nullptr);   // back to no_irq_chip, handle_bad_irq
+    irq_set_chip_and_handler_name(KT_IRQ, nullptr, nullptr, nullptr);  // back to no_irq_chip, handle_bad_irq
     irq_modify_status(KT_IRQ, IRQ_LEVEL, 0);
 }
 
@@ -71,8 +69,7 @@ void fire() { arch_raise_vector(KT_VECTOR); }
 }  // namespace
 
 KTEST(line, edge_interrupt_reaches_the_handler_through_its_vector) {
-    if (!line_up(handle_edge_irq, "edge", false))
-        return;
+    if (!line_up(handle_edge_irq, "edge", false)) return;
     unsigned before = kstat_irqs(KT_IRQ);
     fire();
     fire();
@@ -83,33 +80,31 @@ KTEST(line, edge_interrupt_reaches_the_handler_through_its_vector) {
 }
 
 KTEST(line, lazy_disable_marks_pending_and_enable_replays_an_edge_once) {
-    if (!line_up(handle_edge_irq, "edge", false))
-        return;
+    if (!line_up(handle_edge_irq, "edge", false)) return;
     irq_desc* d = irq_to_desc(KT_IRQ);
     disable_irq(KT_IRQ);
-    KEXPECT_EQ(chip.masks, 0u);                  // lazy: the hardware stays live
+    KEXPECT_EQ(chip.masks, 0u);  // lazy: the hardware stays live
     KEXPECT_FALSE(irqd_irq_masked(&d->irq_data));
     fire();
-    KEXPECT_EQ(calls, 0u);                       // not run while disabled ...
-    KEXPECT_TRUE(d->istate & IRQS_PENDING);      // ... but remembered
-    KEXPECT_TRUE(irqd_irq_masked(&d->irq_data)); // and now masked (mask_ack on the first hit)
-    enable_irq(KT_IRQ);                          // replays in software, with interrupts on: runs now
+    KEXPECT_EQ(calls, 0u);                        // not run while disabled ...
+    KEXPECT_TRUE(d->istate & IRQS_PENDING);       // ... but remembered
+    KEXPECT_TRUE(irqd_irq_masked(&d->irq_data));  // and now masked (mask_ack on the first hit)
+    enable_irq(KT_IRQ);                           // replays in software, with interrupts on: runs now
     KEXPECT_EQ(calls, 1u);
     KEXPECT_FALSE(d->istate & IRQS_PENDING);
     KEXPECT_FALSE(irqd_irq_masked(&d->irq_data));
     fire();
-    KEXPECT_EQ(calls, 2u);                       // and the line works normally again
+    KEXPECT_EQ(calls, 2u);  // and the line works normally again
     line_down();
 }
 
 KTEST(line, lazy_disable_does_not_replay_a_level_interrupt) {
-    if (!line_up(handle_level_irq, "level", true))
-        return;
+    if (!line_up(handle_level_irq, "level", true)) return;
     irq_desc* d = irq_to_desc(KT_IRQ);
     disable_irq(KT_IRQ);
     fire();
     KEXPECT_EQ(calls, 0u);
-    enable_irq(KT_IRQ);                          // a level source would still be asserting: no replay
+    enable_irq(KT_IRQ);  // a level source would still be asserting: no replay
     KEXPECT_EQ(calls, 0u);
     KEXPECT_FALSE(d->istate & IRQS_PENDING);
     fire();
@@ -120,8 +115,7 @@ KTEST(line, lazy_disable_does_not_replay_a_level_interrupt) {
 // The window closes after spurious_window interrupts; the line is shut down only if MORE than
 // spurious_threshold of them were unhandled (Linux compares with >): exactly the threshold is tolerated.
 KTEST(line, nobody_cared_disables_a_line_that_keeps_firing_unhandled) {
-    if (!line_up(handle_edge_irq, "edge", false))
-        return;
+    if (!line_up(handle_edge_irq, "edge", false)) return;
     unsigned saved_window = spurious_window, saved_threshold = spurious_threshold;
     bool saved_noirqdebug = noirqdebug;
     spurious_window = SMALL_WINDOW;
@@ -132,25 +126,21 @@ KTEST(line, nobody_cared_disables_a_line_that_keeps_firing_unhandled) {
 
     // First window: exactly SMALL_THRESHOLD unhandled of SMALL_WINDOW. Not more than the threshold.
     answer = IRQ_NONE;
-    for (unsigned i = 0; i < SMALL_THRESHOLD; i++)
-        fire();
+    for (unsigned i = 0; i < SMALL_THRESHOLD; i++) fire();
     answer = IRQ_HANDLED;
-    for (unsigned i = SMALL_THRESHOLD; i < SMALL_WINDOW; i++)
-        fire();
+    for (unsigned i = SMALL_THRESHOLD; i < SMALL_WINDOW; i++) fire();
     KEXPECT_EQ(calls, SMALL_WINDOW);
-    KEXPECT_FALSE(irqd_irq_disabled(&d->irq_data));   // threshold reached, not exceeded
+    KEXPECT_FALSE(irqd_irq_disabled(&d->irq_data));  // threshold reached, not exceeded
     KEXPECT_EQ(ktest_log_count(report), 0u);
-    KEXPECT_EQ(d->irq_count, 0u);                      // the window closed and starts afresh
+    KEXPECT_EQ(d->irq_count, 0u);  // the window closed and starts afresh
 
     // Second window: one more unhandled. The window's last interrupt shuts the line down.
     answer = IRQ_NONE;
-    for (unsigned i = 0; i < SMALL_THRESHOLD + 1; i++)
-        fire();
+    for (unsigned i = 0; i < SMALL_THRESHOLD + 1; i++) fire();
     answer = IRQ_HANDLED;
-    for (unsigned i = SMALL_THRESHOLD + 1; i < SMALL_WINDOW - 1; i++)
-        fire();
-    KEXPECT_FALSE(irqd_irq_disabled(&d->irq_data));   // one short of the window: still enabled
-    fire();                                            // the window's last: 6 > 5 unhandled
+    for (unsigned i = SMALL_THRESHOLD + 1; i < SMALL_WINDOW - 1; i++) fire();
+    KEXPECT_FALSE(irqd_irq_disabled(&d->irq_data));  // one short of the window: still enabled
+    fire();                                          // the window's last: 6 > 5 unhandled
     KEXPECT_EQ(calls, 2 * SMALL_WINDOW);
     KEXPECT_TRUE(irqd_irq_disabled(&d->irq_data));
     KEXPECT_TRUE(d->istate & IRQS_SPURIOUS_DISABLED);
@@ -160,7 +150,7 @@ KTEST(line, nobody_cared_disables_a_line_that_keeps_firing_unhandled) {
     KEXPECT_TRUE(ktest_log_contains("kt_line_handler"));
     KEXPECT_TRUE(ktest_log_contains("Disabling IRQ #100\n"));
     fire();
-    KEXPECT_EQ(calls, 2 * SMALL_WINDOW);               // disabled: the handler no longer runs
+    KEXPECT_EQ(calls, 2 * SMALL_WINDOW);  // disabled: the handler no longer runs
 
     spurious_window = saved_window;
     spurious_threshold = saved_threshold;
@@ -169,27 +159,24 @@ KTEST(line, nobody_cared_disables_a_line_that_keeps_firing_unhandled) {
 }
 
 KTEST(line, a_pending_edge_outlives_free_irq_and_reaches_the_next_owner) {
-    if (!line_up(handle_edge_irq, "edge", false))
-        return;
+    if (!line_up(handle_edge_irq, "edge", false)) return;
     disable_irq(KT_IRQ);
-    fire();                                      // latched while disabled: PENDING
+    fire();  // latched while disabled: PENDING
     free_irq(KT_IRQ, &dev);
     KEXPECT_TRUE(irq_to_desc(KT_IRQ)->istate & IRQS_PENDING);
     calls = 0;
     KEXPECT_EQ(request_irq(KT_IRQ, kt_line_handler, 0, "ktest-line", &dev), 0);
-    fire();                                      // irq_exit drains the replay queued by the start-up
-    KEXPECT_EQ(calls, 2u);                       // the stale edge, then the real one
+    fire();                 // irq_exit drains the replay queued by the start-up
+    KEXPECT_EQ(calls, 2u);  // the stale edge, then the real one
     line_down();
 }
 
 KTEST(line, handled_interrupts_never_trip_the_detector) {
-    if (!line_up(handle_edge_irq, "edge", false))
-        return;
+    if (!line_up(handle_edge_irq, "edge", false)) return;
     unsigned saved_window = spurious_window, saved_threshold = spurious_threshold;
     spurious_window = SMALL_WINDOW;
     spurious_threshold = SMALL_THRESHOLD;
-    for (unsigned i = 0; i < 3 * SMALL_WINDOW; i++)
-        fire();
+    for (unsigned i = 0; i < 3 * SMALL_WINDOW; i++) fire();
     KEXPECT_EQ(calls, 3 * SMALL_WINDOW);
     KEXPECT_FALSE(irqd_irq_disabled(&irq_to_desc(KT_IRQ)->irq_data));
     spurious_window = saved_window;

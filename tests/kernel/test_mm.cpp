@@ -50,15 +50,14 @@ KTEST(mm, kmalloc_blocks_are_aligned_disjoint_and_keep_their_contents) {
         p[b] = kmalloc(SIZES[b]);
         KASSERT(p[b]);
         KEXPECT_EQ((uintptr_t)p[b] % KMALLOC_ALIGN, 0u);
-        for (size_t i = 0; i < SIZES[b]; i++)
-            static_cast<uint8_t*>(p[b])[i] = pattern(b, i);
+        for (size_t i = 0; i < SIZES[b]; i++) static_cast<uint8_t*>(p[b])[i] = pattern(b, i);
     }
     for (size_t a = 0; a < NR_SIZES; a++)
         for (size_t b = a + 1; b < NR_SIZES; b++) {
             uintptr_t a0 = (uintptr_t)p[a], b0 = (uintptr_t)p[b];
             if (a0 < b0 + SIZES[b] && b0 < a0 + SIZES[a])
-                ktest_fail(__FILE__, __LINE__, "blocks %p+%lu and %p+%lu overlap", p[a], (unsigned long)SIZES[a],
-                           p[b], (unsigned long)SIZES[b]);
+                ktest_fail(__FILE__, __LINE__, "blocks %p+%lu and %p+%lu overlap", p[a], (unsigned long)SIZES[a], p[b],
+                           (unsigned long)SIZES[b]);
         }
     // Every byte still holds what was written: no block (or header) overwrote another.
     for (size_t b = 0; b < NR_SIZES; b++)
@@ -69,8 +68,7 @@ KTEST(mm, kmalloc_blocks_are_aligned_disjoint_and_keep_their_contents) {
             }
     HeapStats mid = heap_stats();
     KEXPECT_EQ(mid.allocations, before.allocations + NR_SIZES);
-    for (size_t b = 0; b < NR_SIZES; b++)
-        kfree(p[b]);
+    for (size_t b = 0; b < NR_SIZES; b++) kfree(p[b]);
     HeapStats after = heap_stats();
     KEXPECT_EQ(after.allocations, before.allocations);
     KEXPECT_EQ(after.used_bytes, before.used_bytes);
@@ -82,18 +80,18 @@ KTEST(mm, freed_neighbours_coalesce_and_are_reused_without_growing) {
     constexpr size_t block = (NEIGHBOUR_PAYLOAD + HEADER_BYTES + KMALLOC_ALIGN - 1) & ~(KMALLOC_ALIGN - 1);
     char* a = static_cast<char*>(kmalloc(NEIGHBOUR_PAYLOAD));
     char* b = static_cast<char*>(kmalloc(NEIGHBOUR_PAYLOAD));
-    char* c = static_cast<char*>(kmalloc(NEIGHBOUR_PAYLOAD));   // keeps B from merging with the tail
+    char* c = static_cast<char*>(kmalloc(NEIGHBOUR_PAYLOAD));  // keeps B from merging with the tail
     KASSERT(a && b && c);
     KEXPECT_EQ((uintptr_t)b, (uintptr_t)a + block);
     KEXPECT_EQ((uintptr_t)c, (uintptr_t)b + block);
     HeapStats s0 = heap_stats();
     kfree(a);
     HeapStats s1 = heap_stats();
-    KEXPECT_EQ(s1.free_blocks, s0.free_blocks + 1);   // A alone: both its neighbours are in use
+    KEXPECT_EQ(s1.free_blocks, s0.free_blocks + 1);  // A alone: both its neighbours are in use
     KEXPECT_EQ(s1.used_bytes, s0.used_bytes - block);
     kfree(b);
     HeapStats s2 = heap_stats();
-    KEXPECT_EQ(s2.free_blocks, s1.free_blocks);       // B merged into A: still one free block
+    KEXPECT_EQ(s2.free_blocks, s1.free_blocks);  // B merged into A: still one free block
     KEXPECT_EQ(s2.allocations, s0.allocations - 2);
     // Everything before A was too small for one block when A was carved (first fit), so the merged
     // 2-block hole is the first fit for a request of exactly its size.
@@ -101,8 +99,8 @@ KTEST(mm, freed_neighbours_coalesce_and_are_reused_without_growing) {
     HeapStats s3 = heap_stats();
     KEXPECT_EQ((uintptr_t)ab, (uintptr_t)a);
     KEXPECT_EQ(s3.arena_bytes, s0.arena_bytes);
-    KEXPECT_EQ(s3.free_blocks, s2.free_blocks - 1);   // the hole was used whole
-    memset(ab, 0x5a, 2 * block - HEADER_BYTES);       // spans the old A/B boundary
+    KEXPECT_EQ(s3.free_blocks, s2.free_blocks - 1);  // the hole was used whole
+    memset(ab, 0x5a, 2 * block - HEADER_BYTES);      // spans the old A/B boundary
     KEXPECT_EQ((uintptr_t)c, (uintptr_t)ab + 2 * block);
     kfree(ab);
     kfree(c);
@@ -150,10 +148,10 @@ KTEST(mm, foreign_pointers_are_warned_and_ignored) {
     KASSERT(block);
     HeapStats before = heap_stats();
     const void* bad[] = {
-        foreign_buffer + KMALLOC_ALIGN,   // static data: no header
-        block + 64,                       // inside a live block (zeroed payload, not a header)
-        block + 1,                        // not even aligned
-        reinterpret_cast<const void*>(UNMAPPED_POINTER),   // its "header" would be in unmapped page 0
+        foreign_buffer + KMALLOC_ALIGN,                   // static data: no header
+        block + 64,                                       // inside a live block (zeroed payload, not a header)
+        block + 1,                                        // not even aligned
+        reinterpret_cast<const void*>(UNMAPPED_POINTER),  // its "header" would be in unmapped page 0
     };
     for (const void* p : bad) {
         char text[64];
@@ -161,7 +159,7 @@ KTEST(mm, foreign_pointers_are_warned_and_ignored) {
         expect_one_warning(text, [&] { kfree(p); });
         KEXPECT_TRUE(same_stats(heap_stats(), before));
     }
-    void* other = kmalloc(256);   // the heap still hands out fresh memory, not the live block
+    void* other = kmalloc(256);  // the heap still hands out fresh memory, not the live block
     KEXPECT_TRUE(other && ((uintptr_t)other + 256 <= (uintptr_t)block - HEADER_BYTES ||
                            (uintptr_t)other >= (uintptr_t)block + 256));
     kfree(other);
@@ -184,7 +182,7 @@ KTEST(mm, large_allocation_grows_the_arena_from_the_page_allocator) {
     KEXPECT_EQ(h1.arena_bytes % PMM_PAGE_SIZE, 0u);
     KEXPECT_EQ(p0.free_pages - p1.free_pages, (h1.arena_bytes - h0.arena_bytes) / PMM_PAGE_SIZE);
     KEXPECT_TRUE(pmm_ram_contains((uintptr_t)big - HEADER_BYTES, size + HEADER_BYTES));
-    memset(big, 0xa5, size);   // all of it is mapped and ours
+    memset(big, 0xa5, size);  // all of it is mapped and ours
     KEXPECT_EQ((uint8_t)big[0], 0xa5);
     KEXPECT_EQ((uint8_t)big[size - 1], 0xa5);
     kfree(big);
@@ -209,16 +207,19 @@ KTEST(mm, pmm_pages_are_aligned_usable_ram_and_counted) {
     KEXPECT_EQ(s1.free_pages, s0.free_pages - 4);
     KEXPECT_EQ(s1.total_pages, s0.total_pages);
     uintptr_t kstart = (uintptr_t)__kernel_start, kend = (uintptr_t)__kernel_end;
-    struct { uintptr_t addr; size_t n; } got[] = {{one, 1}, {run, 3}};
+    struct {
+        uintptr_t addr;
+        size_t n;
+    } got[] = {{one, 1}, {run, 3}};
     for (auto& g : got) {
         size_t len = g.n * PMM_PAGE_SIZE;
         KEXPECT_EQ(g.addr % PMM_PAGE_SIZE, 0u);
         KEXPECT_TRUE(g.addr >= LOW_MEMORY_END);
         KEXPECT_TRUE(pmm_ram_contains(g.addr, len));
-        KEXPECT_TRUE(g.addr + len <= kstart || g.addr >= kend);   // not the kernel image
+        KEXPECT_TRUE(g.addr + len <= kstart || g.addr >= kend);  // not the kernel image
         memset(reinterpret_cast<void*>(g.addr), 0xc3, len);
     }
-    KEXPECT_TRUE(run > one);   // `one` was the lowest free page, so the run lies above it
+    KEXPECT_TRUE(run > one);  // `one` was the lowest free page, so the run lies above it
     pmm_free_pages(run, 3);
     KEXPECT_EQ(pmm_stats().free_pages, s0.free_pages - 1);
     pmm_free_pages(one, 1);

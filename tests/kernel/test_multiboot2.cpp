@@ -8,7 +8,7 @@
 namespace {
 
 constexpr uint32_t TAG_CMDLINE = 1, TAG_END = 0;
-constexpr size_t LONG_CMDLINE = 3000;   // longer than the kernel keeps (COMMAND_LINE_SIZE): Multiboot has no limit
+constexpr size_t LONG_CMDLINE = 3000;  // longer than the kernel keeps (COMMAND_LINE_SIZE): Multiboot has no limit
 alignas(8) uint8_t mbi[LONG_CMDLINE + 64];
 
 void put32(size_t at, uint32_t v) { memcpy(mbi + at, &v, sizeof v); }
@@ -20,7 +20,7 @@ uintptr_t build(const char* text, size_t len, bool with_nul) {
     put32(8, TAG_CMDLINE);
     put32(12, tag_size);
     memcpy(mbi + 16, text, len);
-    if (!with_nul)   // the byte after the tag (padding or the next tag) is not NUL either
+    if (!with_nul)  // the byte after the tag (padding or the next tag) is not NUL either
         mbi[16 + len] = 'x';
     size_t end = (8 + tag_size + 7) & ~(size_t)7;
     put32(end, TAG_END);
@@ -33,8 +33,7 @@ uintptr_t build(const char* text, size_t len, bool with_nul) {
 
 KTEST(multiboot2, a_long_command_line_is_taken_whole) {
     static char text[LONG_CMDLINE];
-    for (size_t i = 0; i < LONG_CMDLINE; i++)
-        text[i] = (i % 10 == 9) ? ' ' : (char)('a' + i % 26);
+    for (size_t i = 0; i < LONG_CMDLINE; i++) text[i] = (i % 10 == 9) ? ' ' : (char)('a' + i % 26);
     BootInfo info;
     KASSERT(multiboot2_parse(build(text, LONG_CMDLINE, true), &info));
     KEXPECT_EQ(info.cmdline_len, (uint32_t)LONG_CMDLINE);

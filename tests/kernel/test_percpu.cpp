@@ -26,7 +26,7 @@ KTEST(percpu, this_cpu_ops_change_this_cpus_copy_only) {
     this_cpu_inc(kt_counter);
     this_cpu_add(kt_counter, 5u);
     KEXPECT_EQ(per_cpu(kt_counter, cpu), before + 6);
-    KEXPECT_EQ(kt_counter, 41u);   // the template keeps its initial value
+    KEXPECT_EQ(kt_counter, 41u);  // the template keeps its initial value
     KEXPECT_EQ(per_cpu(kt_counter, (cpu + 1) % NR_CPUS), 41u);
     this_cpu_sub(kt_counter, 6u);
     KEXPECT_EQ(this_cpu_read(kt_counter), before);

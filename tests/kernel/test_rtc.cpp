@@ -10,9 +10,9 @@
 namespace {
 
 constexpr unsigned RTC_IRQ = mc146818::RTC_IRQ;
-constexpr unsigned WANT_IRQS = 16;            // far more than one: each needs the previous one acked
-constexpr uint64_t FIRE_LIMIT_US = 2000000;   // 16 periods at 1024 Hz take 16 ms; allow a slow host
-constexpr uint64_t QUIET_US = 50000;          // 50 periods at 1024 Hz: nothing may arrive once stopped
+constexpr unsigned WANT_IRQS = 16;           // far more than one: each needs the previous one acked
+constexpr uint64_t FIRE_LIMIT_US = 2000000;  // 16 periods at 1024 Hz take 16 ms; allow a slow host
+constexpr uint64_t QUIET_US = 50000;         // 50 periods at 1024 Hz: nothing may arrive once stopped
 
 struct CountAtLeast {
     unsigned target;
@@ -43,11 +43,11 @@ KTEST(rtc, periodic_interrupt_fires_on_irq8_until_stopped) {
     if (!fired)
         ktest_fail(__FILE__, __LINE__, "IRQ 8 came %u times in %llu us, expected %u", kstat_irqs(RTC_IRQ) - before,
                    (unsigned long long)FIRE_LIMIT_US, WANT_IRQS);
-    kt_settle_us(QUIET_US);   // one may have been on its way when PIE went off
+    kt_settle_us(QUIET_US);  // one may have been on its way when PIE went off
     unsigned stopped = kstat_irqs(RTC_IRQ);
     kt_settle_us(QUIET_US);
-    KEXPECT_EQ(kstat_irqs(RTC_IRQ), stopped);                         // off means off
-    KEXPECT_EQ(rtc_irq_count() - periodic, (unsigned long)(stopped - before));   // each was a periodic one
+    KEXPECT_EQ(kstat_irqs(RTC_IRQ), stopped);                                   // off means off
+    KEXPECT_EQ(rtc_irq_count() - periodic, (unsigned long)(stopped - before));  // each was a periodic one
     KEXPECT_EQ(d->irqs_unhandled, unhandled);
 
     KEXPECT_EQ(rtc_irq_set_freq(saved_freq), 0);
@@ -65,8 +65,8 @@ KTEST(rtc, time_reads_as_a_valid_date) {
 
 KTEST(rtc, bad_frequencies_are_einval) {
     unsigned freq = rtc_irq_freq();
-    KEXPECT_EQ(rtc_irq_set_freq(1000), -EINVAL);   // not a power of two
+    KEXPECT_EQ(rtc_irq_set_freq(1000), -EINVAL);  // not a power of two
     KEXPECT_EQ(rtc_irq_set_freq(1), -EINVAL);
     KEXPECT_EQ(rtc_irq_set_freq(16384), -EINVAL);
-    KEXPECT_EQ(rtc_irq_freq(), freq);               // unchanged
+    KEXPECT_EQ(rtc_irq_freq(), freq);  // unchanged
 }

@@ -12,15 +12,15 @@
 namespace {
 
 constexpr unsigned long TICKS_TO_WATCH = 50;
-constexpr uint64_t WAIT_LIMIT_US = 2000000;   // 50 ticks take 50 ms at HZ=1000; allow a slow host
-constexpr uint64_t RATE_WINDOW_US = 200000;   // measure the rate over 200 ms of TSC time
+constexpr uint64_t WAIT_LIMIT_US = 2000000;  // 50 ticks take 50 ms at HZ=1000; allow a slow host
+constexpr uint64_t RATE_WINDOW_US = 200000;  // measure the rate over 200 ms of TSC time
 // Under TCG the PIT runs on QEMU's virtual clock; a busy host can make the guest miss (merge) ticks,
 // never gain them. So the count may fall short but must not exceed the window by more than the
 // boundary tick; "at least half" still catches a wrong divisor or a wrong HZ by far.
 constexpr unsigned long RATE_MIN_PERCENT = 50, RATE_MAX_PERCENT = 105;
-constexpr unsigned long PIT_INPUT_HZ = 1193182;   // 14.31818 MHz / 12, the PC's 8254 clock
-constexpr uint64_t PIT_SAMPLE_US = 30000;         // several periods at any HZ >= 100
-constexpr unsigned PIT_TOP_QUARTERS = 3;          // the highest count seen must be in the top quarter
+constexpr unsigned long PIT_INPUT_HZ = 1193182;  // 14.31818 MHz / 12, the PC's 8254 clock
+constexpr uint64_t PIT_SAMPLE_US = 30000;        // several periods at any HZ >= 100
+constexpr unsigned PIT_TOP_QUARTERS = 3;         // the highest count seen must be in the top quarter
 
 struct Snapshot {
     unsigned irq0;
@@ -29,7 +29,7 @@ struct Snapshot {
 
 Snapshot snap() {
     unsigned long flags;
-    local_irq_save(flags);   // both values from the same moment: no tick in between
+    local_irq_save(flags);  // both values from the same moment: no tick in between
     Snapshot s{kstat_irqs(0), READ_ONCE(jiffies)};
     local_irq_restore(flags);
     return s;
@@ -82,8 +82,7 @@ KTEST(timer, pit_counts_down_from_the_latch_for_hz) {
     uint64_t t0 = kt_now();
     while (kt_elapsed_us(t0) < PIT_SAMPLE_US) {
         unsigned long c = pit_read_count();
-        if (c > highest)
-            highest = c;
+        if (c > highest) highest = c;
     }
     if (highest > latch || highest * 4 < latch * PIT_TOP_QUARTERS)
         ktest_fail(__FILE__, __LINE__, "PIT counter peaked at %lu, LATCH for HZ=%u is %lu", highest, HZ, latch);

@@ -9,7 +9,7 @@
 #include "lib/vsprintf.h"
 
 namespace {
-constexpr unsigned UNUSED_VECTOR = 0x50;   // nothing is mapped there (the 8259 pair uses 0x20-0x2F)
+constexpr unsigned UNUSED_VECTOR = 0x50;  // nothing is mapped there (the 8259 pair uses 0x20-0x2F)
 constexpr unsigned PIC_VECTOR_IRQ7 = 0x27, PIC_VECTOR_IRQ15 = 0x2F;
 }  // namespace
 
@@ -59,13 +59,13 @@ static void spurious_case(unsigned vector, unsigned irq) {
     unsigned long mark = ktest_log_mark();
     KASSERT(arch_raise_vector(vector));
     KEXPECT_EQ(READ_ONCE(irq_err_count), err + 1);
-    KEXPECT_EQ(kstat_irqs(irq), count);   // not dispatched
+    KEXPECT_EQ(kstat_irqs(irq), count);  // not dispatched
     KEXPECT_TRUE(ktest_log_count_since(mark, text) <= 1);
     mark = ktest_log_mark();
     KASSERT(arch_raise_vector(vector));
     KEXPECT_EQ(READ_ONCE(irq_err_count), err + 2);
     KEXPECT_EQ(kstat_irqs(irq), count);
-    KEXPECT_EQ(ktest_log_count_since(mark, "spurious 8259A interrupt"), 0u);   // reported already
+    KEXPECT_EQ(ktest_log_count_since(mark, "spurious 8259A interrupt"), 0u);  // reported already
 }
 
 KTEST(pic, spurious_irq7_found_by_the_isr_is_counted_not_dispatched) { spurious_case(PIC_VECTOR_IRQ7, 7); }

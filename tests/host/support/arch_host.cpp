@@ -19,7 +19,7 @@
 #include <thread>
 
 namespace {
-constexpr unsigned long X86_EFLAGS_IF = 0x200;   // Intel SDM vol. 1, 3.4.3: the interrupt-enable flag
+constexpr unsigned long X86_EFLAGS_IF = 0x200;  // Intel SDM vol. 1, 3.4.3: the interrupt-enable flag
 constexpr int DUMP_STACK_MAX_FRAMES = 16;
 
 thread_local unsigned this_cpu = 0;
@@ -35,8 +35,10 @@ std::string strip_params(std::string s) {
     if (s.empty() || s.back() != ')') return s;
     int depth = 0;
     for (size_t i = s.size(); i-- > 0;) {
-        if (s[i] == ')') depth++;
-        else if (s[i] == '(' && --depth == 0) return s.substr(0, i);
+        if (s[i] == ')')
+            depth++;
+        else if (s[i] == '(' && --depth == 0)
+            return s.substr(0, i);
     }
     return s;
 }
@@ -72,22 +74,21 @@ void irq_disable() { irq_on[this_cpu].store(false); }
 bool irqs_disabled() { return !irq_on[this_cpu].load(); }
 bool irqs_disabled_flags(unsigned long flags) { return !(flags & X86_EFLAGS_IF); }
 unsigned num_online_cpus() { return online.load(); }
-void cpu_relax() { std::this_thread::yield(); }   // other "CPUs" are threads: let them run
+void cpu_relax() { std::this_thread::yield(); }  // other "CPUs" are threads: let them run
 
 // Real host frames (test binary and libraries); frames without an exported symbol print as an address.
 void dump_stack() {
     void* frames[DUMP_STACK_MAX_FRAMES + 1];
     int n = backtrace(frames, DUMP_STACK_MAX_FRAMES + 1);
     printk("Call Trace:\n");
-    for (int i = 1; i < n; i++)   // frame 0 is dump_stack itself
+    for (int i = 1; i < n; i++)  // frame 0 is dump_stack itself
         printk(" [<%p>] %pS\n", frames[i], frames[i]);
 }
 
 bool lookup_symbol(uintptr_t addr, const char** name, uintptr_t* offset, uintptr_t* size) {
     Dl_info info;
     void* symp = nullptr;
-    if (!dladdr1(reinterpret_cast<void*>(addr), &info, &symp, RTLD_DL_SYMENT) ||
-        !info.dli_sname || !info.dli_saddr)
+    if (!dladdr1(reinterpret_cast<void*>(addr), &info, &symp, RTLD_DL_SYMENT) || !info.dli_sname || !info.dli_saddr)
         return false;
     uintptr_t start = reinterpret_cast<uintptr_t>(info.dli_saddr);
     std::lock_guard<std::mutex> g(sym_mu);

@@ -6,7 +6,7 @@
 namespace {
 std::mutex mu;
 std::string& buffer() {
-    static std::string* s = new std::string;   // never destroyed: printk may run during exit
+    static std::string* s = new std::string;  // never destroyed: printk may run during exit
     return *s;
 }
 void capture_write(const char* text, size_t len) {

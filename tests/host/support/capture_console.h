@@ -4,8 +4,8 @@
 #include <string>
 
 namespace host_console {
-void install();                 // idempotent; main() calls it before the first test
-std::string text();             // everything written since the last clear()
+void install();      // idempotent; main() calls it before the first test
+std::string text();  // everything written since the last clear()
 void clear();
 // clear() and let every level through again (a test may have run "loglevel=").
 void reset();

@@ -12,13 +12,13 @@ class FakeChip final : public IrqChip {
 public:
     // The usual 8259/IO-APIC-like set: everything except enable/disable/startup/shutdown/mask_ack/
     // retrigger, so disable is lazy and mask_ack falls back to mask + ack unless asked for.
-    static constexpr unsigned DEFAULT_OPS = IRQCHIP_OP_ACK | IRQCHIP_OP_MASK | IRQCHIP_OP_UNMASK |
-                                            IRQCHIP_OP_EOI | IRQCHIP_OP_SET_TYPE;
+    static constexpr unsigned DEFAULT_OPS =
+        IRQCHIP_OP_ACK | IRQCHIP_OP_MASK | IRQCHIP_OP_UNMASK | IRQCHIP_OP_EOI | IRQCHIP_OP_SET_TYPE;
     explicit FakeChip(unsigned ops = DEFAULT_OPS, unsigned flags = 0, const char* name = "FAKE")
         : IrqChip(name, ops, flags) {}
     ~FakeChip() = default;
 
-    int retrigger_result = 0;     // 0: cannot retrigger (core falls back to software resend)
+    int retrigger_result = 0;  // 0: cannot retrigger (core falls back to software resend)
     int set_type_result = IRQ_SET_MASK_OK;
 
     void irq_ack(irq_data* d) override { rec("ack", d); }
@@ -28,13 +28,19 @@ public:
     void irq_eoi(irq_data* d) override { rec("eoi", d); }
     void irq_enable(irq_data* d) override { rec("enable", d); }
     void irq_disable(irq_data* d) override { rec("disable", d); }
-    unsigned irq_startup(irq_data* d) override { rec("startup", d); return 0; }
+    unsigned irq_startup(irq_data* d) override {
+        rec("startup", d);
+        return 0;
+    }
     void irq_shutdown(irq_data* d) override { rec("shutdown", d); }
     int irq_set_type(irq_data* d, unsigned type) override {
         note("set_type " + std::to_string(d->irq) + " " + std::to_string(type));
         return set_type_result;
     }
-    int irq_retrigger(irq_data* d) override { rec("retrigger", d); return retrigger_result; }
+    int irq_retrigger(irq_data* d) override {
+        rec("retrigger", d);
+        return retrigger_result;
+    }
 
     void note(const std::string& event) {
         std::lock_guard<std::mutex> g(mu_);

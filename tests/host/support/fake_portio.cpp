@@ -7,14 +7,30 @@
 std::string to_string(const FakePortIo::Access& a) {
     char buf[64];
     switch (a.op) {
-    case FakePortIo::Op::In: std::snprintf(buf, sizeof buf, "inb(0x%x) = 0x%x", a.port, a.value); break;
-    case FakePortIo::Op::Out: std::snprintf(buf, sizeof buf, "outb(0x%x, 0x%x)", a.port, a.value); break;
-    case FakePortIo::Op::InW: std::snprintf(buf, sizeof buf, "inw(0x%x) = 0x%x", a.port, a.value); break;
-    case FakePortIo::Op::OutW: std::snprintf(buf, sizeof buf, "outw(0x%x, 0x%x)", a.port, a.value); break;
-    case FakePortIo::Op::InL: std::snprintf(buf, sizeof buf, "inl(0x%x) = 0x%x", a.port, a.value); break;
-    case FakePortIo::Op::OutL: std::snprintf(buf, sizeof buf, "outl(0x%x, 0x%x)", a.port, a.value); break;
-    case FakePortIo::Op::IoDelay: std::snprintf(buf, sizeof buf, "io_delay()"); break;
-    case FakePortIo::Op::Udelay: std::snprintf(buf, sizeof buf, "udelay(%u)", a.value); break;
+    case FakePortIo::Op::In:
+        std::snprintf(buf, sizeof buf, "inb(0x%x) = 0x%x", a.port, a.value);
+        break;
+    case FakePortIo::Op::Out:
+        std::snprintf(buf, sizeof buf, "outb(0x%x, 0x%x)", a.port, a.value);
+        break;
+    case FakePortIo::Op::InW:
+        std::snprintf(buf, sizeof buf, "inw(0x%x) = 0x%x", a.port, a.value);
+        break;
+    case FakePortIo::Op::OutW:
+        std::snprintf(buf, sizeof buf, "outw(0x%x, 0x%x)", a.port, a.value);
+        break;
+    case FakePortIo::Op::InL:
+        std::snprintf(buf, sizeof buf, "inl(0x%x) = 0x%x", a.port, a.value);
+        break;
+    case FakePortIo::Op::OutL:
+        std::snprintf(buf, sizeof buf, "outl(0x%x, 0x%x)", a.port, a.value);
+        break;
+    case FakePortIo::Op::IoDelay:
+        std::snprintf(buf, sizeof buf, "io_delay()");
+        break;
+    case FakePortIo::Op::Udelay:
+        std::snprintf(buf, sizeof buf, "udelay(%u)", a.value);
+        break;
     }
     return buf;
 }

@@ -26,17 +26,30 @@ public:
     // Ports the device under test may use. Everything else is an ADD_FAILURE.
     void allow(uint16_t port) { allowed_.insert(port); }
     void allow(std::initializer_list<uint16_t> ports) { allowed_.insert(ports.begin(), ports.end()); }
-    void allow_range(uint16_t first, uint16_t last) { for (unsigned p = first; p <= last; p++) allowed_.insert((uint16_t)p); }
+    void allow_range(uint16_t first, uint16_t last) {
+        for (unsigned p = first; p <= last; p++) allowed_.insert((uint16_t)p);
+    }
 
     // Reads of `port` return the queued values in order; once the queue is empty they return the sticky
     // value set with set_in(); with neither, the read is a test failure (and returns all ones).
-    void queue_in(uint16_t port, std::initializer_list<uint32_t> values) { for (auto v : values) queue_[port].push_back(v); }
+    void queue_in(uint16_t port, std::initializer_list<uint32_t> values) {
+        for (auto v : values) queue_[port].push_back(v);
+    }
     void set_in(uint16_t port, uint32_t value) { sticky_[port] = value; }
-    void clear_in(uint16_t port) { queue_.erase(port); sticky_.erase(port); }
-    size_t queued(uint16_t port) const { auto it = queue_.find(port); return it == queue_.end() ? 0 : it->second.size(); }
+    void clear_in(uint16_t port) {
+        queue_.erase(port);
+        sticky_.erase(port);
+    }
+    size_t queued(uint16_t port) const {
+        auto it = queue_.find(port);
+        return it == queue_.end() ? 0 : it->second.size();
+    }
 
     // Called after every outb (port, value): lets a test model device state (e.g. a register select).
-    void on_out(void (*fn)(FakePortIo&, uint16_t, uint8_t, void*), void* ctx) { out_hook_ = fn; out_ctx_ = ctx; }
+    void on_out(void (*fn)(FakePortIo&, uint16_t, uint8_t, void*), void* ctx) {
+        out_hook_ = fn;
+        out_ctx_ = ctx;
+    }
 
     const std::vector<Access>& log() const { return log_; }
     void clear_log() { log_.clear(); }

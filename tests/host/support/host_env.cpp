@@ -13,7 +13,7 @@
 namespace host_env {
 void reset_all() {
     SimCpu::reset();
-    setup_per_cpu_areas();   // every CPU's per-CPU variables back to their initial values
+    setup_per_cpu_areas();  // every CPU's per-CPU variables back to their initial values
     // Actions a test left requested would leak when early_irq_init forgets them.
     for (unsigned irq = 0; irq < NR_IRQS; irq++) {
         irq_desc* desc = irq_to_desc(irq);

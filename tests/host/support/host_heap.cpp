@@ -7,7 +7,7 @@
 namespace {
 std::atomic<unsigned> fail_count{0};
 std::atomic<long> live_blocks{0};
-}
+}  // namespace
 
 void* kmalloc(size_t size) {
     unsigned n = fail_count.load();

@@ -4,7 +4,7 @@
 #include "kernel/slab.h"
 
 namespace host_heap {
-void fail_next(unsigned n);     // the next n kmalloc calls return nullptr
-long live();                    // kmalloc'ed blocks not yet kfree'd
-void reset();                   // no failures pending (the live count is kept: leaks stay visible)
+void fail_next(unsigned n);  // the next n kmalloc calls return nullptr
+long live();                 // kmalloc'ed blocks not yet kfree'd
+void reset();                // no failures pending (the live count is kept: leaks stay visible)
 }  // namespace host_heap

@@ -19,39 +19,76 @@ public:
 
     // The far end: bytes to send us (they enter the receive FIFO as it has room), what reached it, and
     // whether it reads (stalled: the transmit FIFO fills and THRE stays clear).
-    void type(const std::string& s) { G g(mu_); for (char c : s) input_.push_back(c); pump(); update(); }
-    std::string output() { G g(mu_); return output_; }
-    void set_stalled(bool stalled) { G g(mu_); stalled_ = stalled; transmit(); update(); }
-    size_t input_left() { G g(mu_); return input_.size() + rx_.size(); }
-    unsigned long tx_overflows = 0;   // bytes written while the transmit FIFO was full (lost)
-    unsigned long udelays = 0;        // busy-wait calls the driver made
+    void type(const std::string& s) {
+        G g(mu_);
+        for (char c : s) input_.push_back(c);
+        pump();
+        update();
+    }
+    std::string output() {
+        G g(mu_);
+        return output_;
+    }
+    void set_stalled(bool stalled) {
+        G g(mu_);
+        stalled_ = stalled;
+        transmit();
+        update();
+    }
+    size_t input_left() {
+        G g(mu_);
+        return input_.size() + rx_.size();
+    }
+    unsigned long tx_overflows = 0;  // bytes written while the transmit FIFO was full (lost)
+    unsigned long udelays = 0;       // busy-wait calls the driver made
 
     // One rising edge of INTR since the last call (the 8259's edge latch).
-    bool take_edge() { G g(mu_); bool e = edge_; edge_ = false; return e; }
-    uint8_t ier() { G g(mu_); return ier_; }
+    bool take_edge() {
+        G g(mu_);
+        bool e = edge_;
+        edge_ = false;
+        return e;
+    }
+    uint8_t ier() {
+        G g(mu_);
+        return ier_;
+    }
 
     uint8_t do_inb(uint16_t port) override {
         G g(mu_);
         uint8_t v = 0xff;
         switch (reg(port)) {
         case 0:
-            if (lcr_ & 0x80) { v = dll_; break; }
+            if (lcr_ & 0x80) {
+                v = dll_;
+                break;
+            }
             v = rx_.empty() ? 0 : (uint8_t)rx_.front();
             if (!rx_.empty()) rx_.pop_front();
             pump();
             break;
-        case 1: v = (lcr_ & 0x80) ? dlm_ : ier_; break;
+        case 1:
+            v = (lcr_ & 0x80) ? dlm_ : ier_;
+            break;
         case 2:
             v = (uint8_t)(0xc0 | iir_now());
-            if (iir_now() == 0x02) thr_ipending_ = false;   // reading IIR that shows THRI clears it
+            if (iir_now() == 0x02) thr_ipending_ = false;  // reading IIR that shows THRI clears it
             break;
-        case 3: v = lcr_; break;
-        case 4: v = mcr_; break;
+        case 3:
+            v = lcr_;
+            break;
+        case 4:
+            v = mcr_;
+            break;
         case 5:
             v = (uint8_t)((rx_.empty() ? 0 : 0x01) | (tx_.empty() ? 0x60 : 0x00));
             break;
-        case 6: v = 0xb0; break;
-        case 7: v = scr_; break;
+        case 6:
+            v = 0xb0;
+            break;
+        case 7:
+            v = scr_;
+            break;
         }
         update();
         return v;
@@ -60,15 +97,23 @@ public:
         G g(mu_);
         switch (reg(port)) {
         case 0:
-            if (lcr_ & 0x80) { dll_ = v; break; }
-            if (tx_.size() >= FIFO) tx_overflows++;
-            else tx_.push_back((char)v);
+            if (lcr_ & 0x80) {
+                dll_ = v;
+                break;
+            }
+            if (tx_.size() >= FIFO)
+                tx_overflows++;
+            else
+                tx_.push_back((char)v);
             thr_ipending_ = false;
             transmit();
             break;
         case 1:
-            if (lcr_ & 0x80) { dlm_ = v; break; }
-            if ((v & 0x02) && !(ier_ & 0x02) && tx_.empty()) thr_ipending_ = true;   // THRI turned on with THRE
+            if (lcr_ & 0x80) {
+                dlm_ = v;
+                break;
+            }
+            if ((v & 0x02) && !(ier_ & 0x02) && tx_.empty()) thr_ipending_ = true;  // THRI turned on with THRE
             ier_ = v & 0x0f;
             break;
         case 2:
@@ -76,19 +121,36 @@ public:
             if (v & 0x04) tx_.clear();
             pump();
             break;
-        case 3: lcr_ = v; break;
-        case 4: mcr_ = v; break;
-        case 7: scr_ = v; break;
-        default: ADD_FAILURE() << "write to a read-only UART register " << port; break;
+        case 3:
+            lcr_ = v;
+            break;
+        case 4:
+            mcr_ = v;
+            break;
+        case 7:
+            scr_ = v;
+            break;
+        default:
+            ADD_FAILURE() << "write to a read-only UART register " << port;
+            break;
         }
         update();
     }
-    uint16_t do_inw(uint16_t port) override { ADD_FAILURE() << "inw " << port; return 0xffff; }
+    uint16_t do_inw(uint16_t port) override {
+        ADD_FAILURE() << "inw " << port;
+        return 0xffff;
+    }
     void do_outw(uint16_t port, uint16_t) override { ADD_FAILURE() << "outw " << port; }
-    uint32_t do_inl(uint16_t port) override { ADD_FAILURE() << "inl " << port; return ~0u; }
+    uint32_t do_inl(uint16_t port) override {
+        ADD_FAILURE() << "inl " << port;
+        return ~0u;
+    }
     void do_outl(uint16_t port, uint32_t) override { ADD_FAILURE() << "outl " << port; }
     void io_delay() override {}
-    void udelay(unsigned) override { G g(mu_); udelays++; }
+    void udelay(unsigned) override {
+        G g(mu_);
+        udelays++;
+    }
 
 private:
     using G = std::lock_guard<std::mutex>;
@@ -97,7 +159,12 @@ private:
         if (port < base_ || port > base_ + 7) ADD_FAILURE() << "port " << port << " is not the UART's";
         return port - base_;
     }
-    void pump() { while (rx_.size() < FIFO && !input_.empty()) { rx_.push_back(input_.front()); input_.pop_front(); } }
+    void pump() {
+        while (rx_.size() < FIFO && !input_.empty()) {
+            rx_.push_back(input_.front());
+            input_.pop_front();
+        }
+    }
     // A far end that reads takes everything at once; the FIFO then empties and THRE is pending.
     void transmit() {
         if (stalled_ || tx_.empty()) return;

@@ -11,7 +11,7 @@ void set_current(unsigned cpu);
 // Interrupt flag of a simulated CPU (true: interrupts enabled, as in process context).
 bool irqs_enabled(unsigned cpu);
 void set_irqs_enabled(unsigned cpu, bool on);
-void set_online(unsigned n);   // CPUs 0 .. n-1 online (1 .. NR_CPUS)
+void set_online(unsigned n);  // CPUs 0 .. n-1 online (1 .. NR_CPUS)
 // All CPUs: interrupts enabled; one CPU online; the calling thread is CPU 0.
 void reset();
 
@@ -22,6 +22,7 @@ public:
     ~Scope() { set_current(prev_); }
     Scope(const Scope&) = delete;
     Scope& operator=(const Scope&) = delete;
+
 private:
     unsigned prev_;
 };

@@ -7,13 +7,13 @@
 #include <string>
 
 struct TestDev {
-    FakeChip* chip = nullptr;    // where "handler <tag>" is recorded (may be null)
+    FakeChip* chip = nullptr;  // where "handler <tag>" is recorded (may be null)
     std::string tag = "dev";
     irqreturn_t ret = IRQ_HANDLED;
     std::atomic<int> calls{0};
-    bool saw_in_irq = false;     // in_irq() inside the handler
-    bool saw_irqs_off = false;   // interrupts were off inside the handler
-    void (*hook)(TestDev*) = nullptr;   // extra work inside the handler (e.g. disable_irq_nosync)
+    bool saw_in_irq = false;           // in_irq() inside the handler
+    bool saw_irqs_off = false;         // interrupts were off inside the handler
+    void (*hook)(TestDev*) = nullptr;  // extra work inside the handler (e.g. disable_irq_nosync)
 };
 
 // The handler for every TestDev (a named global function, so %ps resolves to "test_dev_handler").

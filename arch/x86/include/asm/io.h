@@ -10,16 +10,22 @@ constexpr bool arch_has_port_io = true;
     __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
     return v;
 }
-[[gnu::always_inline]] inline void arch_outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port)); }
+[[gnu::always_inline]] inline void arch_outb(uint16_t port, uint8_t v) {
+    __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
+}
 [[gnu::always_inline]] inline uint16_t arch_inw(uint16_t port) {
     uint16_t v;
     __asm__ volatile("inw %1, %0" : "=a"(v) : "Nd"(port));
     return v;
 }
-[[gnu::always_inline]] inline void arch_outw(uint16_t port, uint16_t v) { __asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(port)); }
+[[gnu::always_inline]] inline void arch_outw(uint16_t port, uint16_t v) {
+    __asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(port));
+}
 [[gnu::always_inline]] inline uint32_t arch_inl(uint16_t port) {
     uint32_t v;
     __asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
     return v;
 }
-[[gnu::always_inline]] inline void arch_outl(uint16_t port, uint32_t v) { __asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port)); }
+[[gnu::always_inline]] inline void arch_outl(uint16_t port, uint32_t v) {
+    __asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port));
+}

@@ -11,8 +11,7 @@ namespace arch {
 }
 // Like Linux's arch_local_irq_restore: only ever re-enables; irq_save already disabled.
 [[gnu::always_inline]] inline void irq_restore(unsigned long flags) {
-    if (flags & x86::RFLAGS_IF)
-        x86::sti();
+    if (flags & x86::RFLAGS_IF) x86::sti();
 }
 [[gnu::always_inline]] inline void irq_enable() { x86::sti(); }
 [[gnu::always_inline]] inline void irq_disable() { x86::cli(); }

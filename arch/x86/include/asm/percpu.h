@@ -12,12 +12,16 @@ constexpr bool is_word = sizeof(T) == 1 || sizeof(T) == 2 || sizeof(T) == 4 || s
 }  // namespace x86_percpu
 
 #define IRQOS_PERCPU_SIZED(T, insn, ...)                                        \
-    do {                                                                         \
-        static_assert(x86_percpu::is_word<T>, "per-CPU op on a non-word type");  \
-        if constexpr (sizeof(T) == 1) __asm__ volatile(insn "b " __VA_ARGS__);   \
-        else if constexpr (sizeof(T) == 2) __asm__ volatile(insn "w " __VA_ARGS__); \
-        else if constexpr (sizeof(T) == 4) __asm__ volatile(insn "l " __VA_ARGS__); \
-        else __asm__ volatile(insn "q " __VA_ARGS__);                            \
+    do {                                                                        \
+        static_assert(x86_percpu::is_word<T>, "per-CPU op on a non-word type"); \
+        if constexpr (sizeof(T) == 1)                                           \
+            __asm__ volatile(insn "b " __VA_ARGS__);                            \
+        else if constexpr (sizeof(T) == 2)                                      \
+            __asm__ volatile(insn "w " __VA_ARGS__);                            \
+        else if constexpr (sizeof(T) == 4)                                      \
+            __asm__ volatile(insn "l " __VA_ARGS__);                            \
+        else                                                                    \
+            __asm__ volatile(insn "q " __VA_ARGS__);                            \
     } while (0)
 
 template <typename T>
