@@ -10,7 +10,7 @@ constexpr uint32_t MSR_FS_BASE = 0xC0000100;
 constexpr uint32_t MSR_GS_BASE = 0xC0000101;
 constexpr unsigned long RFLAGS_IF = 1ul << 9;  // SDM vol. 1 3.4.3: interrupt enable flag
 
-// Time-stamp counter. Any context. Under QEMU -icount it counts instructions (toolchain-facts).
+// Time-stamp counter. Any context. Under QEMU -icount shift=0 it advances by one per instruction.
 static inline uint64_t rdtsc() {
     uint32_t lo, hi;
     __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));

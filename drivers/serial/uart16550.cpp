@@ -3,7 +3,7 @@
 // spins on a line that cannot take more; a polled path with bounded waits serves panics. Receive: the
 // RX interrupt moves bytes into the tty while it has room and is switched off (throttled) when it has
 // none, leaving the rest in the UART. Bochs drops bytes written beyond the FIFO and shows garbage without
-// 8N1 in LCR (toolchain-facts.md), so neither is ever skipped.
+// 8N1 in LCR (Bochs 2.7 models the PC16550D that faithfully), so neither is ever skipped.
 #include "drivers/serial/uart16550.h"
 #include "kernel/errno.h"
 #include "kernel/irq/interrupt.h"

@@ -1,7 +1,8 @@
 """Emulator sessions for the end-to-end tests: QEMU with its serial port and monitor on Unix sockets
 (so a script can type on the serial line and press keys through the monitor), and batch runs of QEMU
-and Bochs whose serial output goes to a file (the in-kernel test runs). Facts used here are in
-shared/reference/toolchain-facts.md: isa-debug-exit codes, `sendkey`, Bochs's rc file and bochsrc lines.
+and Bochs whose serial output goes to a file (the in-kernel test runs). QEMU's isa-debug-exit turns the
+guest's write of v to port 0xf4 into exit status (v << 1) | 1; the monitor's `sendkey` presses keys on
+the emulated keyboard; Bochs's debugger build needs an rc file whose first command is `c` (continue).
 """
 import os
 import re
