@@ -138,20 +138,23 @@ $(KTEST_ISO): $(KERNEL_ELF) iso/grub.cfg.in $(KDIR)/iso-cmdline | $(BUILD)/.deps
 	$(call make_iso,$@,1)
 
 QEMU := qemu-system-x86_64
+# The machine every QEMU run gets: QEMU's `edu` PCI device (the misbehaving-device scenarios) and, after
+# COM1 on the command line, a second 16550 (COM2, IRQ 3, output discarded) for the half-duplex bus.
 QEMU_FLAGS := -M pc -accel tcg -m 128M -no-reboot -boot d \
-  -device isa-debug-exit,iobase=0xf4,iosize=0x04 $(QEMU_EXTRA)
+  -device isa-debug-exit,iobase=0xf4,iosize=0x04 -device edu $(QEMU_EXTRA)
+QEMU_COM2 := -serial null
 
 # Serial (and the QEMU monitor: Ctrl-A C) on this terminal; Ctrl-A X quits.
 run: deps $(ISO)
-	$(QEMU) $(QEMU_FLAGS) -serial mon:stdio -display $(QEMU_DISPLAY) -cdrom $(ISO)
+	$(QEMU) $(QEMU_FLAGS) -serial mon:stdio $(QEMU_COM2) -display $(QEMU_DISPLAY) -cdrom $(ISO)
 
 run-ktest: deps $(KTEST_ISO)
-	$(QEMU) $(QEMU_FLAGS) -serial mon:stdio -display $(QEMU_DISPLAY) -cdrom $(KTEST_ISO)
+	$(QEMU) $(QEMU_FLAGS) -serial mon:stdio $(QEMU_COM2) -display $(QEMU_DISPLAY) -cdrom $(KTEST_ISO)
 
 # QEMU paused at the first instruction with its gdb stub on :1234; then `gdb -x tools/gdbinit`.
 debug: deps $(ISO)
 	@echo "QEMU waits for gdb on :1234. In another terminal: gdb -x tools/gdbinit"
-	$(QEMU) $(QEMU_FLAGS) -serial mon:stdio -display $(QEMU_DISPLAY) -cdrom $(ISO) -s -S
+	$(QEMU) $(QEMU_FLAGS) -serial mon:stdio $(QEMU_COM2) -display $(QEMU_DISPLAY) -cdrom $(ISO) -s -S
 
 # Bochs, headless (tools/run-bochs.sh: display_library term, COM1 to a file followed here; Ctrl-C stops).
 BOCHS_ISO ?= $(ISO)

@@ -13,7 +13,9 @@ import time
 
 QEMU = "qemu-system-x86_64"
 QEMU_BASE = ["-M", "pc", "-accel", "tcg", "-m", "128M", "-display", "none", "-no-reboot", "-boot", "d",
-             "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+             "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-device", "edu"]
+# COM2 (IRQ 3) exists only if a second -serial follows COM1's: the half-duplex scenario's UART.
+QEMU_COM2 = ["-serial", "null"]
 # isa-debug-exit: the guest writes v to port 0xf4, QEMU exits with (v << 1) | 1.
 EXIT_PASS = (0x10 << 1) | 1   # 33
 EXIT_FAIL = (0x11 << 1) | 1   # 35
@@ -35,7 +37,7 @@ class QemuSession:
         cmd = [QEMU] + QEMU_BASE + [
             # wait=on: QEMU does not start the guest before we are connected, so no output is lost.
             "-chardev", f"socket,id=ser0,path={self.serial_path},server=on,wait=on",
-            "-serial", "chardev:ser0",
+            "-serial", "chardev:ser0"] + QEMU_COM2 + [
             "-monitor", f"unix:{self.monitor_path},server=on,wait=off",
             "-cdrom", iso] + (extra or [])
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -169,7 +171,7 @@ class QemuSession:
 
 def qemu_batch(iso, serial_log, timeout, extra=None):
     """Boot `iso` with serial to a file until the guest exits; returns QEMU's exit code (None: timeout)."""
-    cmd = [QEMU] + QEMU_BASE + ["-serial", f"file:{serial_log}", "-cdrom", iso] + (extra or [])
+    cmd = [QEMU] + QEMU_BASE + ["-serial", f"file:{serial_log}"] + QEMU_COM2 + ["-cdrom", iso] + (extra or [])
     try:
         r = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                            timeout=timeout)
@@ -185,6 +187,7 @@ pci: enabled=1, chipset=i440fx
 ata0-master: type=cdrom, path=$BX_ISO, status=inserted
 boot: cdrom
 com1: enabled=1, mode=file, dev=$BX_SERIAL
+com2: enabled=1, mode=null
 port_e9_hack: enabled=1
 magic_break: enabled=1
 speaker: enabled=0
