@@ -14,6 +14,10 @@ namespace arch {
 
 unsigned num_online_cpus();  // CPUs 0 .. n-1 are online
 void cpu_relax();            // spin-wait hint (PAUSE)
+// A free-running cycle counter (x86: the TSC, which counts instructions under QEMU -icount shift=0;
+// host: nanoseconds) and its rate in kHz (x86: calibrated against the PIT at boot).
+uint64_t cycles();
+unsigned long cycles_khz();
 
 // Print "Call Trace:" and one line per frame (" [<addr>] symbol+0xoff/0xsize") through printk.
 void dump_stack();

@@ -3,6 +3,7 @@
 #include "arch/x86/poweroff.h"
 #include "kernel/arch.h"
 #include "arch/x86/cpu.h"
+#include "arch/x86/portio.h"
 
 // CPUs brought up so far; SMP start-up raises it as each application processor reports in.
 unsigned x86_online_cpus = 1;
@@ -11,6 +12,8 @@ namespace arch {
 
 unsigned num_online_cpus() { return READ_ONCE(x86_online_cpus); }
 void cpu_relax() { x86::pause(); }
+uint64_t cycles() { return x86::rdtsc(); }
+unsigned long cycles_khz() { return tsc_khz(); }
 
 [[noreturn]] void halt() {
     if (fatal_ends_emulator_claim()) emulator_exit(false);

@@ -5,6 +5,8 @@
 #include "kernel/irq/interrupt.h"
 #include "kernel/jiffies.h"
 #include "kernel/printk.h"
+#include "kernel/scenario/irqrate.h"
+#include "kernel/scenario/storm.h"
 #include "kernel/spinlock.h"
 
 using namespace i8254;
@@ -20,6 +22,8 @@ raw_spinlock_t pit_lock;  // Linux i8253_lock: the latch command and its two rea
 irqreturn_t timer_interrupt(int, void*) {
     do_timer(1);
     __atomic_fetch_add(&pit_ticks, 1, __ATOMIC_RELAXED);
+    irqrate_tick();  // the per-tick rate record, when armed
+    storm_tick();    // the storm scenario's watchdog, when a storm runs
     return IRQ_HANDLED;
 }
 }  // namespace

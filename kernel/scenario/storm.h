@@ -28,20 +28,21 @@ struct storm_source {
     int (*restore)();
 };
 
-#define STORM_SOURCE(var) \
-    [[gnu::used, gnu::section("irqos_storm_sources"), gnu::aligned(8)]] static const storm_source* const __storm_src_##var = &var
+#define STORM_SOURCE(var)                             \
+    [[gnu::used, gnu::section("irqos_storm_sources"), \
+      gnu::aligned(8)]] static const storm_source* const __storm_src_##var = &var
 
 // What one storm cost. All counts are deltas over the storm (from just before trigger() to the line's
 // IRQS_SPURIOUS_DISABLED, or to the timeout).
 struct storm_result {
     unsigned irq = 0;
-    bool contained = false;          // the detector disabled the line (IRQS_SPURIOUS_DISABLED)
-    unsigned long irqs_taken = 0;    // kstat count of the storming line
-    uint64_t cycles = 0;             // arch::cycles() from trigger to containment (instructions under icount)
-    unsigned long jiffies = 0;       // ticks from trigger to containment
-    unsigned long timer_irqs = 0;    // IRQ 0 count: equals `jiffies` if the timer kept its rate exactly
+    bool contained = false;           // the detector disabled the line (IRQS_SPURIOUS_DISABLED)
+    unsigned long irqs_taken = 0;     // kstat count of the storming line
+    uint64_t cycles = 0;              // arch::cycles() from trigger to containment (instructions under icount)
+    unsigned long jiffies = 0;        // ticks from trigger to containment
+    unsigned long timer_irqs = 0;     // IRQ 0 count: equals `jiffies` if the timer kept its rate exactly
     unsigned long keyboard_irqs = 0;  // IRQ 1 count
-    unsigned shell_share_ppm = 0;    // parts per million of the time that process context ran
+    unsigned shell_share_ppm = 0;     // parts per million of the time that process context ran
 };
 
 // Look up a registered source by name; nullptr if none.
@@ -52,3 +53,6 @@ const storm_source* storm_find(const char* name);
 // source's errno, or -ETIMEDOUT (not contained; the watchdog masked the line and restore() ran).
 // Process context, interrupts enabled; not reentrant (-EBUSY while a storm runs).
 int storm_run(const storm_source* src, unsigned long timeout_ms, storm_result* out);
+
+// The timer interrupt's hook (hard-IRQ context): the watchdog of a running storm.
+void storm_tick();

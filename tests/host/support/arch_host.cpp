@@ -5,6 +5,7 @@
 #include "tests/host/support/capture_console.h"
 #include "kernel/arch.h"
 #include "kernel/printk.h"
+#include <chrono>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
@@ -75,6 +76,12 @@ bool irqs_disabled() { return !irq_on[this_cpu].load(); }
 bool irqs_disabled_flags(unsigned long flags) { return !(flags & X86_EFLAGS_IF); }
 unsigned num_online_cpus() { return online.load(); }
 void cpu_relax() { std::this_thread::yield(); }  // other "CPUs" are threads: let them run
+uint64_t cycles() {
+    return (uint64_t)std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+unsigned long cycles_khz() { return 1000000; }  // nanoseconds
 
 // Real host frames (test binary and libraries); frames without an exported symbol print as an address.
 void dump_stack() {
