@@ -85,9 +85,6 @@ int storm_run(const storm_source* src, unsigned long timeout_ms, storm_result* o
     irq_desc* desc = irq_to_desc((unsigned)irq);
     out->irq = (unsigned)irq;
 
-    irqrate_start();
-    idle_ms(STORM_MARGIN_MS);
-
     const uint64_t gap = arch::cycles_khz() * STORM_GAP_NS / 1000000 + 1;
     storm_snapshot before = take_snapshot((unsigned)irq);
     WRITE_ONCE(storm_watchdog_fired, false);
@@ -113,8 +110,6 @@ int storm_run(const storm_source* src, unsigned long timeout_ms, storm_result* o
     out->keyboard_irqs = after.keyboard - before.keyboard;
     out->shell_share_ppm = out->cycles ? (unsigned)(ran * PPM / out->cycles) : PPM;
 
-    idle_ms(STORM_MARGIN_MS);
-    irqrate_stop();
     int ret = 0;
     if (!out->contained) {
         ret = -ETIMEDOUT;
@@ -202,7 +197,12 @@ int cmd_storm(int argc, char** argv) {
         "unhandled%s\n",
         spurious_threshold, spurious_window, noirqdebug ? " (but noirqdebug is set: it will not)" : "");
     storm_result r;
+    // The record shows the calm before and after too.
+    irqrate_start();
+    idle_ms(STORM_MARGIN_MS);
     int ret = storm_run(src, STORM_TIMEOUT_MS_DEFAULT, &r);
+    idle_ms(STORM_MARGIN_MS);
+    irqrate_stop();
     if (ret == -EBUSY) {
         shell_puts("storm: a storm is already running\n");
         return ret;
