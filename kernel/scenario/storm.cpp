@@ -84,6 +84,7 @@ int storm_run(const storm_source* src, unsigned long timeout_ms, storm_result* o
     }
     irq_desc* desc = irq_to_desc((unsigned)irq);
     out->irq = (unsigned)irq;
+    out->detector_on = !irq_settings_no_debug(desc);
 
     const uint64_t gap = arch::cycles_khz() * STORM_GAP_NS / 1000000 + 1;
     storm_snapshot before = take_snapshot((unsigned)irq);
@@ -142,6 +143,8 @@ void print_ms(uint64_t cycles) {
 
 void print_result(const storm_source* src, const storm_result& r) {
     unsigned irq = r.irq;
+    if (!r.detector_on)
+        shell_printf("storm: IRQ %u was requested under \"noirqdebug\": note_interrupt does not watch it\n", irq);
     if (r.contained)
         shell_printf("storm: contained: IRQ %u disabled by the spurious detector after %lu interrupts\n", irq,
                      r.irqs_taken);
@@ -194,8 +197,8 @@ int cmd_storm(int argc, char** argv) {
     }
     shell_printf(
         "storm: the spurious detector disables a line when more than %u of %u interrupts in a row go "
-        "unhandled%s\n",
-        spurious_threshold, spurious_window, noirqdebug ? " (but noirqdebug is set: it will not)" : "");
+        "unhandled\n",
+        spurious_threshold, spurious_window);
     storm_result r;
     // The record shows the calm before and after too.
     irqrate_start();

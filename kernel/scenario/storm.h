@@ -36,6 +36,7 @@ struct storm_source {
 // IRQS_SPURIOUS_DISABLED, or to the timeout).
 struct storm_result {
     unsigned irq = 0;
+    bool detector_on = false;         // note_interrupt watches the line (not IRQ_NO_DEBUG, as under "noirqdebug")
     bool contained = false;           // the detector disabled the line (IRQS_SPURIOUS_DISABLED)
     unsigned long irqs_taken = 0;     // kstat count of the storming line
     uint64_t cycles = 0;              // arch::cycles() from trigger to containment (instructions under icount)

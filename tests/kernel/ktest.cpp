@@ -114,6 +114,21 @@ unsigned ktest_log_count_since(unsigned long mark, const char* text) {
     return count_in(log, len, text);
 }
 
+bool ktest_log_in_order_since(unsigned long mark, const char* const* texts, size_t n) {
+    size_t len = 0, pos = 0;
+    const char* log = log_since(mark, &len);
+    for (size_t i = 0; i < n; i++) {
+        size_t tlen = strlen(texts[i]);
+        while (pos + tlen <= len && memcmp(log + pos, texts[i], tlen) != 0) pos++;
+        if (pos + tlen > len) {
+            ktest_fail(__FILE__, __LINE__, "'%s' not printed after the previous message", texts[i]);
+            return false;
+        }
+        pos += tlen;
+    }
+    return true;
+}
+
 bool ktest_wait_jiffies(bool (*cond)(void*), void* arg, unsigned long max_jiffies) {
     unsigned long deadline = READ_ONCE(jiffies) + max_jiffies;
     for (;;) {

@@ -79,6 +79,9 @@ unsigned ktest_log_count(const char* text);
 // Fails the running test if the log overwrote part of that text (it cannot be checked then).
 unsigned long ktest_log_mark();
 unsigned ktest_log_count_since(unsigned long mark, const char* text);
+// Whether texts[0..n) were printed since `mark` in that order (each after the end of the one before);
+// fails the running test naming the first one missing.
+bool ktest_log_in_order_since(unsigned long mark, const char* const* texts, size_t n);
 // Wait with interrupts enabled (idling) until `cond()` holds or `max_jiffies` ticks passed.
 // Returns cond()'s final value. Needs the timer running.
 bool ktest_wait_jiffies(bool (*cond)(void*), void* arg, unsigned long max_jiffies);
