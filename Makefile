@@ -19,6 +19,7 @@ help:
 	@echo "make run-bochs  boot the ISO in Bochs (headless, serial on this terminal)"
 	@echo "make debug      QEMU paused with its gdb stub; then: gdb -x tools/gdbinit"
 	@echo "make bench      instruction counts of the dispatch path, stepped through QEMU's gdb stub"
+	@echo "make plot       a storm on the edu device, drawn: interrupt rate per line against time (PNG)"
 	@echo "make lint       clang-format check of every C++ file, clang-tidy on the portable core"
 	@echo "make clean      remove $(BUILD)/"
 

@@ -4,11 +4,17 @@ DEB_PACKAGES := build-essential nasm clang lld grub-pc-bin grub-common xorriso m
                 bochs bochs-term bochsbios vgabios libgtest-dev libgmock-dev libbenchmark-dev gdb python3 \
                 clang-format clang-tidy
 
-.PHONY: deps
-deps: $(BUILD)/.deps-ok
+# `make plot` alone needs matplotlib (a large package the rest never uses).
+PLOT_PACKAGES := python3-matplotlib
 
-$(BUILD)/.deps-ok: mk/deps.mk
-	@missing=""; for p in $(DEB_PACKAGES); do \
+.PHONY: deps plot-deps
+deps: $(BUILD)/.deps-ok
+plot-deps: $(BUILD)/.plot-deps-ok
+
+$(BUILD)/.deps-ok: DEPS_LIST = $(DEB_PACKAGES)
+$(BUILD)/.plot-deps-ok: DEPS_LIST = $(PLOT_PACKAGES)
+$(BUILD)/.deps-ok $(BUILD)/.plot-deps-ok: mk/deps.mk
+	@missing=""; for p in $(DEPS_LIST); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \

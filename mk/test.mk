@@ -160,3 +160,9 @@ test: deps
 # Prints the figures beside the committed baseline; fails only if the measurement cannot be made.
 bench: deps $(ISO)
 	python3 tools/bench.py $(ISO) $(KERNEL_ELF) $(BUILD)/bench
+
+# The storm scenario drawn (tools/plot_irqrate.py): boot the default image, `storm edu`, `irqrate dump`,
+# then a PNG of every line's interrupt rate against time. docs/images/storm-edu.png is one such picture.
+.PHONY: plot
+plot: deps plot-deps $(ISO)
+	python3 tools/plot_irqrate.py --boot $(ISO) $(BUILD)/plot
