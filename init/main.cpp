@@ -15,6 +15,7 @@
 #include "drivers/pic/legacy_pic.h"
 #include "drivers/pit/pit.h"
 #include "drivers/rtc/rtc_cmos.h"
+#include "drivers/serial/com2.h"
 #include "drivers/serial/uart16550.h"
 #include "drivers/vga/vga_console.h"
 #include "kernel/cmdline.h"
@@ -78,6 +79,7 @@ extern "C" [[noreturn]] void kernel_main(uint32_t magic, uint32_t mbi_addr) {
     check(pit_init(x86_port_io(), HZ), "pit_init");
     check(i8042_init(x86_port_io()), "i8042_init");
     check(rtc_cmos_init(x86_port_io()), "rtc_cmos_init");
+    com2_bind(x86_port_io());  // COM2 is probed by the commands that use it
     // The 16550 driver takes over COM1 (and its receive interrupt, IRQ 4) from the early console.
     unregister_console(&early_serial_console);
     if (int err = serial_console_setup(x86_port_io()); err < 0) {
