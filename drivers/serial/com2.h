@@ -18,3 +18,5 @@ PortIo* com2_port_io();
 // nothing is bound or nothing answers at 0x2F8 (QEMU has COM2 only with a second -serial; Bochs with
 // `com2: enabled=1`). Process context, any interrupt state; not against a concurrent COM2 user.
 bool com2_probe();
+// The storm source "com2" (com2_storm.cpp): calls of its faulty handler since the last prepare. Any context.
+unsigned long com2_storm_handler_calls();

@@ -11,7 +11,9 @@
 
 namespace {
 
-constexpr unsigned long WATCHDOG_MS = 300;  // a storm the detector ignores ends here
+// A storm the detector ignores ends here. Bochs (ips=50M, virtual time from the instruction count) needs
+// about 600 ms of it for COM2's 100,000 interrupts, so the watchdog waits well beyond that.
+constexpr unsigned long WATCHDOG_MS = 2000;
 
 struct saved_tunables {
     unsigned window = spurious_window, threshold = spurious_threshold;
@@ -69,8 +71,11 @@ void storm_contained(const char* name) {
     // Back to normal: a new action clears IRQS_SPURIOUS_DISABLED and the counters (Linux __setup_irq).
     KEXPECT_EQ(src->restore(), 0);
     KEXPECT_FALSE(irqs_has(desc, IRQS_SPURIOUS_DISABLED));
-    KEXPECT_FALSE(irqd_irq_disabled(&desc->irq_data));
-    KEXPECT_EQ(desc->depth, 0u);
+    // A source whose driver keeps the line (edu) leaves it enabled; one that only borrowed a free line
+    // (com2) frees it and leaves it shut down, as it found it.
+    bool owned = desc->action != nullptr;
+    KEXPECT_EQ(irqd_irq_disabled(&desc->irq_data), !owned);
+    KEXPECT_EQ(desc->depth, owned ? 0u : 1u);
     KEXPECT_EQ(desc->irqs_unhandled, 0u);
     KEXPECT_EQ(desc->irq_count, 0u);
 }
