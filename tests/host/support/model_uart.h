@@ -3,7 +3,9 @@
 // datasheet, "FIFO Interrupt Mode Operation"), a far end that feeds input only while the receive FIFO has
 // room (as QEMU's chardev does) and a line that can stall (THRE stays clear while the far end does not
 // read). The INTR pin drives an edge-triggered ISA line, so the model records rising edges; a test
-// delivers IRQ 4 once per edge, as the 8259 would. Thread-safe: a test may drive it from two threads.
+// delivers IRQ 4 once per edge, as the 8259 would. Loopback (MCR bit 4): what is sent goes to the
+// receive FIFO instead of the far end (a full FIFO drops it and sets LSR.OE), and the far end is not
+// heard. Thread-safe: a test may drive it from two threads.
 #pragma once
 #include "kernel/io.h"
 
@@ -81,7 +83,8 @@ public:
             v = mcr_;
             break;
         case 5:
-            v = (uint8_t)((rx_.empty() ? 0 : 0x01) | (tx_.empty() ? 0x60 : 0x00));
+            v = (uint8_t)((rx_.empty() ? 0 : 0x01) | (overrun_ ? 0x02 : 0) | (tx_.empty() ? 0x60 : 0x00));
+            overrun_ = false;  // LSR errors clear on read
             break;
         case 6:
             v = 0xb0;
@@ -126,6 +129,7 @@ public:
             break;
         case 4:
             mcr_ = v;
+            pump();
             break;
         case 7:
             scr_ = v;
@@ -159,7 +163,9 @@ private:
         if (port < base_ || port > base_ + 7) ADD_FAILURE() << "port " << port << " is not the UART's";
         return port - base_;
     }
+    bool loopback() const { return mcr_ & 0x10; }
     void pump() {
+        if (loopback()) return;
         while (rx_.size() < FIFO && !input_.empty()) {
             rx_.push_back(input_.front());
             input_.pop_front();
@@ -168,7 +174,16 @@ private:
     // A far end that reads takes everything at once; the FIFO then empties and THRE is pending.
     void transmit() {
         if (stalled_ || tx_.empty()) return;
-        output_.append(tx_.begin(), tx_.end());
+        if (loopback()) {
+            for (char c : tx_) {
+                if (rx_.size() < FIFO)
+                    rx_.push_back(c);
+                else
+                    overrun_ = true;
+            }
+        } else {
+            output_.append(tx_.begin(), tx_.end());
+        }
         tx_.clear();
         thr_ipending_ = true;
     }
@@ -185,7 +200,7 @@ private:
 
     uint16_t base_;
     uint8_t ier_ = 0, lcr_ = 0, mcr_ = 0, scr_ = 0, dll_ = 0, dlm_ = 0;
-    bool thr_ipending_ = false, stalled_ = false, line_ = false, edge_ = false;
+    bool thr_ipending_ = false, stalled_ = false, line_ = false, edge_ = false, overrun_ = false;
     std::deque<char> input_, rx_, tx_;
     std::string output_;
     std::mutex mu_;
