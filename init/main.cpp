@@ -12,6 +12,8 @@
 #include "arch/x86/poweroff.h"
 #include "arch/x86/vector.h"
 #include "drivers/keyboard/i8042.h"
+#include "drivers/misc/edu.h"
+#include "drivers/pci/pci.h"
 #include "drivers/pic/legacy_pic.h"
 #include "drivers/pit/pit.h"
 #include "drivers/rtc/rtc_cmos.h"
@@ -80,6 +82,7 @@ extern "C" [[noreturn]] void kernel_main(uint32_t magic, uint32_t mbi_addr) {
     check(i8042_init(x86_port_io()), "i8042_init");
     check(rtc_cmos_init(x86_port_io()), "rtc_cmos_init");
     com2_bind(x86_port_io());  // COM2 is probed by the commands that use it
+    if (pci_init(x86_port_io()) > 0) check(edu_init(), "edu_init");
     // The 16550 driver takes over COM1 (and its receive interrupt, IRQ 4) from the early console.
     unregister_console(&early_serial_console);
     if (int err = serial_console_setup(x86_port_io()); err < 0) {

@@ -52,6 +52,13 @@ int legacy_pic_setup_chip(Pic8259& pic) {
     return ret;
 }
 
+int legacy_pic_irq_is_level(unsigned irq) {
+    if (legacy_pic == &null_pic) return -ENODEV;
+    if (irq >= legacy_pic->nr_legacy_irqs()) return -EINVAL;
+    // Not the null PIC: then it is the Pic8259 that legacy_pic_setup_chip installed.
+    return static_cast<Pic8259*>(legacy_pic)->elcr_is_level(irq) ? 1 : 0;
+}
+
 // Boot. One 8259 pair per machine: the object lives in static storage for the kernel's lifetime.
 int legacy_pic_setup(PortIo& io) {
     static Pic8259 pic(io, PIC_VECTOR_BASE);

@@ -43,6 +43,10 @@ static inline bool legacy_pic_filter_spurious(unsigned irq) {
 // "cascade". Returns 0, or -ENODEV if no 8259 answers (legacy_pic stays the null PIC).
 [[nodiscard]] int legacy_pic_setup(PortIo& io);
 
+// The trigger the ELCR (ports 0x4D0/0x4D1, read at boot) gives 8259 line `irq`: 1 level, 0 edge; -EINVAL
+// for irq >= 16, -ENODEV when no 8259 pair is in use. Any context.
+int legacy_pic_irq_is_level(unsigned irq);
+
 class Pic8259;
 // The same for an existing chip object (host tests pass their own, each with its fake PortIo).
 [[nodiscard]] int legacy_pic_setup_chip(Pic8259& pic);
