@@ -238,3 +238,28 @@ bool Pic8259::irq_pending(unsigned irq) {
     SpinLockIrqSave guard(lock_);
     return io_->inb(cmd_port(irq)) & pin_bit(irq);
 }
+
+// The lazy chip's irq_ack (handle_edge_irq acks before the handler and never masks in the normal path).
+void Pic8259::eoi_irq(unsigned irq) {
+    SpinLockGuard guard(lock_);
+    if (!auto_eoi_) send_eoi(irq);
+}
+
+// OCW3 selects what the command port returns: the ISR for one read, then the IRR again, which the rest
+// of the driver (irq_pending) expects to find selected.
+Pic8259::Registers Pic8259::read_registers() {
+    Registers r{};
+    SpinLockIrqSave guard(lock_);
+    const uint16_t cmd[2] = {PIC_MASTER_CMD, PIC_SLAVE_CMD};
+    const uint16_t imr[2] = {PIC_MASTER_IMR, PIC_SLAVE_IMR};
+    const uint16_t elcr[2] = {PIC_ELCR1, PIC_ELCR2};
+    for (unsigned i = 0; i < 2; i++) {
+        r.irr[i] = io_->inb(cmd[i]);
+        io_->outb(cmd[i], OCW3_READ_ISR);
+        r.isr[i] = io_->inb(cmd[i]);
+        io_->outb(cmd[i], OCW3_READ_IRR);
+        r.imr[i] = io_->inb(imr[i]);
+        r.elcr[i] = io_->inb(elcr[i]);
+    }
+    return r;
+}

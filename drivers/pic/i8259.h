@@ -50,6 +50,17 @@ public:
     uint8_t vector_base() const { return vector_base_; }
     bool auto_eoi() const { return auto_eoi_; }
 
+    // The acknowledge of the lazy chip's edge flow: the specific EOI alone, no mask (nothing in AEOI
+    // mode). Interrupts off (a flow handler, desc->lock held); takes the chip lock.
+    void eoi_irq(unsigned irq);
+    // Both chips' registers, read from the hardware under the chip lock (any context): IRR and ISR
+    // through OCW3 (the IRR read-select restored afterwards), IMR from the data ports, the ELCR.
+    // Index 0 is the master (IRQ 0-7), 1 the slave (IRQ 8-15).
+    struct Registers {
+        uint8_t irr[2], isr[2], imr[2], elcr[2];
+    };
+    Registers read_registers();
+
 private:
     bool irq_in_service(unsigned irq);                               // ISR bit via OCW3 (chip lock held)
     [[gnu::always_inline]] inline void write_imr_for(unsigned irq);  // the half of the cache holding `irq`
@@ -69,3 +80,20 @@ private:
     uint16_t spurious_reported_ = 0;  // "log once per IRQ"
     raw_spinlock_t lock_;             // Linux's i8259A_lock
 };
+
+// The lazy-disable variant of the 8259 (drivers/pic/i8259_lazy.cpp). Linux's XT-PIC chip has an
+// irq_disable callback, so disable_irq masks the 8259 line at once: no lazy disable, no IRQS_PENDING,
+// the request waits in the IRR. "XT-PIC-lazy" is the same 8259 without irq_disable (as Linux's IO-APIC
+// chip): disable_irq only marks the line disabled; the next interrupt finds it disabled, sets
+// IRQS_PENDING and masks; enable_irq replays it (level: the hardware re-asserts; edge: software
+// resend). On the lazy chip an ELCR-edge line gets handle_edge_irq without IRQ_LEVEL, an ELCR-level
+// line handle_level_irq with IRQ_LEVEL; switching back gives Linux's wiring (XT-PIC, handle_level_irq,
+// IRQ_LEVEL).
+// Process context; takes the descriptor lock. 0, or -EINVAL (not a legacy 8259 line, the cascade IRQ 2,
+// no 8259, or the line was wired to another chip), or -EBUSY when going back to XT-PIC while the line
+// owes its driver an interrupt (IRQS_PENDING or IRQS_REPLAY: XT-PIC's level flow would drop it;
+// enable_irq first).
+int i8259_set_lazy(unsigned irq, bool lazy);
+bool i8259_is_lazy(unsigned irq);
+// The lazy chip object (the same for every line; it finds its Pic8259 through the line's chip_data).
+IrqChip* i8259_lazy_chip();

@@ -277,3 +277,197 @@ TEST_F(Pic8259Setup, MaskAllAndRestore) {
 }
 
 }  // namespace
+
+// ---- "XT-PIC-lazy": the same 8259 without irq_disable, so that the core's lazy disable shows on it.
+
+namespace {
+
+int g_lazy_calls;
+irqreturn_t lazy_handler(int, void* dev) {
+    static_cast<int*>(dev)[0]++;
+    return IRQ_HANDLED;
+}
+
+class Pic8259Lazy : public Pic8259Setup {
+protected:
+    irq_desc* desc(unsigned irq) { return irq_to_desc(irq); }
+    bool masked(unsigned irq) { return irqd_irq_masked(&desc(irq)->irq_data); }
+    bool pending(unsigned irq) { return desc(irq)->istate & IRQS_PENDING; }
+    // Request `irq` and switch it to the lazy chip; the port log then holds only what the test does.
+    void lazy_line(unsigned irq) {
+        g_lazy_calls = 0;
+        ASSERT_EQ(request_irq(irq, lazy_handler, 0, "lazy", &g_lazy_calls), 0);
+        ASSERT_EQ(i8259_set_lazy(irq, true), 0);
+        io.clear_log();
+    }
+    void TearDown() override {
+        for (unsigned irq : {1u, 11u})
+            if (desc(irq)->action) free_irq(irq, &g_lazy_calls);
+        Pic8259Setup::TearDown();
+    }
+};
+
+}  // namespace
+
+TEST_F(Pic8259Lazy, OnlyTheDeviceLinesOfAnExisting8259CanBeSwitched) {
+    EXPECT_EQ(i8259_set_lazy(2, true), -EINVAL) << "the cascade";
+    EXPECT_EQ(i8259_set_lazy(16, true), -EINVAL);
+    EXPECT_EQ(i8259_set_lazy(255, true), -EINVAL);
+    EXPECT_EQ(i8259_set_lazy(1000, false), -EINVAL);
+    EXPECT_FALSE(i8259_is_lazy(2));
+    EXPECT_FALSE(i8259_is_lazy(1000));
+    legacy_pic = &null_legacy_pic;
+    EXPECT_EQ(i8259_set_lazy(1, true), -EINVAL) << "no 8259";
+}
+
+TEST_F(Pic8259Lazy, EdgeLineGetsTheEdgeFlowLevelLineTheLevelFlowAndBackToLinuxWiring) {
+    IrqChip* lazy = i8259_lazy_chip();
+    EXPECT_STREQ(lazy->name(), "XT-PIC-lazy");
+    EXPECT_FALSE(lazy->has(IRQCHIP_OP_DISABLE)) << "that is what makes disable lazy";
+    EXPECT_TRUE(lazy->has(IRQCHIP_OP_ACK));
+    io.clear_log();
+    ASSERT_EQ(i8259_set_lazy(1, true), 0);   // ELCR: edge
+    ASSERT_EQ(i8259_set_lazy(11, true), 0);  // ELCR: level
+    EXPECT_TRUE(io.log().empty()) << "switching touches no port";
+    EXPECT_TRUE(i8259_is_lazy(1));
+    EXPECT_EQ(desc(1)->irq_data.chip, lazy);
+    EXPECT_EQ(desc(1)->handle_irq, &handle_edge_irq);
+    EXPECT_STREQ(desc(1)->name, "edge");
+    EXPECT_FALSE(irq_settings_is_level(desc(1)));
+    EXPECT_EQ(desc(11)->handle_irq, &handle_level_irq);
+    EXPECT_STREQ(desc(11)->name, "level");
+    EXPECT_TRUE(irq_settings_is_level(desc(11)));
+    EXPECT_EQ(i8259_set_lazy(1, true), 0) << "twice is fine";
+    ASSERT_EQ(i8259_set_lazy(1, false), 0);
+    ASSERT_EQ(i8259_set_lazy(11, false), 0);
+    for (unsigned irq : {1u, 11u}) {
+        EXPECT_FALSE(i8259_is_lazy(irq));
+        EXPECT_EQ(desc(irq)->irq_data.chip, static_cast<IrqChip*>(&pic));
+        EXPECT_EQ(desc(irq)->handle_irq, &handle_level_irq);
+        EXPECT_STREQ(desc(irq)->name, "level");
+        EXPECT_TRUE(irq_settings_is_level(desc(irq)));
+    }
+}
+
+TEST_F(Pic8259Lazy, LineWiredToAnotherChipIsRefused) {
+    irq_set_chip(5, &dummy_irq_chip);
+    EXPECT_EQ(i8259_set_lazy(5, true), -EINVAL);
+    EXPECT_EQ(desc(5)->irq_data.chip, &dummy_irq_chip);
+}
+
+TEST_F(Pic8259Lazy, XtPicDisableMasksAtOnce) {
+    g_lazy_calls = 0;
+    ASSERT_EQ(request_irq(1, lazy_handler, 0, "lazy", &g_lazy_calls), 0);
+    io.clear_log();
+    disable_irq(1);
+    EXPECT_EQ(io.log(), (V{OUT(0x21, 0xFB)}));
+    EXPECT_TRUE(masked(1));
+    enable_irq(1);
+}
+
+TEST_F(Pic8259Lazy, EdgeLineDisableIsLazyTheInterruptMasksAndEnableReplaysItOnce) {
+    lazy_line(1);
+    disable_irq(1);
+    EXPECT_TRUE(io.log().empty()) << "lazy: the 8259 is not touched";
+    EXPECT_FALSE(masked(1));
+    host_env::fire_irq(1);
+    EXPECT_EQ(g_lazy_calls, 0);
+    EXPECT_EQ(io.log(), (V{OUT(0x21, 0xFB), OUT(0x20, 0x61)})) << "the flow masks and acks it";
+    EXPECT_TRUE(masked(1));
+    EXPECT_TRUE(pending(1));
+    EXPECT_EQ(kstat_irqs(1), 0u) << "6.12 does not count an interrupt on a disabled line";
+    io.clear_log();
+    enable_irq(1);  // unmask, then the software resend runs the edge flow: ack (EOI), handler
+    EXPECT_EQ(g_lazy_calls, 1);
+    EXPECT_EQ(io.log(), (V{OUT(0x21, 0xF9), OUT(0x20, 0x61)}));
+    EXPECT_FALSE(pending(1));
+    EXPECT_FALSE(desc(1)->istate & IRQS_REPLAY);
+    EXPECT_EQ(kstat_irqs(1), 1u);
+    io.clear_log();
+    host_env::fire_irq(1);  // an ordinary edge now: ack, handler, no mask
+    EXPECT_EQ(g_lazy_calls, 2);
+    EXPECT_EQ(io.log(), (V{OUT(0x20, 0x61)}));
+}
+
+TEST_F(Pic8259Lazy, EdgeLineDisabledWithoutAnInterruptIsNotReplayed) {
+    lazy_line(1);
+    disable_irq(1);
+    enable_irq(1);
+    EXPECT_EQ(g_lazy_calls, 0);
+    EXPECT_TRUE(io.log().empty()) << "never masked, so nothing to unmask";
+}
+
+TEST_F(Pic8259Lazy, LevelLineIsNotReplayedTheHardwareReasserts) {
+    lazy_line(11);
+    disable_irq(11);
+    EXPECT_TRUE(io.log().empty());
+    host_env::fire_irq(11);
+    EXPECT_EQ(g_lazy_calls, 0);
+    EXPECT_EQ(io.log(), (V{OUT(0xA1, 0xFF), OUT(0xA0, 0x63), OUT(0x20, 0x62)}));
+    EXPECT_TRUE(masked(11));
+    EXPECT_TRUE(pending(11));
+    io.clear_log();
+    enable_irq(11);
+    EXPECT_EQ(g_lazy_calls, 0) << "check_irq_resend: -EINVAL for a level line, no replay";
+    EXPECT_FALSE(pending(11)) << "... and PENDING cleared";
+    EXPECT_EQ(io.log(), (V{OUT(0xA1, 0xF7)}));
+    host_env::fire_irq(11);  // the device still asserts: the 8259 delivers it again
+    EXPECT_EQ(g_lazy_calls, 1);
+}
+
+TEST_F(Pic8259Lazy, BackToXtPicMasksALazilyDisabledLineAndRefusesAnOwedInterrupt) {
+    lazy_line(1);
+    disable_irq(1);
+    ASSERT_EQ(i8259_set_lazy(1, false), 0);
+    EXPECT_EQ(io.log(), (V{OUT(0x21, 0xFB)})) << "XT-PIC keeps a disabled line masked";
+    EXPECT_TRUE(masked(1));
+    enable_irq(1);
+    EXPECT_FALSE(masked(1));
+    ASSERT_EQ(i8259_set_lazy(1, true), 0);
+    disable_irq(1);
+    host_env::fire_irq(1);
+    ASSERT_TRUE(pending(1));
+    EXPECT_EQ(i8259_set_lazy(1, false), -EBUSY) << "XT-PIC's level flow would drop the pending edge";
+    EXPECT_TRUE(i8259_is_lazy(1));
+    enable_irq(1);
+    EXPECT_EQ(g_lazy_calls, 1);
+    EXPECT_EQ(i8259_set_lazy(1, false), 0);
+}
+
+TEST_F(Pic8259Lazy, UnlazyFlagMasksAtDisableOnTheLazyChipToo) {
+    lazy_line(1);
+    irq_set_status_flags(1, IRQ_DISABLE_UNLAZY);
+    disable_irq(1);
+    EXPECT_EQ(io.log(), (V{OUT(0x21, 0xFB)}));
+    enable_irq(1);
+    irq_clear_status_flags(1, IRQ_DISABLE_UNLAZY);
+}
+
+TEST_F(Pic8259Setup, EoiIrqIsTheSpecificEoiAlone) {
+    io.clear_log();
+    pic.eoi_irq(1);
+    pic.eoi_irq(12);
+    EXPECT_EQ(io.log(), (V{OUT(0x20, 0x61), OUT(0xA0, 0x64), OUT(0x20, 0x62)}));
+}
+
+TEST_F(Pic8259Setup, ReadRegistersSelectsTheIsrAndRestoresTheIrrRead) {
+    io.clear_log();
+    io.queue_in(0x20, {0x03, 0x01});  // IRR, ISR
+    io.queue_in(0x21, {0xF8});
+    io.queue_in(0x4D0, {0x20});
+    io.queue_in(0xA0, {0x08, 0x00});
+    io.queue_in(0xA1, {0xF7});
+    io.queue_in(0x4D1, {0x0C});
+    Pic8259::Registers r = pic.read_registers();
+    EXPECT_EQ(io.log(),
+              (V{IN(0x20, 0x03), OUT(0x20, 0x0B), IN(0x20, 0x01), OUT(0x20, 0x0A), IN(0x21, 0xF8), IN(0x4D0, 0x20),
+                 IN(0xA0, 0x08), OUT(0xA0, 0x0B), IN(0xA0, 0x00), OUT(0xA0, 0x0A), IN(0xA1, 0xF7), IN(0x4D1, 0x0C)}));
+    EXPECT_EQ(r.irr[0], 0x03);
+    EXPECT_EQ(r.isr[0], 0x01);
+    EXPECT_EQ(r.imr[0], 0xF8);
+    EXPECT_EQ(r.elcr[0], 0x20);
+    EXPECT_EQ(r.irr[1], 0x08);
+    EXPECT_EQ(r.isr[1], 0x00);
+    EXPECT_EQ(r.imr[1], 0xF7);
+    EXPECT_EQ(r.elcr[1], 0x0C);
+}
