@@ -5,8 +5,11 @@
 #include "drivers/pic/legacy_pic.h"
 #include "kernel/irq/interrupt.h"
 #include "kernel/irq/irqdesc.h"
+#include "kernel/shell/shell.h"
 
 #include <gtest/gtest.h>
+#include <cstdio>
+#include <string>
 #include <vector>
 
 #include "tests/host/support/capture_console.h"
@@ -470,4 +473,108 @@ TEST_F(Pic8259Setup, ReadRegistersSelectsTheIsrAndRestoresTheIrrRead) {
     EXPECT_EQ(r.isr[1], 0x00);
     EXPECT_EQ(r.imr[1], 0xF7);
     EXPECT_EQ(r.elcr[1], 0x0C);
+}
+
+// ---- The `pic` shell command (drivers/pic/pic_cmd.cpp).
+
+namespace {
+
+std::string g_pic_out;
+void pic_capture(const char* s, size_t n) { g_pic_out.append(s, n); }
+
+class PicCommand : public Pic8259Lazy {
+protected:
+    void SetUp() override {
+        Pic8259Lazy::SetUp();
+        previous_ = shell_set_output(pic_capture);
+    }
+    void TearDown() override {
+        shell_set_output(previous_);
+        Pic8259Lazy::TearDown();
+    }
+    int sh(const char* line) {
+        g_pic_out.clear();
+        char buf[SHELL_LINE_MAX + 1];
+        snprintf(buf, sizeof(buf), "%s", line);
+        return shell_execute(buf);
+    }
+    shell_output_fn previous_ = nullptr;
+};
+
+}  // namespace
+
+TEST_F(PicCommand, ShowsEachRegisterWithTheSetBitsLinesNamed) {
+    g_lazy_calls = 0;
+    ASSERT_EQ(request_irq(1, lazy_handler, 0, "i8042", &g_lazy_calls), 0);
+    ASSERT_EQ(request_irq(11, lazy_handler, 0, "edu", &g_lazy_calls), 0);
+    ASSERT_EQ(i8259_set_lazy(11, true), 0);
+    io.clear_log();
+    io.queue_in(0x20, {0x02, 0x00});  // IRR: IRQ1 requested; ISR: nothing
+    io.queue_in(0x21, {0xF9});
+    io.queue_in(0x4D0, {0x00});
+    io.queue_in(0xA0, {0x08, 0x08});  // IRR and ISR: IRQ11
+    io.queue_in(0xA1, {0xF7});
+    io.queue_in(0x4D1, {0x0C});
+    EXPECT_EQ(sh("pic"), 0);
+    EXPECT_EQ(g_pic_out,
+              "8259A pair, vectors 0x20-0x2f; the slave's INT drives the master's IR2 (IRQ 2, cascade)\n"
+              "reg   master slave  set bits (IRQ line)\n"
+              "IRR   0x02   0x08   1 i8042, 11 edu\n"
+              "ISR   0x00   0x08   11 edu\n"
+              "IMR   0xf9   0xf7   0 -, 3 -, 4 -, 5 -, 6 -, 7 -, 8 -, 9 -, 10 -, 12 -, 13 -, 14 -, 15 -\n"
+              "ELCR  0x00   0x0c   10 -, 11 edu\n"
+              "IRR: requested, not yet delivered (a masked line's request waits here); ISR: in service, until its "
+              "EOI; IMR: masked; ELCR: level-triggered (clear: edge)\n"
+              "lines on XT-PIC-lazy: 11\n");
+    EXPECT_EQ(io.outs(), (V{OUT(0x20, 0x0B), OUT(0x20, 0x0A), OUT(0xA0, 0x0B), OUT(0xA0, 0x0A)}))
+        << "only the OCW3 read-select, restored to the IRR";
+}
+
+TEST_F(PicCommand, EmptyRegistersAndSharedLinesAndTheCascade) {
+    io.queue_in(0x20, {0x04, 0x00});
+    io.queue_in(0x21, {0x00});
+    io.queue_in(0x4D0, {0x00});
+    io.queue_in(0xA0, {0x00, 0x00});
+    io.queue_in(0xA1, {0x00});
+    io.queue_in(0x4D1, {0x00});
+    static int a, b;
+    ASSERT_EQ(request_irq(1, lazy_handler, IRQF_SHARED, "i8042", &a), 0);
+    ASSERT_EQ(request_irq(1, lazy_handler, IRQF_SHARED, "dummy", &b), 0);
+    EXPECT_EQ(sh("pic"), 0);
+    EXPECT_NE(g_pic_out.find("IRR   0x04   0x00   2 cascade\n"), std::string::npos) << g_pic_out;
+    EXPECT_NE(g_pic_out.find("ISR   0x00   0x00   -\n"), std::string::npos) << g_pic_out;
+    EXPECT_EQ(g_pic_out.find("XT-PIC-lazy"), std::string::npos);
+    free_irq(1, &a);
+    free_irq(1, &b);
+}
+
+TEST_F(PicCommand, LazySwitchFromTheShell) {
+    EXPECT_EQ(sh("pic lazy 1 on"), 0);
+    EXPECT_EQ(g_pic_out, "IRQ 1: depth 1, IRQD_IRQ_DISABLED IRQD_IRQ_MASKED [XT-PIC-lazy edge]\n");
+    EXPECT_TRUE(i8259_is_lazy(1));
+    EXPECT_EQ(sh("pic lazy 1 off"), 0);
+    EXPECT_EQ(g_pic_out, "IRQ 1: depth 1, IRQD_IRQ_DISABLED IRQD_IRQ_MASKED [XT-PIC level]\n");
+    EXPECT_EQ(sh("pic lazy 2 on"), -EINVAL);
+    EXPECT_EQ(g_pic_out, "pic: IRQ 2 is not an 8259 device line (0..15 but 2, the cascade, on XT-PIC): -EINVAL\n");
+    EXPECT_EQ(sh("pic lazy 1 maybe"), -EINVAL);
+    EXPECT_EQ(g_pic_out, "usage: pic lazy N on|off\n");
+    EXPECT_EQ(sh("pic lazy x on"), -EINVAL);
+    EXPECT_EQ(sh("pic frobnicate"), -EINVAL);
+    EXPECT_EQ(g_pic_out, "usage: pic  |  pic lazy N on|off\n");
+}
+
+TEST_F(PicCommand, LazyOffWithAnOwedEdgeIsRefused) {
+    lazy_line(1);
+    disable_irq(1);
+    host_env::fire_irq(1);
+    EXPECT_EQ(sh("pic lazy 1 off"), -EBUSY);
+    EXPECT_NE(g_pic_out.find("enable_irq it first: -EBUSY"), std::string::npos) << g_pic_out;
+    enable_irq(1);
+    EXPECT_EQ(g_lazy_calls, 1);
+}
+
+TEST_F(PicCommand, NoPicNoView) {
+    legacy_pic = &null_legacy_pic;
+    EXPECT_EQ(sh("pic"), -ENODEV);
+    EXPECT_EQ(g_pic_out, "pic: no 8259 pair (the null legacy PIC is active): -ENODEV\n");
 }
