@@ -111,7 +111,8 @@ void run_case(const Device& dev, bool lazy, lazy_case_result& r) {
     r.irr_after_irq = irr_bit(irq);
     say_state(irq);
     say("    handler calls: %lu; 8259 IRR bit %u: %s\n", r.calls_while_disabled, irq,
-        r.irr_after_irq ? "set (the request waits in the 8259)" : "clear");
+        r.irr_after_irq ? "set (requested while masked: the request waits in the 8259)"
+                        : "clear (the 8259 delivered the edge; only IRQS_PENDING remembers it)");
     if (lazy)
         say("    %s found the line disabled: IRQS_PENDING, masked now, handler not called\n",
             dev.level ? "handle_level_irq" : "handle_edge_irq");
