@@ -2,6 +2,7 @@
 // Linux drivers for half-duplex lines (RS-485 and one-wire UARTs): receive interrupt off while sending,
 // own echo drained, interrupt on again. The measurement around it is irqos's own.
 #include "drivers/serial/halfduplex.h"
+#include "drivers/pic/i8259.h"
 #include "drivers/pic/legacy_pic.h"
 #include "drivers/serial/com2.h"
 #include "drivers/serial/uart16550.h"
@@ -283,13 +284,25 @@ HalfDuplexBus* halfduplex_com2() {
 
 int halfduplex_run_table(HalfDuplexBus& bus, hdx_table* t) {
     *t = hdx_table{};
-    int err = bus.open();
-    if (err) return err;
-    t->nr_chips = 1;
-    t->chip[0] = irq_desc_get_chip(irq_to_desc(bus.irq()))->name();
-    for (unsigned m = 0; m < HDX_NR_MODES && !err; m++)
-        for (unsigned j = 0; j < hdx::NR_NS && !err; j++)
-            err = bus.transmit(hdx::NS[j], (hdx_mode)m, &t->cell[0][m][j]);
-    bus.close();
+    // Linux's XT-PIC first (disable_irq masks at once), then the same 8259 without irq_disable.
+    constexpr bool lazy_chip[2] = {false, true};
+    bool was_lazy = i8259_is_lazy(bus.irq());
+    int err = 0;
+    for (unsigned c = 0; c < 2 && !err; c++) {
+        err = i8259_set_lazy(bus.irq(), lazy_chip[c]);
+        if (err) {
+            pr_err("halfduplex: i8259_set_lazy(%u, %d) failed (%d)\n", bus.irq(), lazy_chip[c], err);
+            break;
+        }
+        err = bus.open();
+        if (err) break;
+        t->chip[c] = irq_desc_get_chip(irq_to_desc(bus.irq()))->name();
+        t->nr_chips = c + 1;
+        for (unsigned m = 0; m < HDX_NR_MODES && !err; m++)
+            for (unsigned j = 0; j < hdx::NR_NS && !err; j++)
+                err = bus.transmit(hdx::NS[j], (hdx_mode)m, &t->cell[c][m][j]);
+        bus.close();
+    }
+    if (int e = i8259_set_lazy(bus.irq(), was_lazy); e && !err) err = e;
     return err;
 }
