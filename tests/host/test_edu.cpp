@@ -6,8 +6,10 @@
 #include "drivers/misc/edu_dev.h"
 #include "kernel/errno.h"
 #include "kernel/irq/internals.h"
+#include "kernel/shell/shell.h"
 
 #include <gtest/gtest.h>
+#include <cstdio>
 #include <memory>
 #include <string>
 #include <vector>
@@ -291,6 +293,78 @@ TEST_F(EduStorm, OneMoreUnhandledDisablesTheLine) {
     EXPECT_EQ(desc->irqs_unhandled, 0u);
     fake.line = IRQ;
     EXPECT_EQ(edu_raise(dev, 1, 100), 0);
+}
+
+// The `edu` shell command on a fake device: answers, counters, and bad input.
+std::string g_out;
+void capture(const char* s, size_t n) { g_out.append(s, n); }
+
+class EduShell : public Edu {
+protected:
+    void SetUp() override {
+        Edu::SetUp();
+        g_out.clear();
+        previous_ = shell_set_output(capture);
+    }
+    void TearDown() override {
+        shell_set_output(previous_);
+        Edu::TearDown();
+    }
+    int run(const char* line) {
+        g_out.clear();
+        char buf[SHELL_LINE_MAX];
+        std::snprintf(buf, sizeof buf, "%s", line);
+        return shell_execute(buf);
+    }
+    shell_output_fn previous_ = nullptr;
+};
+
+TEST_F(EduShell, NoDeviceIsEnodev) {
+    EXPECT_EQ(run("edu"), -ENODEV);
+    EXPECT_EQ(g_out, "edu: no edu device (QEMU: -device edu)\n");
+    EXPECT_EQ(run("edu raise 3"), -ENODEV);
+}
+
+TEST_F(EduShell, RaiseReportsWhatWasServed) {
+    attach(&pdev, &fake);
+    fake.line = IRQ;
+    EXPECT_EQ(run("edu raise 4"), 0);
+    EXPECT_EQ(g_out, "edu 00:04.0: raised 4, served 4 (handler calls +4: handled +4, not mine +0)\n");
+    EXPECT_EQ(run("edu status 00:04.0"), 0);
+    EXPECT_NE(g_out.find("edu 00:04.0: IRQ 5 ("), std::string::npos) << g_out;
+    EXPECT_NE(g_out.find("driver ok, status 0x00000000\n  raised 4, handler calls 4 = handled 4 + not mine 0; "
+                         "IRQ 5 enabled, 4 interrupts\n"),
+              std::string::npos)
+        << g_out;
+}
+
+TEST_F(EduShell, FaultyAckAndRebind) {
+    edu_device* dev = attach(&pdev, &fake);
+    EXPECT_EQ(run("edu faulty on 0"), 0);
+    EXPECT_TRUE(edu_is_faulty(dev));
+    EXPECT_NE(g_out.find("driver FAULTY"), std::string::npos) << g_out;
+    EXPECT_EQ(run("edu faulty off"), 0);
+    EXPECT_FALSE(edu_is_faulty(dev));
+    fake.status = 0x3;
+    EXPECT_EQ(run("edu ack"), 0);
+    EXPECT_EQ(fake.status, 0u);
+    EXPECT_EQ(run("edu rebind"), 0);
+    EXPECT_TRUE(desc->action && desc->action->dev_id == dev);
+}
+
+TEST_F(EduShell, BadInputGetsUsageOrAClearAnswer) {
+    attach(&pdev, &fake);
+    EXPECT_EQ(run("edu frobnicate"), -EINVAL);
+    EXPECT_NE(g_out.find("usage: edu"), std::string::npos);
+    EXPECT_EQ(run("edu raise 0"), -EINVAL);
+    EXPECT_EQ(g_out, "edu: N must be 1..1000000, not '0'\n");
+    EXPECT_EQ(run("edu raise many"), -EINVAL);
+    EXPECT_EQ(run("edu faulty maybe"), -EINVAL);
+    EXPECT_EQ(run("edu faulty"), -EINVAL);
+    EXPECT_EQ(run("edu raise 1 00:09.0"), -ENODEV);
+    EXPECT_EQ(g_out, "edu: no edu device '00:09.0' (1 present)\n");
+    EXPECT_EQ(run("edu ack 0 extra"), -EINVAL);
+    EXPECT_EQ(fake.writes.size(), 0u) << "bad input touches no register";
 }
 
 }  // namespace
