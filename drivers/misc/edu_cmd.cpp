@@ -89,7 +89,14 @@ int do_raise(int argc, char** argv) {
                      edu_name(dev), served + 1, n, EDU_RAISE_TIMEOUT_MS, edu_irq_status(dev));
         print_line(edu_irq(dev));
         shell_puts(edu_is_faulty(dev) ? "; the driver is faulty\n" : "\n");
-        shell_puts("  (`edu ack` drops the request at the device; `edu rebind` re-arms the line)\n");
+        irq_desc* desc = irq_to_desc(edu_irq(dev));
+        shell_puts("  (`edu ack` drops the request at the device");
+        if (READ_ONCE(desc->istate) & IRQS_SPURIOUS_DISABLED)
+            shell_puts("; `edu rebind` re-arms the line");
+        else if (READ_ONCE(desc->depth))
+            shell_printf("; `enable_irq %u` enables the line", edu_irq(dev));
+        if (edu_is_faulty(dev)) shell_puts("; `edu faulty off` makes the driver sane");
+        shell_puts(")\n");
     }
     return err;
 }
