@@ -4,6 +4,10 @@
 // default "XT-PIC" chip and its interrupt path are untouched.
 // Switching a line rewires chip, flow and IRQ_LEVEL under the descriptor lock, as Linux's chip drivers do
 // with irq_set_chip_handler_name_locked when a line's trigger changes, hence the core's internals.
+// Limits: the flow is chosen from the ELCR when the line is switched (a later irq_set_irq_type changes the
+// ELCR but not the flow: switch again); handle_edge_irq reads the chip before taking the lock, so a switch
+// must not race an interrupt on another CPU, which the 8259 cannot cause (in PIC mode it interrupts the
+// boot CPU only, and the switch runs with interrupts off).
 #include "drivers/pic/i8259.h"
 #include "kernel/irq/internals.h"
 
