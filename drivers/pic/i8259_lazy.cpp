@@ -6,8 +6,8 @@
 // with irq_set_chip_handler_name_locked when a line's trigger changes, hence the core's internals.
 // Limits: the flow is chosen from the ELCR when the line is switched (a later irq_set_irq_type changes the
 // ELCR but not the flow: switch again); handle_edge_irq reads the chip before taking the lock, so a switch
-// must not race an interrupt on another CPU, which the 8259 cannot cause (in PIC mode it interrupts the
-// boot CPU only, and the switch runs with interrupts off).
+// must not race an interrupt on another CPU. In PIC mode the 8259 interrupts the boot CPU only, where the
+// shell and the scenarios run, and the switch holds the lock with interrupts off there.
 #include "drivers/pic/i8259.h"
 #include "kernel/irq/internals.h"
 
