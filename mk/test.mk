@@ -163,6 +163,8 @@ bench: deps $(ISO)
 
 # The storm scenario drawn (tools/plot_irqrate.py): boot the default image, `storm edu`, `irqrate dump`,
 # then a PNG of every line's interrupt rate against time. docs/images/storm-edu.png is one such picture.
+# Debian's interpreter: python3-matplotlib installs there (a python3 earlier on PATH may not see it).
+PLOT_PYTHON ?= /usr/bin/python3
 .PHONY: plot
 plot: deps plot-deps $(ISO)
-	python3 tools/plot_irqrate.py --boot $(ISO) $(BUILD)/plot
+	$(PLOT_PYTHON) tools/plot_irqrate.py --boot $(ISO) $(BUILD)/plot
