@@ -7,3 +7,7 @@
 //     local_irq_disable(); if (!condition) cpu_idle_once(); else local_irq_enable();
 // Process context only (never with a spinlock held).
 void cpu_idle_once();
+
+// Idle with interrupts on until `ms` milliseconds of jiffies have passed (at least that long: one tick
+// more than msecs_to_jiffies rounds to). Needs the timer interrupt. Process context only.
+void idle_ms(unsigned long ms);

@@ -3,6 +3,8 @@
 #include "kernel/jiffies.h"
 #include "kernel/cmdline.h"
 #include "kernel/errno.h"
+#include "kernel/idle.h"
+#include "kernel/spinlock.h"
 #include "kernel/printk.h"
 
 unsigned int kernel_hz = HZ_DEFAULT;
@@ -24,3 +26,14 @@ static int hz_setup(const char* value) {
     return 0;
 }
 __setup("hz", hz_setup);
+
+void idle_ms(unsigned long ms) {
+    unsigned long end = jiffies + msecs_to_jiffies(ms) + 1;
+    while (time_before(jiffies, end)) {
+        local_irq_disable();  // check and sleep without missing the tick's wake-up (kernel/idle.h)
+        if (time_before(jiffies, end))
+            cpu_idle_once();
+        else
+            local_irq_enable();
+    }
+}

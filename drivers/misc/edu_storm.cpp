@@ -26,17 +26,6 @@ edu_device* sharer() {
     return nullptr;
 }
 
-void idle_ms(unsigned long ms) {
-    unsigned long end = jiffies + msecs_to_jiffies(ms) + 1;
-    while (time_before(jiffies, end)) {
-        local_irq_disable();
-        if (time_before(jiffies, end))
-            cpu_idle_once();
-        else
-            local_irq_enable();
-    }
-}
-
 int edu_storm_prepare() {
     edu_device* dev = stormer();
     if (!dev) {

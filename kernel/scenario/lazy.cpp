@@ -41,18 +41,6 @@ void say_state(unsigned irq) {
     if (irq_line_state(irq, line, sizeof(line)) >= 0) say("    %s\n", line);
 }
 
-// Idle with interrupts on for `ms` (the timer must run: checked before the scenario starts).
-void settle_ms(unsigned long ms) {
-    unsigned long end = jiffies + msecs_to_jiffies(ms) + 1;
-    while (time_before(jiffies, end)) {
-        local_irq_disable();
-        if (time_before(jiffies, end))
-            cpu_idle_once();
-        else
-            local_irq_enable();
-    }
-}
-
 bool irr_bit(unsigned irq) {
     Pic8259::Registers r = static_cast<Pic8259*>(legacy_pic->chip())->read_registers();
     return (irq < 8 ? r.irr[0] : r.irr[1]) & (1u << (irq & 7));
@@ -104,7 +92,7 @@ void run_case(const Device& dev, bool lazy, lazy_case_result& r) {
 
     say("the %s interrupts (%s):\n", dev.name, dev.level ? "edu raise" : "i8042 command 0xD2 injects a scancode");
     dev.raise();
-    settle_ms(SETTLE_MS);
+    idle_ms(SETTLE_MS);
     r.calls_while_disabled = dev.calls() - calls0;
     r.masked_after_irq = irqd_irq_masked(&desc->irq_data);
     r.pending_after_irq = irqs_has(desc, IRQS_PENDING);
@@ -121,7 +109,7 @@ void run_case(const Device& dev, bool lazy, lazy_case_result& r) {
 
     say("enable_irq(%u):\n", irq);
     enable_irq(irq);
-    settle_ms(SETTLE_MS);
+    idle_ms(SETTLE_MS);
     r.calls_after_enable = dev.calls() - calls0 - r.calls_while_disabled;
     r.kstat_delta = kstat_irqs(irq) - kstat0;
     r.pending_after_enable = irqs_has(desc, IRQS_PENDING);
@@ -178,7 +166,7 @@ bool keyboard_quiet() {
     unsigned long start = jiffies;
     for (;;) {
         unsigned seen = kstat_irqs(KBD_IRQ);
-        settle_ms(QUIET_MS);
+        idle_ms(QUIET_MS);
         if (kstat_irqs(KBD_IRQ) == seen) return true;
         if (time_after(jiffies, start + msecs_to_jiffies(QUIET_LIMIT_MS))) return false;
     }

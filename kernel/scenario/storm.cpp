@@ -29,18 +29,6 @@ int storm_irq = -1;  // the line the watchdog guards, -1: none
 unsigned long storm_deadline;
 bool storm_watchdog_fired;
 
-// Idle with interrupts on for `ms` of jiffies.
-void idle_ms(unsigned long ms) {
-    unsigned long end = jiffies + msecs_to_jiffies(ms);
-    while (time_before(jiffies, end)) {
-        local_irq_disable();
-        if (time_before(jiffies, end))
-            cpu_idle_once();
-        else
-            local_irq_enable();
-    }
-}
-
 struct storm_snapshot {
     unsigned long jiffies;
     unsigned line, timer, keyboard;
