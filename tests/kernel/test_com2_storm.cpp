@@ -12,26 +12,11 @@
 #include "kernel/printk.h"
 #include "kernel/scenario/storm.h"
 #include "tests/kernel/ktest.h"
+#include "tests/kernel/kt_spurious.h"
 
 namespace {
 
 constexpr unsigned long WATCHDOG_MS = 2000;  // Bochs needs about 600 ms of virtual time for the storm
-
-// The detector at Linux's defaults for the run, as the command line may have changed them.
-struct linux_tunables {
-    unsigned window = spurious_window, threshold = spurious_threshold;
-    int fixup = irqfixup;
-    linux_tunables() {
-        spurious_window = SPURIOUS_WINDOW_DEFAULT;
-        spurious_threshold = SPURIOUS_THRESHOLD_DEFAULT;
-        irqfixup = 0;
-    }
-    ~linux_tunables() {
-        spurious_window = window;
-        spurious_threshold = threshold;
-        irqfixup = fixup;
-    }
-};
 
 struct com2_regs {
     bool elcr_level;
@@ -54,7 +39,7 @@ KTEST(com2_storm, the_uart_storms_and_restore_leaves_all_as_found) {
     KASSERT(desc && !desc->action);  // nobody owns IRQ 3 between scenarios
     com2_regs found = read_regs(io);
 
-    linux_tunables tunables;
+    kt_linux_spurious_defaults tunables;
     storm_result r;
     int ret = storm_run(src, WATCHDOG_MS, &r);
     KEXPECT_EQ(r.irq, com2::IRQ);

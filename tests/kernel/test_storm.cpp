@@ -5,6 +5,7 @@
 // flags are set to Linux's defaults for the run and restored; a line requested under "noirqdebug" is
 // never watched, and then the test expects the watchdog's answer instead.
 #include "tests/kernel/ktest.h"
+#include "tests/kernel/kt_spurious.h"
 #include "kernel/irq/internals.h"
 #include "kernel/scenario/storm.h"
 #include "lib/vsprintf.h"
@@ -15,26 +16,11 @@ namespace {
 // about 600 ms of it for COM2's 100,000 interrupts, so the watchdog waits well beyond that.
 constexpr unsigned long WATCHDOG_MS = 2000;
 
-struct saved_tunables {
-    unsigned window = spurious_window, threshold = spurious_threshold;
-    int fixup = irqfixup;
-    saved_tunables() {
-        spurious_window = SPURIOUS_WINDOW_DEFAULT;
-        spurious_threshold = SPURIOUS_THRESHOLD_DEFAULT;
-        irqfixup = 0;  // "irqpoll" would search every line on each interrupt: slower, same verdict
-    }
-    ~saved_tunables() {
-        spurious_window = window;
-        spurious_threshold = threshold;
-        irqfixup = fixup;
-    }
-};
-
 void storm_contained(const char* name) {
     const storm_source* src = storm_find(name);
     if (!src) KSKIP("storm source not linked in");
     KASSERT_EQ(src->restore(), 0);  // whatever the shell did before: the device quiet, its line armed
-    saved_tunables tunables;
+    kt_linux_spurious_defaults tunables;
     unsigned long mark = ktest_log_mark();
     storm_result r;
     int ret = storm_run(src, WATCHDOG_MS, &r);
