@@ -36,10 +36,6 @@ GRUB_MODULES = "multiboot2 normal iso9660 biosdisk part_msdos"
 UPTIME = r"up (\d+)\.(\d{3}) s \((\d+) jiffies, HZ=(\d+)\)"
 
 
-def clean(s):
-    return s.replace("\r", "")
-
-
 def note(outdir, line):
     """Figures worth reading in the log of a passing run (never asserted beyond the checks)."""
     print(f"    {line}", flush=True)
@@ -88,7 +84,7 @@ def serial_checks(iso, outdir, check):
             q.wait_for(r"irqos> ", 60, at)
             j2, _, t2 = uptime(q)
             rate = (j2 - j1) / (t2 - t1)
-            text = clean(q.text()[start:])
+            text = emu.clean(q.text()[start:])
             notes = re.findall(r"\*\* (\d+) printk messages dropped \*\*\n", text)
             note(outdir, f"stalled reader: {j2 - j1} jiffies in {t2 - t1:.2f} s = {rate:.0f}/s at HZ={hz}; "
                          f"dropped notes {notes}")
@@ -111,8 +107,8 @@ def serial_checks(iso, outdir, check):
             time.sleep(PASTE_PAUSE_SECONDS)
             last = q.wait_for(rf"\npaste-{PASTE_COMMANDS - 1:03d}\r?\n", 120, start)
             q.wait_for(r"irqos> ", 20, last.end())
-            ran = [int(m) for m in re.findall(r"^paste-(\d{3})$", clean(q.text()[start:]), re.M)]
-            stats = clean(q.command("tty"))
+            ran = [int(m) for m in re.findall(r"^paste-(\d{3})$", emu.clean(q.text()[start:]), re.M)]
+            stats = emu.clean(q.command("tty"))
             note(outdir, f"paste of {PASTE_COMMANDS}: {len(ran)} ran; tty: {stats.strip()}")
             if ran != list(range(PASTE_COMMANDS)):
                 missing = sorted(set(range(PASTE_COMMANDS)) - set(ran))
@@ -129,7 +125,7 @@ def serial_checks(iso, outdir, check):
             """Type `keys` and Enter; return what follows the echo, up to the next prompt."""
             start = q.mark()
             q.type(keys + "\r")
-            out = clean(q.text()[start:q.wait_for(r"irqos> ", 20, start).start()])
+            out = emu.clean(q.text()[start:q.wait_for(r"irqos> ", 20, start).start()])
             return out[out.find("\n") + 1:]
 
         def escapes():
@@ -155,16 +151,16 @@ def loglevel_checks(iso, outdir, check):
         def shell_not_hidden():
             q.wait_for(r"irqos> ", BOOT_TIMEOUT)
             problems = []
-            boot = clean(q.text())
+            boot = emu.clean(q.text())
             if "ttyS0 at I/O" in boot:
                 problems.append("loglevel=0 did not hide the boot messages")
-            out = clean(q.command("echo still here"))
+            out = emu.clean(q.command("echo still here"))
             if out != "still here\n":
                 problems.append(f"shell output hidden or garbled: {out!r}")
-            out = clean(q.command("kmsg -l 0 an emergency the console must not show"))
+            out = emu.clean(q.command("kmsg -l 0 an emergency the console must not show"))
             if out != "":
                 problems.append(f"a kernel message reached the console at loglevel=0: {out!r}")
-            out = clean(q.command("dmesg"))
+            out = emu.clean(q.command("dmesg"))
             if "an emergency the console must not show\n" not in out:
                 problems.append("dmesg lacks the kernel message")
             if "irqos> " in out or "echo still here" in out or "still here\n" in out:
@@ -181,7 +177,7 @@ def cmdline_checks(iso, outdir, check):
     with emu.QemuSession(long_iso, log_path=log) as q:
         def printed_whole_and_cut_with_warning():
             q.wait_for(r"irqos> ", BOOT_TIMEOUT)
-            text = clean(q.text())
+            text = emu.clean(q.text())
             problems = []
             m = re.search(r"^Command line: (.*)$", text, re.M)
             if not m or m.group(1) != line:
@@ -243,7 +239,7 @@ def poweroff_checks(iso, outdir, check):
                     if os.path.exists(qmp_path):
                         os.unlink(qmp_path)
                     os.rmdir(qdir)
-                text = clean(q.text())
+                text = emu.clean(q.text())
                 if ("SHUTDOWN", "guest-shutdown") not in events:
                     failures.append(f"boot {i}: QEMU did not stop by a guest power-off (events {events})")
                 if "irqos: power down\n" not in text:

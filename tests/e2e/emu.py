@@ -21,6 +21,18 @@ EXIT_PASS = (0x10 << 1) | 1   # 33
 EXIT_FAIL = (0x11 << 1) | 1   # 35
 
 
+def clean(s):
+    """Serial text as the guest meant it: without the carriage returns of its "\\r\\n" line ends."""
+    return s.replace("\r", "")
+
+
+def note(outdir, name, text):
+    """Append a line worth reading in a passing run's output directory (outdir/e2e-NAME.notes); figures
+    written here are never asserted beyond the checks themselves."""
+    with open(os.path.join(outdir, f"e2e-{name}.notes"), "a") as f:
+        f.write(text + "\n")
+
+
 class Timeout(Exception):
     pass
 

@@ -29,15 +29,11 @@ EXPECTED_IRR = {"XT-PIC": [(1, 1)] * 4, "XT-PIC-lazy": [(1, 1)] * 4}   # unlazy+
 SENT_PER_CHIP = 3 * sum(NS)   # three modes, every N
 
 
-def clean(s):
-    return s.replace("\r", "")
-
-
 def parse_table(out):
     """{chip: {"rows": {mode: [(late, data)...]}, "irr": [(before, after)...], "bytes": (...), "why": text}}"""
     chips = {}
     cur = None
-    for line in clean(out).splitlines():
+    for line in emu.clean(out).splitlines():
         m = re.match(r"^chip (\S+): late calls", line)
         if m:
             cur = chips.setdefault(m.group(1), {"rows": {}, "irr": None, "bytes": None, "why": ""})
@@ -98,14 +94,14 @@ def halfduplex_checks(iso, outdir, check):
         check("halfduplex-table-same-on-every-run", repeatable)
 
         def line_left_free():
-            out = clean(q.command("irq 3"))
+            out = emu.clean(q.command("irq 3"))
             if "actions:  (none)" not in out or "IRQS_PENDING" in out:
                 return f"IRQ 3 not left free and quiet: {out!r}"
             return None
         check("halfduplex-leaves-irq3-free", line_left_free)
 
         def probe():
-            out = clean(q.command("halfduplex probe", COMMAND_TIMEOUT))
+            out = emu.clean(q.command("halfduplex probe", COMMAND_TIMEOUT))
             want = ["echo: the byte sent came back to the receiver",
                     "receive interrupt with OUT2 set:   1 handler call(s)",
                     "receive interrupt with OUT2 clear: 1 handler call(s)",   # QEMU's 16550 ignores OUT2
@@ -116,10 +112,10 @@ def halfduplex_checks(iso, outdir, check):
         check("halfduplex-probe-qemu-loopback", probe)
 
         def after_storm():
-            out = clean(q.command("storm com2", COMMAND_TIMEOUT))
+            out = emu.clean(q.command("storm com2", COMMAND_TIMEOUT))
             if "Disabling IRQ #3" not in out:
                 return f"the COM2 storm was not contained: {out[-400:]!r}"
-            out = clean(q.command("halfduplex", COMMAND_TIMEOUT))
+            out = emu.clean(q.command("halfduplex", COMMAND_TIMEOUT))
             if "-16" not in out and "failed" not in out:
                 return "halfduplex ran while the storm's action still held IRQ 3"
             q.command("storm com2 restore", COMMAND_TIMEOUT)

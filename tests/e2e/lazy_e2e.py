@@ -25,19 +25,10 @@ TABLE_ROW = re.compile(r"IRQ (\d+)\s+(edge|level)\s+(XT-PIC-lazy|XT-PIC)\s+(yes|
                        r"(\d+)\s+(\d+)\n")
 
 
-def clean(s):
-    return s.replace("\r", "")
-
-
-def note(outdir, text):
-    with open(os.path.join(outdir, "e2e-lazy.notes"), "a") as f:
-        f.write(text + "\n")
-
-
 def expect(q, outdir, line, *wanted):
     """Run `line`; None if every string in `wanted` is in its output, else the complaint."""
-    out = clean(q.command(line))
-    note(outdir, f"irqos> {line}\n{out}")
+    out = emu.clean(q.command(line))
+    emu.note(outdir, "lazy", f"irqos> {line}\n{out}")
     for w in wanted:
         if w not in out:
             return f"`{line}`: expected {w!r} in {out!r}"
@@ -49,7 +40,7 @@ def commands_and_pic(iso, outdir, check):
     open(log, "w").close()
     with emu.QemuSession(iso, log_path=log) as q:
         check("lazy-boot-to-prompt", lambda: q.wait_for(r"irqos> ", BOOT_TIMEOUT) and None)
-        m = EDU_BOOT.search(clean(q.text()))
+        m = EDU_BOOT.search(emu.clean(q.text()))
         irq = int(m.group(1)) if m else 11
 
         def depth_commands():
@@ -112,8 +103,8 @@ def commands_and_pic(iso, outdir, check):
         check("lazy-e2e-refusals-answered", refusals)
 
         def pic_view():
-            out = clean(q.command("pic"))
-            note(outdir, "irqos> pic\n" + out)
+            out = emu.clean(q.command("pic"))
+            emu.note(outdir, "lazy", "irqos> pic\n" + out)
             regs = {}
             for name in ("IRR", "ISR", "IMR", "ELCR"):
                 m = re.search(rf"^{name}\s+0x([0-9a-f]{{2}})\s+0x([0-9a-f]{{2}})\s+(.*)$", out, re.M)
@@ -131,20 +122,20 @@ def commands_and_pic(iso, outdir, check):
         check("lazy-e2e-pic-names-the-lines", pic_view)
 
         def key_waits_in_irr():
-            before = int(re.search(r"^\s*1:\s+(\d+)", clean(q.command("interrupts")), re.M).group(1))
+            before = int(re.search(r"^\s*1:\s+(\d+)", emu.clean(q.command("interrupts")), re.M).group(1))
             err = expect(q, outdir, "disable_irq 1 -f", "IRQ 1: depth 1, IRQD_IRQ_DISABLED IRQD_IRQ_MASKED [XT-PIC level]")
             if err:
                 return err
             q.monitor_cmd("sendkey shift")   # press and release: two scancodes, no character
             out = ""
             for _ in range(20):
-                out = clean(q.command("pic"))
+                out = emu.clean(q.command("pic"))
                 if re.search(r"^IRR\s+0x\w\w\s+0x\w\w\s+.*\b1 i8042", out, re.M):
                     break
-            note(outdir, "irqos> pic (key pressed, IRQ 1 disabled)\n" + out)
+            emu.note(outdir, "lazy", "irqos> pic (key pressed, IRQ 1 disabled)\n" + out)
             if not re.search(r"^IRR\s+0x\w\w\s+0x\w\w\s+.*\b1 i8042", out, re.M):
                 return f"the key's request is not in the IRR: {out!r}"
-            mid = int(re.search(r"^\s*1:\s+(\d+)", clean(q.command("interrupts")), re.M).group(1))
+            mid = int(re.search(r"^\s*1:\s+(\d+)", emu.clean(q.command("interrupts")), re.M).group(1))
             if mid != before:
                 return f"IRQ 1 counted {mid - before} interrupts while masked"
             err = expect(q, outdir, "enable_irq 1", "IRQ 1: depth 0, enabled, unmasked [XT-PIC level]")
@@ -152,7 +143,7 @@ def commands_and_pic(iso, outdir, check):
                 return err
             after = before
             for _ in range(20):
-                after = int(re.search(r"^\s*1:\s+(\d+)", clean(q.command("interrupts")), re.M).group(1))
+                after = int(re.search(r"^\s*1:\s+(\d+)", emu.clean(q.command("interrupts")), re.M).group(1))
                 if after >= before + 2:
                     break
             if after != before + 2:
@@ -166,12 +157,12 @@ def scenario(iso, outdir, check):
     open(log, "w").close()
     with emu.QemuSession(iso, log_path=log) as q:
         check("lazy-scenario-boot-to-prompt", lambda: q.wait_for(r"irqos> ", BOOT_TIMEOUT) and None)
-        m = EDU_BOOT.search(clean(q.text()))
+        m = EDU_BOOT.search(emu.clean(q.text()))
         irq = int(m.group(1)) if m else 11
 
         def verdict():
-            out = clean(q.command("lazy", LAZY_TIMEOUT))
-            note(outdir, "irqos> lazy\n" + out)
+            out = emu.clean(q.command("lazy", LAZY_TIMEOUT))
+            emu.note(outdir, "lazy", "irqos> lazy\n" + out)
             if "lazy: PASS, every case as Linux\n" not in out:
                 return f"no PASS verdict: {out[-800:]!r}"
             rows = TABLE_ROW.findall(out)
@@ -194,7 +185,7 @@ def scenario(iso, outdir, check):
 
         def restored():
             for line in (irq, 1):
-                out = clean(q.command(f"irq {line}"))
+                out = emu.clean(q.command(f"irq {line}"))
                 if "XT-PIC-lazy" in out or "  depth:    0\n" not in out or "IRQS_PENDING" in out:
                     return f"IRQ {line} not restored: {out!r}"
             err = expect(q, outdir, "lazy edge", "lazy: PASS, every case as Linux\n")   # and again

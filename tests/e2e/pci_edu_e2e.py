@@ -28,13 +28,9 @@ STATUS = re.compile(r"edu (\S+): IRQ (\d+) \((\w+), shared\), driver (ok|FAULTY)
                     r"  raised (\d+), handler calls (\d+) = handled (\d+) \+ not mine (\d+); IRQ \d+ (\w+)")
 
 
-def clean(s):
-    return s.replace("\r", "")
-
-
 def irq_row(q, irq):
     """The `interrupts` row of `irq`: (count, actions text), or None."""
-    for line in clean(q.command("interrupts")).splitlines():
+    for line in emu.clean(q.command("interrupts")).splitlines():
         m = re.match(rf"\s*{irq}:\s+(\d+)\s+\S+\s+\S+\s+(.*)$", line)
         if m:
             return int(m.group(1)), m.group(2).strip()
@@ -42,12 +38,7 @@ def irq_row(q, irq):
 
 
 def status(q):
-    return {m.group(1): m for m in STATUS.finditer(clean(q.command("edu")))}
-
-
-def note(outdir, text):
-    with open(os.path.join(outdir, "e2e-pci-edu.notes"), "a") as f:
-        f.write(text + "\n")
+    return {m.group(1): m for m in STATUS.finditer(emu.clean(q.command("edu")))}
 
 
 def one_edu(iso, outdir, check):
@@ -58,7 +49,7 @@ def one_edu(iso, outdir, check):
         state = {}
 
         def boot_lines():
-            text = clean(q.text())
+            text = emu.clean(q.text())
             if "pci 0000:00:04.0: [1234:11e8] type 00 class 0x00ff00\n" not in text:
                 return "no Linux-style summary line for 00:04.0 at boot"
             if not re.search(r"edu 00:04\.0: version \d+\.\d+, BAR0 0x[0-9a-f]+, IRQ \d+ \(INTA\), shared\n", text):
@@ -67,8 +58,8 @@ def one_edu(iso, outdir, check):
         check("pci-edu-boot-summary", boot_lines)
 
         def lspci():
-            out = clean(q.command("lspci"))
-            note(outdir, out)
+            out = emu.clean(q.command("lspci"))
+            emu.note(outdir, "pci-edu", out)
             found = LSPCI_EDU.findall(out)
             if len(found) != 1:
                 return f"expected one edu block in lspci, found {len(found)}: {out[-600:]}"
@@ -86,7 +77,7 @@ def one_edu(iso, outdir, check):
             if irq is None:
                 return "no IRQ from lspci"
             before = irq_row(q, irq)
-            out = clean(q.command("edu raise 5"))
+            out = emu.clean(q.command("edu raise 5"))
             after = irq_row(q, irq)
             m = RAISED.search(out)
             if not m or m.group(1) != "00:04.0" or m.groups()[1:] != ("5", "5", "5", "5", "0"):
@@ -110,7 +101,7 @@ def one_edu(iso, outdir, check):
                                ("edu faulty maybe", "usage: edu"),
                                ("edu frobnicate", "usage: edu"),
                                ("lspci -x", "usage: lspci")):
-                out = clean(q.command(line))
+                out = emu.clean(q.command(line))
                 if want not in out:
                     problems.append(f"{line!r} -> {out.strip()[:80]!r}")
             return "; ".join(problems) or None
@@ -125,7 +116,7 @@ def two_edus_share_a_line(iso, outdir, check):
         state = {}
 
         def same_line():
-            out = clean(q.command("lspci"))
+            out = emu.clean(q.command("lspci"))
             found = LSPCI_EDU.findall(out)
             names = [f[0] for f in found]
             if names != ["00:04.0", "00:08.0"]:
@@ -145,8 +136,8 @@ def two_edus_share_a_line(iso, outdir, check):
             if irq is None:
                 return "no shared line found"
             before = irq_row(q, irq)[0]
-            a = RAISED.search(clean(q.command("edu raise 3 00:04.0")))
-            b = RAISED.search(clean(q.command("edu raise 4 1")))
+            a = RAISED.search(emu.clean(q.command("edu raise 3 00:04.0")))
+            b = RAISED.search(emu.clean(q.command("edu raise 4 1")))
             after = irq_row(q, irq)[0]
             if not a or a.groups() != ("00:04.0", "3", "3", "3", "3", "0"):
                 return f"first device: {a.group(0) if a else 'no answer'}"
@@ -166,7 +157,7 @@ def two_edus_share_a_line(iso, outdir, check):
                         f"00:08.0 {second.group(8)}/{second.group(9)}")
             if first.group(5) != "0x00000000" or second.group(5) != "0x00000000":
                 return "a device still asserts"
-            note(outdir, "two edu devices on IRQ %d: %s | %s" % (irq, first.group(0), second.group(0)))
+            emu.note(outdir, "pci-edu", "two edu devices on IRQ %d: %s | %s" % (irq, first.group(0), second.group(0)))
             return None
         check("pci-edu-shared-line-both-served", both_served)
 

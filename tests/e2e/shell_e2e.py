@@ -51,13 +51,9 @@ def check(name, fn):
         record(name, False, f"{type(e).__name__}: {e}")
 
 
-def clean(s):
-    return s.replace("\r", "")
-
-
 def interrupts_table(q):
     """Run `interrupts`; return {irq-or-row-name: (counts list, rest of the line)} and the raw text."""
-    out = clean(q.command("interrupts"))
+    out = emu.clean(q.command("interrupts"))
     rows = {}
     for line in out.splitlines():
         m = re.match(r"^ *(\w+): ((?: *\d+)+)(.*)$", line)
@@ -75,7 +71,7 @@ def shell_checks(iso, outdir):
         check("boot-to-prompt", boot)
 
         def help_cmd():
-            out = clean(q.command("help"))
+            out = emu.clean(q.command("help"))
             names = [l.split()[0] for l in out.splitlines() if l.startswith("  ") and l.split()]
             missing = [c for c in EXPECTED_COMMANDS if c not in names]
             if missing:
@@ -103,7 +99,7 @@ def shell_checks(iso, outdir):
         check("uptime", uptime)
 
         def unknown():
-            out = clean(q.command("frobnicate now"))
+            out = emu.clean(q.command("frobnicate now"))
             want = "unknown command: frobnicate (try 'help')\n"
             return None if out == want else f"got {out!r}, expected {want!r}"
         check("unknown-command", unknown)
@@ -159,10 +155,10 @@ def shell_checks(iso, outdir):
         check("interrupts-format-and-timer", interrupts_format)
 
         def irq_dump():
-            out = clean(q.command("irq 0"))
+            out = emu.clean(q.command("irq 0"))
             want = ["irq 0:", "handler:  handle_level_irq", "chip:     XT-PIC", "IRQ_LEVEL", "action 0: timer"]
             missing = [w for w in want if w not in out]
-            bad = clean(q.command("irq 999"))
+            bad = emu.clean(q.command("irq 999"))
             if "irq: invalid IRQ number '999' (0..255)" not in bad:
                 missing.append(f"bad-number message (got {bad!r})")
             return f"missing {missing}" if missing else None
@@ -234,7 +230,7 @@ def crash_checks(kind, iso, outdir):
             q.wait_for(r"Kernel panic - not syncing: [^\n]*\n", 30)
             time.sleep(SETTLE)   # a reset or triple fault would end QEMU (-no-reboot) within this time
             q._pump(0.2)
-            text = clean(q.text())
+            text = emu.clean(q.text())
             report["text"] = text[text.find(f"crash={kind}: raising"):]
             return None
 

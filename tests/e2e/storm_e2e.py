@@ -23,15 +23,6 @@ TIMER = re.compile(r"storm: timer IRQ 0: (\d+) interrupts in (\d+) ticks \((exac
 SHARE = re.compile(r"storm: CPU left to the shell \(process context\) during the storm: ([\d.]+)% \((\d+) ppm\)")
 
 
-def clean(s):
-    return s.replace("\r", "")
-
-
-def note(outdir, text):
-    with open(os.path.join(outdir, "e2e-storm.notes"), "a") as f:
-        f.write(text + "\n")
-
-
 def storm_checks(iso, outdir, check):
     log = os.path.join(outdir, "e2e-storm.serial.log")
     open(log, "w").close()
@@ -46,14 +37,14 @@ def storm_checks(iso, outdir, check):
             m = q.wait_for(r"storm: per-tick rates recorded", STORM_TIMEOUT, start)
             q.wait_for(r"\ntyped-during-the-storm\r?\n", 60, m.end())
             q.wait_for(r"irqos> ", 20, m.end())
-            text = clean(q.text()[start:])
+            text = emu.clean(q.text()[start:])
             state["text"] = text
             c, t, s = CONTAINED.search(text), TIMER.search(text), SHARE.search(text)
             if not c:
                 return "no 'storm: contained' line: " + text[-400:]
             irq, taken = int(c.group(1)), int(c.group(2))
             state["irq"] = irq
-            note(outdir, "\n".join(line for line in text.splitlines() if line.startswith("storm:")))
+            emu.note(outdir, "storm", "\n".join(line for line in text.splitlines() if line.startswith("storm:")))
             problems = []
             if taken != 100000:
                 problems.append(f"contained after {taken} interrupts, not 100000")
@@ -85,7 +76,7 @@ def storm_checks(iso, outdir, check):
             irq = state.get("irq")
             if irq is None:
                 return "no storm ran"
-            out = clean(q.command(f"irq {irq}"))
+            out = emu.clean(q.command(f"irq {irq}"))
             problems = [f"'{w}' not in `irq {irq}`" for w in
                         ("IRQS_SPURIOUS_DISABLED", "IRQD_IRQ_DISABLED", "IRQD_IRQ_MASKED") if w not in out]
             if not re.search(r"depth:\s+1\n", out):
@@ -97,13 +88,13 @@ def storm_checks(iso, outdir, check):
             irq = state.get("irq")
             if irq is None:
                 return "no storm ran"
-            out = clean(q.command("storm edu restore"))
+            out = emu.clean(q.command("storm edu restore"))
             if "line re-armed" not in out:
                 return f"restore said: {out!r}"
-            view = clean(q.command(f"irq {irq}"))
+            view = emu.clean(q.command(f"irq {irq}"))
             if "IRQS_SPURIOUS_DISABLED" in view or not re.search(r"depth:\s+0\n", view):
                 return "the line is still disabled after restore"
-            out = clean(q.command("edu raise 3", timeout=30))
+            out = emu.clean(q.command("edu raise 3", timeout=30))
             if "3" not in out or re.search(r"not served|timed out|error", out, re.I):
                 return f"edu raise after restore: {out!r}"
             return None
@@ -123,20 +114,20 @@ def shared_line_checks(iso, outdir, check):
             q.type("storm edu\r")
             m = q.wait_for(r"storm: per-tick rates recorded", STORM_TIMEOUT, start)
             q.wait_for(r"irqos> ", 20, m.end())
-            text = clean(q.text()[start:])
+            text = emu.clean(q.text()[start:])
             problems = []
             c = CONTAINED.search(text)
             if not c or c.group(2) != "100000":
                 problems.append("not contained at 100000: " + (c.group(0) if c else "no line"))
             if "00:08.0" not in text or not re.search(r"polling", text):
                 problems.append("no plain word about the second device (00:08.0) left unserved: " + text[-500:])
-            status = clean(q.command("edu status"))
+            status = emu.clean(q.command("edu status"))
             if not re.search(r"00:08\.0", status):
                 problems.append("edu status does not list the second device")
-            out = clean(q.command("storm edu restore"))
+            out = emu.clean(q.command("storm edu restore"))
             if "line re-armed" not in out:
                 problems.append(f"restore said {out!r}")
-            out = clean(q.command("edu raise 2 1", timeout=30))
+            out = emu.clean(q.command("edu raise 2 1", timeout=30))
             if re.search(r"not served|timed out", out, re.I):
                 problems.append(f"the second device is not served after restore: {out!r}")
             return "; ".join(problems) or None
