@@ -8,6 +8,10 @@
 // Process context only (never with a spinlock held).
 void cpu_idle_once();
 
+// Idle with interrupts on until cond(arg) holds (checked with interrupts off, so no wake-up is lost) or
+// jiffies is past `deadline`. Returns cond's last value (false for a null cond). Needs the timer
+// interrupt. Process context only.
+bool idle_until(bool (*cond)(void*), void* arg, unsigned long deadline);
 // Idle with interrupts on until `ms` milliseconds of jiffies have passed (at least that long: one tick
-// more than msecs_to_jiffies rounds to). Needs the timer interrupt. Process context only.
+// more than msecs_to_jiffies rounds to).
 void idle_ms(unsigned long ms);

@@ -27,13 +27,19 @@ static int hz_setup(const char* value) {
 }
 __setup("hz", hz_setup);
 
-void idle_ms(unsigned long ms) {
-    unsigned long end = jiffies + msecs_to_jiffies(ms) + 1;
-    while (time_before(jiffies, end)) {
-        local_irq_disable();  // check and sleep without missing the tick's wake-up (kernel/idle.h)
-        if (time_before(jiffies, end))
-            cpu_idle_once();
-        else
+bool idle_until(bool (*cond)(void*), void* arg, unsigned long deadline) {
+    for (;;) {
+        local_irq_disable();  // check and sleep without missing the wake-up (kernel/idle.h)
+        if (cond && cond(arg)) {
             local_irq_enable();
+            return true;
+        }
+        if (time_after(READ_ONCE(jiffies), deadline)) {
+            local_irq_enable();
+            return false;
+        }
+        cpu_idle_once();  // returns with interrupts on, after the next interrupt (a tick at the latest)
     }
 }
+
+void idle_ms(unsigned long ms) { idle_until(nullptr, nullptr, jiffies + msecs_to_jiffies(ms)); }

@@ -28,20 +28,19 @@ int request(edu_device* dev) {
     return err;
 }
 
+struct handled_since {
+    edu_device* dev;
+    unsigned long before;
+};
+bool handled_more(void* arg) {
+    auto* h = static_cast<handled_since*>(arg);
+    return load(&h->dev->handled) != h->before;
+}
+
 // Wait, interrupts on and idling, until the handler has handled more than `before` or `deadline` passed.
 bool wait_handled(edu_device* dev, unsigned long before, unsigned long deadline) {
-    for (;;) {
-        local_irq_disable();
-        if (load(&dev->handled) != before) {
-            local_irq_enable();
-            return true;
-        }
-        if (time_after(jiffies, deadline)) {
-            local_irq_enable();
-            return false;
-        }
-        cpu_idle_once();  // returns with interrupts on, after the next interrupt (a tick at the latest)
-    }
+    handled_since h{dev, before};
+    return idle_until(handled_more, &h, deadline);
 }
 
 }  // namespace

@@ -130,19 +130,7 @@ bool ktest_log_in_order_since(unsigned long mark, const char* const* texts, size
 }
 
 bool ktest_wait_jiffies(bool (*cond)(void*), void* arg, unsigned long max_jiffies) {
-    unsigned long deadline = READ_ONCE(jiffies) + max_jiffies;
-    for (;;) {
-        local_irq_disable();  // check and sleep without missing the wake-up (kernel/idle.h)
-        if (cond(arg)) {
-            local_irq_enable();
-            return true;
-        }
-        if (time_after(READ_ONCE(jiffies), deadline)) {
-            local_irq_enable();
-            return false;
-        }
-        cpu_idle_once();
-    }
+    return idle_until(cond, arg, READ_ONCE(jiffies) + max_jiffies);
 }
 
 int ktest_run_all() {
