@@ -30,8 +30,7 @@
 #include "tests/kernel/ktest.h"
 
 namespace {
-constexpr uintptr_t VGA_TEXT_FRAMEBUFFER = 0xB8000;              // colour text mode, identity-mapped
-constexpr unsigned ISA_IRQ_VECTOR_BASE = FIRST_EXTERNAL_VECTOR;  // 8259 pair remapped to 0x20-0x2F
+constexpr uintptr_t VGA_TEXT_FRAMEBUFFER = 0xB8000;  // colour text mode, identity-mapped
 constexpr unsigned NR_ISA_IRQS = 16;
 
 void vga_emergency_write(const char* s, size_t len) {
@@ -77,7 +76,7 @@ extern "C" [[noreturn]] void kernel_main(uint32_t magic, uint32_t mbi_addr) {
 
     early_irq_init();
     check(legacy_pic_setup(x86_port_io()), "legacy_pic_setup");
-    for (unsigned i = 0; i < NR_ISA_IRQS; i++) vector_irq_set(0, ISA_IRQ_VECTOR_BASE + i, int(i));
+    for (unsigned i = 0; i < NR_ISA_IRQS; i++) vector_irq_set(0, ISA_IRQ_VECTOR(i), int(i));
     check(pit_init(x86_port_io(), HZ), "pit_init");
     check(i8042_init(x86_port_io()), "i8042_init");
     check(rtc_cmos_init(x86_port_io()), "rtc_cmos_init");

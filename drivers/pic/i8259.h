@@ -3,14 +3,14 @@
 // master's cascade line), disable = mask (not lazy), ELCR-aware trigger types, and spurious IRQ7/IRQ15
 // detection through the in-service register.
 #pragma once
+#include "arch/x86/irq_vectors.h"
 #include "drivers/pic/i8259_regs.h"
 #include "drivers/pic/legacy_pic.h"
 #include "kernel/spinlock.h"
 
-// irqos remaps the pair to vectors 0x20-0x2F, right after the exceptions. Linux uses 0x30-0x3F
-// (ISA_IRQ_VECTOR) because it keeps 0x20-0x2F for its own system vectors and reserved ranges; irqos has
-// none there, and vector = 0x20 + IRQ is easy to read. The base is a constructor parameter.
-constexpr uint8_t PIC_VECTOR_BASE = 0x20;
+// The pair is remapped to ISA_IRQ_VECTOR(0)..(15), 0x30-0x3F, where Linux puts the ISA lines (the vector
+// layout lives in arch/x86/irq_vectors.h). The base is a constructor parameter so tests can vary it.
+constexpr uint8_t PIC_VECTOR_BASE = ISA_IRQ_VECTOR(0);
 
 class Pic8259 final : public IrqChip, public LegacyPic {
 public:

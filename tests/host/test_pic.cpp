@@ -43,9 +43,9 @@ TEST_F(Pic8259Test, InitWritesTheIcwSequence) {
     pic.init(false);
     V expect = {
         OUT(0x21, 0xFF), OUT(0xA1, 0xFF),  // mask everything first
-        OUT(0x20, 0x11), IO_DELAY(),      OUT(0x21, 0x20), IO_DELAY(),      OUT(0x21, 0x04),
+        OUT(0x20, 0x11), IO_DELAY(),      OUT(0x21, 0x30), IO_DELAY(),      OUT(0x21, 0x04),
         IO_DELAY(),      OUT(0x21, 0x01), IO_DELAY(),      OUT(0xA0, 0x11), IO_DELAY(),
-        OUT(0xA1, 0x28), IO_DELAY(),      OUT(0xA1, 0x02), IO_DELAY(),      OUT(0xA1, 0x01),
+        OUT(0xA1, 0x38), IO_DELAY(),      OUT(0xA1, 0x02), IO_DELAY(),      OUT(0xA1, 0x01),
         IO_DELAY(),      UDELAY(100),     OUT(0x21, 0xFF), OUT(0xA1, 0xFF)};  // the cached masks: still all masked
     EXPECT_EQ(io.log(), expect);
     EXPECT_FALSE(pic.auto_eoi());
@@ -517,7 +517,7 @@ TEST_F(PicCommand, ShowsEachRegisterWithTheSetBitsLinesNamed) {
     io.queue_in(0x4D1, {0x0C});
     EXPECT_EQ(sh("pic"), 0);
     EXPECT_EQ(g_pic_out,
-              "8259A pair, vectors 0x20-0x2f; the slave's INT drives the master's IR2 (IRQ 2, cascade)\n"
+              "8259A pair, vectors 0x30-0x3f; the slave's INT drives the master's IR2 (IRQ 2, cascade)\n"
               "reg   master slave  set bits (IRQ line)\n"
               "IRR   0x02   0x08   1 i8042, 11 edu\n"
               "ISR   0x00   0x08   11 edu\n"

@@ -9,8 +9,8 @@
 #include "lib/vsprintf.h"
 
 namespace {
-constexpr unsigned UNUSED_VECTOR = 0x50;  // nothing is mapped there (the 8259 pair uses 0x20-0x2F)
-constexpr unsigned PIC_VECTOR_IRQ7 = 0x27, PIC_VECTOR_IRQ15 = 0x2F;
+constexpr unsigned UNUSED_VECTOR = 0x50;  // nothing is mapped there (the 8259 pair uses 0x30-0x3F)
+constexpr unsigned PIC_VECTOR_IRQ7 = ISA_IRQ_VECTOR(7), PIC_VECTOR_IRQ15 = ISA_IRQ_VECTOR(15);
 }  // namespace
 
 KTEST(vector, no_irq_handler_is_reported_counted_and_survived) {
