@@ -37,7 +37,7 @@ import emu   # noqa: E402
 SAMPLES = 5
 GDB_TIMEOUT = 60   # seconds for one measurement; stepping one takes well under one
 ATTEMPTS = 2       # a run whose emulator or gdb stops answering is started over once
-LINES = [(0x20, 0, "timer"), (0x21, 1, "keyboard")]
+LINES = [(0x30, 0, "timer"), (0x31, 1, "keyboard")]   # ISA_IRQ_VECTOR(0), (1) in PIC mode
 NR_LEGACY_LINES = 16
 ROW = re.compile(r"^\s*(\d+):")
 BENCH = re.compile(r"^BENCH line=(\S+) irq=(\d+) vector=(\d+) before=(\d+) after=(\d+) total=(\d+)")
