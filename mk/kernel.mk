@@ -77,7 +77,7 @@ $(KOBJ)/%.asm.o: %.asm $(ASM_OFFSETS)
 	nasm $(NASMFLAGS) -MD $(@:.o=.d) -MP $< -o $@
 
 # NASM constants from the C++ structure layouts (see arch/x86/asm-offsets.cpp).
-$(ASM_OFFSETS): arch/x86/asm-offsets.cpp arch/x86/trapframe.h
+$(ASM_OFFSETS): arch/x86/asm-offsets.cpp arch/x86/trapframe.h arch/x86/irq_vectors.h
 	@mkdir -p $(KGEN)
 	$(KERNEL_CXX) $(filter-out -MMD -MP,$(KERNEL_CXXFLAGS)) -S $< -o $(KGEN)/asm-offsets.s
 	{ echo '; generated from arch/x86/asm-offsets.cpp: do not edit'; \

@@ -1,6 +1,7 @@
 // Generates build/kernel/gen/asm-offsets.inc (not linked): the compiler computes offsetof() and the
 // build turns the "->NAME value" markers of the assembly output into NASM %defines, as Linux's
 // arch/x86/kernel/asm-offsets.c does. So the .asm files never hard-code a structure offset.
+#include "arch/x86/irq_vectors.h"
 #include "arch/x86/trapframe.h"
 
 #define DEFINE(sym, val) __asm__ volatile("\n.ascii \"->" #sym " %c0\"" : : "i"(val))
@@ -15,4 +16,5 @@ void asm_offsets_generate() {
     OFFSET(TF_RIP, TrapFrame, rip);
     DEFINE(TF_SIZE, sizeof(TrapFrame));
     DEFINE(TF_GPRS, TRAPFRAME_GPRS);
+    DEFINE(FIRST_SYSTEM_VECTOR, FIRST_SYSTEM_VECTOR);  // the stubs from here on enter common_sysvec
 }

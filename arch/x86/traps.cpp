@@ -11,6 +11,7 @@
 #include "arch/x86/irq.h"
 #include "arch/x86/stacktrace.h"
 #include "kernel/arch.h"
+#include "kernel/irq/irq_stat.h"
 #include "kernel/preempt.h"
 #include "kernel/printk.h"
 
@@ -207,6 +208,7 @@ void print_frame(uintptr_t ret, void*) {
 // Linux's unknown_nmi_error: say so and carry on (no NMI sources are wired yet; watchdogs come later).
 void handle_nmi(const TrapFrame* f) {
     nmi_enter();
+    inc_irq_stat(__nmi_count);  // Linux exc_nmi: the NMI row of the interrupts view
     put("Uhhuh. NMI received for unknown reason on CPU ");
     emergency_dec(smp_processor_id());
     put(" at ");

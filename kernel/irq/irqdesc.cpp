@@ -2,6 +2,7 @@
 // "unused line" state, lookup, dispatch entry and statistics (Linux kernel/irq/irqdesc.c with
 // !CONFIG_SPARSE_IRQ). Also home of the architecture-wide ERR/MIS/SPU counters, kept portable here.
 #include "kernel/irq/internals.h"
+#include "kernel/irq/irq_stat.h"
 
 namespace {
 irq_desc irq_descs[NR_IRQS];
@@ -11,7 +12,6 @@ DEFINE_PER_CPU(unsigned[NR_IRQS], kstat_irqs_all);
 
 unsigned long irq_err_count;
 unsigned long irq_mis_count;
-DEFINE_PER_CPU(unsigned, irq_spurious_count);
 DEFINE_PER_CPU(unsigned, irq_unhandled_vector_count);
 void (*arch_ack_bad_irq)(unsigned irq);
 
@@ -47,10 +47,8 @@ void early_irq_init() {
     irq_spurious_reset();
     irq_err_count = 0;
     irq_mis_count = 0;
-    for_each_possible_cpu(cpu) {
-        per_cpu(irq_spurious_count, cpu) = 0;
-        per_cpu(irq_unhandled_vector_count, cpu) = 0;
-    }
+    irq_stat_reset();
+    for_each_possible_cpu(cpu) { per_cpu(irq_unhandled_vector_count, cpu) = 0; }
 }
 
 // Any context. The table is static, so the pointer stays valid forever.

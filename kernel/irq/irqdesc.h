@@ -60,12 +60,12 @@ static inline void generic_handle_irq_desc(irq_desc* desc) { desc->handle_irq(de
 unsigned kstat_irqs(unsigned irq);
 unsigned kstat_irqs_cpu(unsigned irq, unsigned cpu);
 
-// Architecture-wide error counters shown as the ERR and MIS rows (Linux arch/x86/kernel/irq.c) and the
-// per-CPU SPU row. Incremented atomically from any CPU; read by the interrupts view.
+// Architecture-wide error counters shown as the ERR and MIS rows (Linux arch/x86/kernel/irq.c).
+// Incremented atomically from any CPU; read by the interrupts view. The per-CPU rows (NMI, LOC, SPU,
+// RES, CAL) count in irq_stat (kernel/irq/irq_stat.h).
 extern unsigned long irq_err_count;                     // spurious 8259 interrupts, APIC errors
 extern unsigned long irq_mis_count;                     // level interrupts delivered as edge (IO-APIC)
-DECLARE_PER_CPU(unsigned, irq_spurious_count);          // LAPIC spurious vector (SPU)
-DECLARE_PER_CPU(unsigned, irq_unhandled_vector_count);  // vectors with no IRQ ("No irq handler")
+DECLARE_PER_CPU(unsigned, irq_unhandled_vector_count);  // device vectors with no IRQ ("No irq handler")
 // handle_bad_irq's last step (Linux ack_bad_irq, which on x86 does apic_eoi()): the arch sets the hook
 // to acknowledge at the active interrupt controller. Hard-IRQ context; NULL (the default) acks nothing.
 extern void (*arch_ack_bad_irq)(unsigned irq);

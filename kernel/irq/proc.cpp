@@ -3,6 +3,7 @@
 // for width, so that output reads exactly like a Linux machine's.
 #include "kernel/irq/proc.h"
 #include "kernel/irq/interrupt.h"
+#include "kernel/irq/irq_stat.h"
 #include "kernel/spinlock.h"
 #include "lib/vsprintf.h"
 
@@ -92,7 +93,7 @@ void show_interrupts(irq_out_fn out, void* ctx) {
     // x86 rows (arch_show_interrupts): the LAPIC spurious vector per CPU, then the two global counters.
     Row spu;
     spu.add("%*s: ", prec, "SPU");
-    for_each_online_cpu(cpu) spu.add("%10u ", per_cpu_read(irq_spurious_count, cpu));
+    for_each_online_cpu(cpu) spu.add("%10u ", irq_stat_read(irq_spurious_count, cpu));
     spu.add("  Spurious interrupts\n");
     out(spu.buf, spu.len, ctx);
     irq_seq_printf(out, ctx, "%*s: %10lu\n", prec, "ERR", READ_ONCE(irq_err_count));

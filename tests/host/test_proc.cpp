@@ -3,6 +3,7 @@
 // with every bit word decoded by name. Descriptors are wired with the real core and a fake chip.
 #include "kernel/irq/interrupt.h"
 #include "kernel/irq/proc.h"
+#include "kernel/irq/irq_stat.h"
 
 #include "tests/host/support/fake_chip.h"
 #include "tests/host/support/host_env.h"
@@ -27,15 +28,15 @@ protected:
         IrqTest::SetUp();
         saved_err_ = irq_err_count;
         saved_mis_ = irq_mis_count;
-        for_each_possible_cpu(cpu) saved_spu_[cpu] = per_cpu(irq_spurious_count, cpu);
+        for_each_possible_cpu(cpu) saved_spu_[cpu] = per_cpu(irq_stat, cpu).irq_spurious_count;
         irq_err_count = 0;
         irq_mis_count = 0;
-        for_each_possible_cpu(cpu) per_cpu(irq_spurious_count, cpu) = 0;
+        for_each_possible_cpu(cpu) per_cpu(irq_stat, cpu).irq_spurious_count = 0;
     }
     void TearDown() override {
         irq_err_count = saved_err_;
         irq_mis_count = saved_mis_;
-        for_each_possible_cpu(cpu) per_cpu(irq_spurious_count, cpu) = saved_spu_[cpu];
+        for_each_possible_cpu(cpu) per_cpu(irq_stat, cpu).irq_spurious_count = saved_spu_[cpu];
         host_env::reset_all();  // frees the actions requested here
     }
     void wire(unsigned irq, IrqChip* chip, irq_flow_handler_t flow, const char* flow_name, bool hwirq = true) {
@@ -84,7 +85,7 @@ TEST_F(Proc, RowsMatchLinuxColumnsOnTwoCpus) {
     *per_cpu_ptr(irq_to_desc(0)->kstat_irqs, 0) = 46;
     *per_cpu_ptr(irq_to_desc(1)->kstat_irqs, 0) = 7;
     *per_cpu_ptr(irq_to_desc(1)->kstat_irqs, 1) = 1234567890;
-    per_cpu(irq_spurious_count, 0) = 2;
+    per_cpu(irq_stat, 0).irq_spurious_count = 2;
     irq_err_count = 3;
     irq_mis_count = 4000000000ul;
 

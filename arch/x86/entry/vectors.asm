@@ -1,8 +1,9 @@
-; The 256 interrupt entry stubs and common_interrupt. Like Linux's irq_entries_start, one macro loop
-; makes every stub: push a 0 where the CPU pushes no error code (so every TrapFrame has the same shape),
-; push the vector number, jump to the common code. common_interrupt (external interrupts) and
+; The 256 interrupt entry stubs and the three common entries. Like Linux's irq_entries_start, one macro
+; loop makes every stub: push a 0 where the CPU pushes no error code (so every TrapFrame has the same
+; shape), push the vector number, jump to the common code. common_interrupt (device vectors),
+; common_sysvec (system vectors, FIRST_SYSTEM_VECTOR and up: Linux's DEFINE_IDTENTRY_SYSVEC entries) and
 ; common_exception (CPU exceptions, NMI) save the GPRs into a TrapFrame (arch/x86/trapframe.h), call
-; do_IRQ or x86_exception_dispatch with it and return with iretq.
+; do_IRQ, common_sysvec or x86_exception_dispatch with it and return with iretq.
 %include "asm-offsets.inc"
 
 NR_VECTORS      equ 256
@@ -20,8 +21,8 @@ ERRCODE_VECTORS equ (1 << 8) | (1 << 10) | (1 << 11) | (1 << 12) | (1 << 13) | (
 %error "TrapFrame tail does not match the stub/CPU pushes"
 %endif
 
-global irqos_vector_stubs, common_interrupt, common_exception
-extern x86_exception_dispatch, do_IRQ
+global irqos_vector_stubs, common_interrupt, common_exception, common_sysvec_entry
+extern x86_exception_dispatch, do_IRQ, common_sysvec
 
 ; Save the general-purpose registers below the vector and error code, in TrapFrame order, and clear DF
 ; (the SysV ABI wants it clear on function entry).
@@ -79,19 +80,28 @@ vector_stub_%[v]:
     push qword v
 %if v < 32
     jmp common_exception
+%elif v >= FIRST_SYSTEM_VECTOR
+    jmp common_sysvec_entry
 %else
     jmp common_interrupt
 %endif
 %assign v v + 1
 %endrep
 
-; Both entries run with interrupts off (every IDT gate is an interrupt gate) on the interrupted stack,
-; or on an IST stack for #DF and NMI. External interrupts (vectors 0x20-0xFF) go straight to do_IRQ,
-; CPU exceptions and the NMI to x86_exception_dispatch (arch/x86/traps.cpp).
+; Every entry runs with interrupts off (every IDT gate is an interrupt gate) on the interrupted stack,
+; or on an IST stack for #DF and NMI. Device vectors (FIRST_EXTERNAL_VECTOR up to FIRST_SYSTEM_VECTOR)
+; go straight to do_IRQ, system vectors to common_sysvec (arch/x86/sysvec.cpp), CPU exceptions and the
+; NMI to x86_exception_dispatch (arch/x86/traps.cpp).
 common_interrupt:
     SAVE_REGS
     mov rdi, rsp                    ; TrapFrame* (16-byte aligned, see trapframe.h)
     call do_IRQ
+    RESTORE_REGS_IRET
+
+common_sysvec_entry:
+    SAVE_REGS
+    mov rdi, rsp
+    call common_sysvec
     RESTORE_REGS_IRET
 
 common_exception:
