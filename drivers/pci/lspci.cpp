@@ -1,6 +1,8 @@
 // The shell's `lspci`: every PCI function the boot scan found, in the spirit of pciutils' `lspci -v`
 // (bus:dev.fn, class name and code, vendor:device, each BAR with its type, address and size, the INTx
-// pin and the 8259 line it is routed to, with that line's trigger as the ELCR says).
+// pin and the 8259 line it is routed to, with that line's trigger as the ELCR says, and the capability
+// list with the MSI capability's state in pciutils' words).
+#include "drivers/pci/msi.h"
 #include "drivers/pci/pci.h"
 #include "drivers/pic/legacy_pic.h"
 #include "kernel/errno.h"
@@ -52,6 +54,38 @@ void print_interrupt(const pci_dev* d) {
     shell_printf("\tInterrupt: pin %c routed to IRQ %u, %s (ELCR)\n", pin, d->irq, trigger);
 }
 
+// pciutils' "Capabilities: [40] MSI: Enable+ Count=1/1 Maskable- 64bit+" and the message under it.
+void print_msi(const pci_dev* d, uint8_t pos) {
+    pci_msi_cap cap{pos, pci_read_config_word(d, (uint16_t)(pos + pci_regs::PCI_MSI_FLAGS))};
+    shell_printf("MSI: Enable%c Count=%u/%u Maskable%c 64bit%c\n", cap.enabled() ? '+' : '-', 1u << cap.multiple(),
+                 cap.vec_count(), cap.can_mask() ? '+' : '-', cap.is_64() ? '+' : '-');
+    uint32_t lo = pci_read_config_dword(d, (uint16_t)(pos + pci_regs::PCI_MSI_ADDRESS_LO));
+    uint32_t hi = cap.is_64() ? pci_read_config_dword(d, cap.address_hi_pos()) : 0;
+    uint16_t data = pci_read_config_word(d, cap.data_pos());
+    if (cap.is_64())
+        shell_printf("\t\tAddress: %08x%08x  Data: %04x\n", hi, lo, data);
+    else
+        shell_printf("\t\tAddress: %08x  Data: %04x\n", lo, data);
+    if (cap.can_mask())
+        shell_printf("\t\tMasking: %08x  Pending: %08x\n", pci_read_config_dword(d, cap.mask_pos()),
+                     pci_read_config_dword(d, cap.pending_pos()));
+}
+
+void print_capabilities(const pci_dev* d) {
+    pci_cap_list list;
+    pci_read_cap_list(*d->cfg, d->bus, d->devfn, d->hdr_type, &list);
+    for (unsigned i = 0; i < list.count; i++) {
+        shell_printf("\tCapabilities: [%02x] ", list.pos[i]);
+        if (list.id[i] == pci_regs::PCI_CAP_ID_MSI)
+            print_msi(d, list.pos[i]);
+        else
+            shell_printf("%s\n", pci_cap_name(list.id[i]));
+    }
+    if (list.error == -ELOOP)
+        shell_printf("\tCapabilities: [%02x] next pointer loops back to [%02x], list cut here\n",
+                     list.pos[list.count - 1], list.loop_to);
+}
+
 // Process context (the shell). 0, or -EINVAL for any argument.
 int cmd_lspci(int argc, char**) {
     if (argc > 1) {
@@ -69,6 +103,7 @@ int cmd_lspci(int argc, char**) {
         shell_puts("\n");
         print_bars(d);
         print_interrupt(d);
+        print_capabilities(d);
     }
     if (!pci_dev_count()) shell_puts("no PCI devices\n");
     return 0;

@@ -3,6 +3,7 @@
 // writing all ones and reading back (decoding off meanwhile, as __pci_read_base does); the INTx line
 // and pin from the header. The table is filled once at boot and read by the drivers and `lspci`.
 #include "drivers/pci/pci.h"
+#include "drivers/pci/capability.h"
 #include "kernel/errno.h"
 #include "kernel/printk.h"
 #include "lib/vsprintf.h"
@@ -128,6 +129,7 @@ pci_dev* setup_device(PciConfig& cfg, uint8_t bus, uint8_t devfn, uint32_t id, u
     // pcibios_lookup_irq keeps it when no router table says otherwise). 0 and 0xFF mean none.
     if (d->interrupt_pin >= 1 && d->interrupt_pin <= 4 && d->interrupt_line > 0 && d->interrupt_line < NR_LEGACY_IRQS)
         d->irq = d->interrupt_line;
+    pci_init_capabilities(d);
     return d;
 }
 

@@ -35,8 +35,14 @@ struct pci_dev {
     pci_bar bar[PCI_STD_NUM_BARS];
     uint8_t interrupt_line = 0;  // PCI_INTERRUPT_LINE as the firmware wrote it (0xFF: unknown)
     uint8_t interrupt_pin = 0;   // 0 none, 1..4 = INTA..INTD
-    unsigned irq = 0;            // the Linux IRQ number its INTx reaches (0: none)
+    unsigned irq = 0;            // Linux IRQ: its INTx (0: none), or its MSI while msi_enabled
     PciConfig* cfg = nullptr;    // the configuration space it was found in
+    // MSI (drivers/pci/msi.h), as Linux's pci_dev keeps it.
+    uint8_t msi_cap = 0;             // offset of the MSI capability (0: none)
+    bool msi_enabled = false;        // pci_alloc_irq_vectors gave it MSI: `irq` is the MSI's IRQ
+    bool no_64bit_msi = false;       // the capability takes 32-bit addresses only
+    struct msi_desc* msi = nullptr;  // the descriptor while MSI is allocated
+    raw_spinlock_t msi_lock;         // serialises the mask bits' read-modify-write
 };
 
 // Enumerate from bus 0, following PCI-to-PCI bridges to their secondary buses (each bus at most once),

@@ -11,11 +11,14 @@ namespace pci_regs {
 constexpr uint16_t PCI_VENDOR_ID = 0x00;
 constexpr uint16_t PCI_DEVICE_ID = 0x02;
 constexpr uint16_t PCI_COMMAND = 0x04;
+constexpr uint16_t PCI_STATUS = 0x06;
 constexpr uint16_t PCI_CLASS_REVISION = 0x08;  // revision in the low byte, class code above
 constexpr uint16_t PCI_HEADER_TYPE = 0x0E;
 constexpr uint16_t PCI_BASE_ADDRESS_0 = 0x10;
 constexpr uint16_t PCI_PRIMARY_BUS = 0x18;  // type 1 header (PCI-to-PCI bridge)
 constexpr uint16_t PCI_SECONDARY_BUS = 0x19;
+constexpr uint16_t PCI_CB_CAPABILITY_LIST = 0x14;  // type 2 header (CardBus bridge)
+constexpr uint16_t PCI_CAPABILITY_LIST = 0x34;     // type 0 and 1: the first capability's offset
 constexpr uint16_t PCI_INTERRUPT_LINE = 0x3C;
 constexpr uint16_t PCI_INTERRUPT_PIN = 0x3D;
 
@@ -23,6 +26,8 @@ constexpr uint16_t PCI_COMMAND_IO = 0x1;
 constexpr uint16_t PCI_COMMAND_MEMORY = 0x2;
 constexpr uint16_t PCI_COMMAND_MASTER = 0x4;
 constexpr uint16_t PCI_COMMAND_DECODE_ENABLE = PCI_COMMAND_IO | PCI_COMMAND_MEMORY;
+constexpr uint16_t PCI_COMMAND_INTX_DISABLE = 0x400;  // the function must not assert INTx
+constexpr uint16_t PCI_STATUS_CAP_LIST = 0x10;        // a capability list starts at PCI_CAPABILITY_LIST
 
 constexpr uint8_t PCI_HEADER_TYPE_MASK = 0x7F;
 constexpr uint8_t PCI_HEADER_TYPE_NORMAL = 0;

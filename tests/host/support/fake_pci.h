@@ -72,6 +72,7 @@ public:
     void write(uint8_t bus, uint8_t devfn, uint16_t where, unsigned size, uint32_t value) override {
         Function* f = find(bus, devfn);
         if (!f) return;
+        writes.push_back({bus, devfn, where, size, value});
         unsigned i = (where - 0x10) / 4;
         if (where >= 0x10 && where < 0x10 + 4 * f->nbars && size == 4) {
             if (value == ~0u) sizing_commands.push_back((uint16_t)(f->r32(0x04) & 0xFFFF));
@@ -81,6 +82,21 @@ public:
         std::memcpy(&f->regs[where], &value, size);
     }
 
+    // A capability at `pos` with `next` as its next pointer; the status register says there is a list
+    // and 0x34 points at `pos` when it is the first one.
+    static void cap(Function& f, uint8_t pos, uint8_t id, uint8_t next, bool first = false) {
+        f.regs[0x06] |= 0x10;
+        if (first) f.regs[0x34] = pos;
+        f.regs[pos] = id;
+        f.regs[pos + 1] = next;
+    }
+    struct Write {
+        uint8_t bus, devfn;
+        uint16_t where;
+        unsigned size;
+        uint32_t value;
+    };
+    std::vector<Write> writes;              // every write to a present function, in order
     std::vector<uint16_t> sizing_commands;  // the command register at each all-ones BAR write
     unsigned long reads = 0;
 
