@@ -11,7 +11,7 @@
 DEFINE_PER_CPU(VectorIrqTable, vector_irq);
 
 namespace {
-// With the 8259 pair there is nothing to acknowledge: every vector it can raise (0x20-0x2F) is mapped to
+// With the 8259 pair there is nothing to acknowledge: every vector it can raise (ISA_IRQ_VECTOR(0..15)) is mapped to
 // an IRQ whose flow handler sends the EOI, so an unmapped vector came from software (`int n`) or a
 // misprogrammed device, and an EOI to the PIC would end an unrelated in-service interrupt. Once the local
 // APIC is in use its driver installs an EOI here (Linux's do_IRQ calls apic_eoi() on this path).

@@ -39,7 +39,7 @@ static inline bool legacy_pic_filter_spurious(unsigned irq) {
 }
 
 // Boot, interrupts off, before any request_irq on lines 0-15: probe and initialise the 8259 pair at
-// vectors 0x20-0x2F, wire IRQ 0-15 to it (handle_level_irq, IRQ_LEVEL, hwirq = pin) and request IRQ2 as
+// vectors ISA_IRQ_VECTOR(0..15), wire IRQ 0-15 to it (handle_level_irq, IRQ_LEVEL, hwirq = pin) and request IRQ2 as
 // "cascade". Returns 0, or -ENODEV if no 8259 answers (legacy_pic stays the null PIC).
 [[nodiscard]] int legacy_pic_setup(PortIo& io);
 

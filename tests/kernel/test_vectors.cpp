@@ -41,8 +41,8 @@ KTEST(vector, late_interrupt_on_a_shut_down_vector_is_counted_quietly) {
 }
 
 KTEST(vector, raise_refuses_exception_vectors) {
-    KEXPECT_FALSE(arch_raise_vector(8));
-    KEXPECT_FALSE(arch_raise_vector(256));
+    KEXPECT_FALSE(arch_raise_vector(DOUBLE_FAULT_VECTOR));
+    KEXPECT_FALSE(arch_raise_vector(NR_VECTORS));
 }
 
 // Linux logs a line's spurious interrupts once per boot ("spurious 8259A interrupt: IRQ7.", at debug
