@@ -79,3 +79,30 @@ uint32_t msi_multi_mask(const msi_desc* desc);
 void pci_write_msi_msg(msi_desc* desc, const msi_msg& msg);
 // Linux __pci_read_msi_msg: the message the capability holds now.
 msi_msg pci_read_msi_msg(const msi_desc* desc);
+
+// ---- The driver API (Linux drivers/pci/msi/api.c, include/linux/pci.h).
+enum : unsigned {
+    PCI_IRQ_INTX = 1u << 0,  // the function's INTx line
+    PCI_IRQ_MSI = 1u << 1,
+    PCI_IRQ_MSIX = 1u << 2,  // not implemented: no MSI-X capability is used
+    PCI_IRQ_ALL_TYPES = PCI_IRQ_INTX | PCI_IRQ_MSI | PCI_IRQ_MSIX,
+};
+constexpr unsigned PCI_MSI_MAX_DEVICES = 16;  // functions with MSI allocated at once
+
+// Linux pci_alloc_irq_vectors: MSI first if `flags` allows it, else (or when MSI fails) INTx if allowed
+// and min_vecs is 1 and the function has a line. Returns the number of vectors (>= min_vecs), or: -EINVAL
+// (MSI not supported here: no local APIC, PIC mode; no MSI capability; MSI already enabled (WARN);
+// min_vecs 0), -ERANGE (max_vecs < min_vecs), -ENOSPC (fewer vectors than min_vecs possible, also what
+// remains when neither type is allowed or works). On x86 without interrupt remapping, as in Linux, MSI
+// gives one vector per function. MSI on: INTx disabled (PCI_COMMAND_INTX_DISABLE) before MSI is enabled,
+// dev->irq the MSI's IRQ. Process context.
+int pci_alloc_irq_vectors(pci_dev* dev, unsigned min_vecs, unsigned max_vecs, unsigned flags);
+// Linux pci_irq_vector: the Linux IRQ of vector `nr`: with MSI on its IRQ, else dev->irq for nr 0;
+// -EINVAL for a vector that does not exist. Any context.
+int pci_irq_vector(const pci_dev* dev, unsigned nr);
+// Linux pci_free_irq_vectors: MSI off (disabled before INTx is enabled again, the mask bits cleared as
+// found at reset), its IRQs freed, dev->irq back to the INTx line. Every free_irq must have been done
+// (an action left on an MSI IRQ: WARN, nothing freed). Nothing to do without MSI. Process context.
+void pci_free_irq_vectors(pci_dev* dev);
+// Linux pci_dev_msi_enabled.
+static inline bool pci_dev_msi_enabled(const pci_dev* dev) { return dev->msi_enabled; }

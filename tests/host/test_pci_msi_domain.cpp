@@ -1,0 +1,301 @@
+// Host tests for the PCI-MSI domain and pci_alloc_irq_vectors against a fake configuration space and a
+// fake vector domain as the MSI parent: the switch-over in Linux's order (MSI off, masked, message
+// written, INTx disabled, MSI on) and back, the "PCI-MSI" chip (edge flow, ack at the parent, per-vector
+// mask bits or none), the hwirq and the interrupts view's row, and Linux's errors (-EINVAL, -ERANGE,
+// -ENOSPC) with nothing left allocated after a failure.
+#include "drivers/pci/msi.h"
+#include "kernel/errno.h"
+#include "kernel/irq/internals.h"
+#include "kernel/irq/proc.h"
+#include "kernel/printk.h"
+
+#include <gtest/gtest.h>
+#include <string>
+#include <vector>
+
+#include "tests/host/support/capture_console.h"
+#include "tests/host/support/fake_pci.h"
+#include "tests/host/support/host_env.h"
+
+namespace {
+
+using namespace pci_regs;
+using Fn = FakePciConfig::Function;
+
+// The vector domain as the PCI-MSI domain sees it: vectors handed out from 0x41 on APIC ID `apicid`.
+class FakeVectorParent final : public MsiParent {
+public:
+    unsigned next_vector = 0x41;
+    uint32_t apicid = 1;
+    int fail = 0;  // activate's answer when not 0
+    std::vector<std::string> log;
+    int activate(unsigned irq, irq_cfg* cfg) override {
+        log.push_back("activate " + std::to_string(irq));
+        if (fail) return fail;
+        cfg->vector = next_vector++;
+        cfg->dest_apicid = apicid;
+        return 0;
+    }
+    void deactivate(unsigned irq) override { log.push_back("deactivate " + std::to_string(irq)); }
+    void ack(irq_data* d) override { log.push_back("ack " + std::to_string(d->irq)); }
+    unsigned count(const std::string& what) const {
+        unsigned n = 0;
+        for (auto& s : log) n += s == what;
+        return n;
+    }
+};
+
+unsigned long g_handled;
+irqreturn_t count_handler(int, void*) {
+    g_handled++;
+    return IRQ_HANDLED;
+}
+
+std::string g_view;
+void view_out(const char* s, size_t n, void*) { g_view.append(s, n); }
+
+class PciMsi : public IrqTest {
+protected:
+    static constexpr unsigned INTX_IRQ = 11;
+    FakePciConfig cfg;
+    FakeVectorParent parent;
+    Fn* fn = nullptr;
+    pci_dev* dev = nullptr;
+
+    void SetUp() override {
+        IrqTest::SetUp();
+        g_handled = 0;
+        pci_msi_set_parent(&parent);
+    }
+    void TearDown() override {
+        if (dev && dev->msi_enabled) {
+            if (irq_to_desc(dev->irq)->action) free_irq(dev->irq, this);
+            pci_free_irq_vectors(dev);
+        }
+        pci_msi_set_parent(nullptr);
+    }
+    // An edu-like function at 00:04.0 with its INTx on IRQ 11 and an MSI capability at 0x40.
+    void make(uint16_t control = PCI_MSI_FLAGS_64BIT, bool with_msi = true) {
+        Fn& f = cfg.add(0, 4, 0, 0x1234, 0x11e8, 0x00ff00);
+        FakePciConfig::irq(f, 1, INTX_IRQ);
+        f.regs[0x04] = PCI_COMMAND_MEMORY;
+        if (with_msi) {
+            FakePciConfig::cap(f, 0x40, PCI_CAP_ID_MSI, 0x00, true);
+            f.regs[0x42] = (uint8_t)control;
+            f.regs[0x43] = (uint8_t)(control >> 8);
+        }
+        ASSERT_EQ(pci_scan(cfg), 1u);
+        fn = &f;
+        dev = pci_dev_at(0);
+        cfg.writes.clear();
+    }
+    uint16_t control() const { return (uint16_t)(fn->regs[0x42] | fn->regs[0x43] << 8); }
+    uint16_t command() const { return (uint16_t)fn->r32(0x04); }
+    // Index of the first write matching `pred` in cfg.writes, or -1.
+    template <typename P>
+    int first_write(P pred) const {
+        for (size_t i = 0; i < cfg.writes.size(); i++)
+            if (pred(cfg.writes[i])) return (int)i;
+        return -1;
+    }
+};
+
+TEST_F(PciMsi, AllocatesMsiInLinuxOrder) {
+    make();
+    ASSERT_EQ(pci_alloc_irq_vectors(dev, 1, 1, PCI_IRQ_MSI | PCI_IRQ_INTX), 1);
+    EXPECT_TRUE(dev->msi_enabled);
+    EXPECT_EQ(pci_irq_vector(dev, 0), (int)MSI_FIRST_IRQ);
+    EXPECT_EQ(dev->irq, MSI_FIRST_IRQ) << "dev->irq is the MSI's while MSI is on, as in Linux";
+    EXPECT_EQ(fn->r32(0x44), 0xFEE01000u) << "destination APIC ID 1";
+    EXPECT_EQ(fn->r32(0x48), 0u);
+    EXPECT_EQ(fn->r32(0x4C) & 0xFFFF, 0x41u) << "vector 0x41, fixed, edge";
+    EXPECT_TRUE(control() & PCI_MSI_FLAGS_ENABLE);
+    EXPECT_TRUE(command() & PCI_COMMAND_INTX_DISABLE);
+
+    auto msi_off = first_write([](auto& w) { return w.where == 0x42 && !(w.value & PCI_MSI_FLAGS_ENABLE); });
+    auto addr = first_write([](auto& w) { return w.where == 0x44; });
+    auto data = first_write([](auto& w) { return w.where == 0x4C; });
+    auto intx_off = first_write([](auto& w) { return w.where == PCI_COMMAND && (w.value & PCI_COMMAND_INTX_DISABLE); });
+    auto msi_on = first_write([](auto& w) { return w.where == 0x42 && (w.value & PCI_MSI_FLAGS_ENABLE); });
+    ASSERT_GE(msi_off, 0);
+    EXPECT_LT(msi_off, addr) << "MSI off while the message is written";
+    EXPECT_LT(addr, data);
+    EXPECT_LT(data, intx_off);
+    EXPECT_LT(intx_off, msi_on) << "INTx disabled before MSI is enabled";
+    EXPECT_EQ(msi_on, (int)cfg.writes.size() - 1) << "enabling MSI is the last write";
+
+    irq_desc* desc = irq_to_desc(MSI_FIRST_IRQ);
+    EXPECT_STREQ(desc->irq_data.chip->name(), "PCI-MSI");
+    EXPECT_EQ(desc->irq_data.chip, &pci_msi_chip);
+    EXPECT_TRUE(desc->irq_data.chip->flags() & IRQCHIP_ONESHOT_SAFE);
+    EXPECT_EQ(desc->handle_irq, handle_edge_irq);
+    EXPECT_STREQ(desc->name, "edge");
+    EXPECT_EQ(desc->irq_data.hwirq, 65536ul) << "(bus << 8 | devfn) << 11 for 00:04.0";
+    EXPECT_EQ(parent.log, std::vector<std::string>{"activate 24"});
+}
+
+TEST_F(PciMsi, HwirqIsLinuxsBusDevfnId) {
+    EXPECT_EQ(pci_msi_domain_calc_hwirq(0, PCI_DEVFN(4, 0), 0), 65536ul);
+    EXPECT_EQ(pci_msi_domain_calc_hwirq(0, PCI_DEVFN(3, 0), 0), 49152ul);
+    EXPECT_EQ(pci_msi_domain_calc_hwirq(1, PCI_DEVFN(0, 1), 2), (0x101ul << 11) | 2);
+}
+
+TEST_F(PciMsi, EachMessageRunsTheEdgeFlowOnceAndAcksAtTheParent) {
+    make();
+    ASSERT_EQ(pci_alloc_irq_vectors(dev, 1, 1, PCI_IRQ_MSI), 1);
+    unsigned irq = (unsigned)pci_irq_vector(dev, 0);
+    ASSERT_EQ(request_irq(irq, count_handler, 0, "edu", this), 0);
+    for (int i = 0; i < 3; i++) host_env::fire_irq(irq);
+    EXPECT_EQ(g_handled, 3ul);
+    EXPECT_EQ(parent.count("ack 24"), 3u) << "one EOI per message";
+    EXPECT_EQ(kstat_irqs(irq), 3u);
+    g_view.clear();
+    show_interrupts(view_out, nullptr);
+    EXPECT_NE(g_view.find(" 24:          3   PCI-MSI 65536-edge      edu\n"), std::string::npos) << g_view;
+}
+
+TEST_F(PciMsi, MaskBitsMaskTheVectorWhileDisabled) {
+    make(PCI_MSI_FLAGS_64BIT | PCI_MSI_FLAGS_MASKBIT);
+    ASSERT_EQ(pci_alloc_irq_vectors(dev, 1, 1, PCI_IRQ_MSI), 1);
+    EXPECT_EQ(fn->r32(0x50), 1u) << "masked until request_irq";
+    unsigned irq = dev->irq;
+    ASSERT_EQ(request_irq(irq, count_handler, 0, "edu", this), 0);
+    EXPECT_EQ(fn->r32(0x50), 0u) << "startup unmasked it";
+    disable_irq(irq);
+    EXPECT_EQ(fn->r32(0x50), 0u) << "lazy disable: not masked yet";
+    host_env::fire_irq(irq);
+    EXPECT_EQ(g_handled, 0ul);
+    EXPECT_EQ(fn->r32(0x50), 1u) << "the edge flow masked the vector at the device";
+    enable_irq(irq);
+    EXPECT_EQ(fn->r32(0x50), 0u);
+    EXPECT_EQ(g_handled, 1ul) << "the pending message replayed once";
+}
+
+TEST_F(PciMsi, WithoutMaskBitsMaskingWritesNothing) {
+    make();
+    ASSERT_EQ(pci_alloc_irq_vectors(dev, 1, 1, PCI_IRQ_MSI), 1);
+    unsigned irq = dev->irq;
+    ASSERT_EQ(request_irq(irq, count_handler, 0, "edu", this), 0);
+    cfg.writes.clear();
+    disable_irq(irq);
+    host_env::fire_irq(irq);
+    EXPECT_EQ(g_handled, 0ul);
+    EXPECT_TRUE(irqd_irq_masked(&irq_to_desc(irq)->irq_data)) << "the core believes it masked";
+    enable_irq(irq);
+    EXPECT_EQ(g_handled, 1ul);
+    EXPECT_TRUE(cfg.writes.empty()) << "no mask register: pci_msi_mask has nothing to write";
+}
+
+TEST_F(PciMsi, FreeGoesBackToIntxInLinuxOrder) {
+    make();
+    ASSERT_EQ(pci_alloc_irq_vectors(dev, 1, 1, PCI_IRQ_MSI), 1);
+    cfg.writes.clear();
+    pci_free_irq_vectors(dev);
+    EXPECT_FALSE(dev->msi_enabled);
+    EXPECT_EQ(dev->irq, INTX_IRQ);
+    EXPECT_EQ(pci_irq_vector(dev, 0), (int)INTX_IRQ);
+    EXPECT_FALSE(control() & PCI_MSI_FLAGS_ENABLE);
+    EXPECT_FALSE(command() & PCI_COMMAND_INTX_DISABLE);
+    auto msi_off = first_write([](auto& w) { return w.where == 0x42 && !(w.value & PCI_MSI_FLAGS_ENABLE); });
+    auto intx_on = first_write([](auto& w) { return w.where == PCI_COMMAND; });
+    ASSERT_GE(msi_off, 0);
+    EXPECT_LT(msi_off, intx_on) << "MSI disabled before INTx is enabled again";
+    EXPECT_EQ(irq_to_desc(MSI_FIRST_IRQ)->irq_data.chip, &no_irq_chip) << "the IRQ number is free again";
+    EXPECT_EQ(irq_get_msi_desc(MSI_FIRST_IRQ), nullptr);
+    EXPECT_EQ(parent.log.back(), "deactivate 24");
+    ASSERT_EQ(pci_alloc_irq_vectors(dev, 1, 1, PCI_IRQ_MSI), 1) << "and can be allocated again";
+    EXPECT_EQ(dev->irq, MSI_FIRST_IRQ);
+}
+
+TEST_F(PciMsi, FreeWithAnActionLeftIsRefused) {
+    make();
+    ASSERT_EQ(pci_alloc_irq_vectors(dev, 1, 1, PCI_IRQ_MSI), 1);
+    ASSERT_EQ(request_irq(dev->irq, count_handler, 0, "edu", this), 0);
+    pci_free_irq_vectors(dev);
+    EXPECT_EQ(warn_count, 1ul);
+    EXPECT_TRUE(dev->msi_enabled) << "nothing freed under a requested line";
+    EXPECT_TRUE(control() & PCI_MSI_FLAGS_ENABLE);
+}
+
+TEST_F(PciMsi, NoParentMeansNoMsiButIntxStillOffered) {
+    make();
+    pci_msi_set_parent(nullptr);  // the 8259 pair: no local APIC to send a message to
+    EXPECT_EQ(pci_alloc_irq_vectors(dev, 1, 1, PCI_IRQ_MSI), -EINVAL);
+    EXPECT_FALSE(control() & PCI_MSI_FLAGS_ENABLE);
+    EXPECT_EQ(pci_alloc_irq_vectors(dev, 1, 1, PCI_IRQ_MSI | PCI_IRQ_INTX), 1);
+    EXPECT_FALSE(dev->msi_enabled);
+    EXPECT_EQ(pci_irq_vector(dev, 0), (int)INTX_IRQ);
+}
+
+TEST_F(PciMsi, LinuxsErrors) {
+    make(PCI_MSI_FLAGS_64BIT | 0x04);  // 4 vectors capable
+    EXPECT_EQ(pci_alloc_irq_vectors(dev, 2, 1, PCI_IRQ_MSI), -ERANGE);
+    EXPECT_EQ(pci_alloc_irq_vectors(dev, 0, 1, PCI_IRQ_MSI), -EINVAL);
+    EXPECT_EQ(pci_alloc_irq_vectors(dev, 8, 8, PCI_IRQ_MSI), -ENOSPC) << "more than the device can send";
+    EXPECT_EQ(pci_alloc_irq_vectors(dev, 2, 4, PCI_IRQ_MSI), -ENOSPC) << "x86 gives one MSI vector per function";
+    EXPECT_EQ(pci_alloc_irq_vectors(dev, 2, 4, PCI_IRQ_INTX), -ENOSPC) << "INTx is one vector";
+    EXPECT_EQ(pci_alloc_irq_vectors(dev, 1, 1, 0), -ENOSPC);
+    EXPECT_FALSE(dev->msi_enabled);
+    EXPECT_TRUE(cfg.writes.empty() || first_write([](auto& w) { return w.where == 0x44; }) < 0)
+        << "no message written by a refused call";
+    EXPECT_EQ(pci_alloc_irq_vectors(dev, 1, 4, PCI_IRQ_MSI), 1);
+    EXPECT_EQ(pci_irq_vector(dev, 1), -EINVAL);
+    EXPECT_EQ(pci_alloc_irq_vectors(dev, 1, 1, PCI_IRQ_MSI), -EINVAL) << "already enabled";
+    EXPECT_EQ(warn_count, 1ul);
+}
+
+TEST_F(PciMsi, NoCapabilityIsEinvalAndNoLineIsEnospc) {
+    make(0, /*with_msi=*/false);
+    EXPECT_EQ(pci_alloc_irq_vectors(dev, 1, 1, PCI_IRQ_MSI), -EINVAL);
+    EXPECT_EQ(pci_irq_vector(dev, 1), -EINVAL);
+    dev->irq = 0;
+    EXPECT_EQ(pci_alloc_irq_vectors(dev, 1, 1, PCI_IRQ_INTX), -ENOSPC);
+}
+
+TEST_F(PciMsi, ParentWithoutVectorsLeavesNothingBehind) {
+    make(PCI_MSI_FLAGS_64BIT | PCI_MSI_FLAGS_MASKBIT);
+    parent.fail = -ENOSPC;
+    EXPECT_EQ(pci_alloc_irq_vectors(dev, 1, 1, PCI_IRQ_MSI), -ENOSPC);
+    EXPECT_FALSE(dev->msi_enabled);
+    EXPECT_EQ(dev->irq, INTX_IRQ);
+    EXPECT_FALSE(control() & PCI_MSI_FLAGS_ENABLE);
+    EXPECT_FALSE(command() & PCI_COMMAND_INTX_DISABLE);
+    EXPECT_EQ(fn->r32(0x50), 0u) << "mask bits as found";
+    EXPECT_EQ(irq_to_desc(MSI_FIRST_IRQ)->irq_data.chip, &no_irq_chip);
+    EXPECT_EQ(pci_alloc_irq_vectors(dev, 1, 1, PCI_IRQ_MSI | PCI_IRQ_INTX), 1) << "falls back to INTx";
+    EXPECT_EQ(pci_irq_vector(dev, 0), (int)INTX_IRQ);
+}
+
+TEST_F(PciMsi, ApicIdAboveFFCannotBeAddressed) {
+    make();
+    parent.apicid = 0x100;
+    host_console::clear();
+    EXPECT_EQ(pci_alloc_irq_vectors(dev, 1, 1, PCI_IRQ_MSI), -EINVAL);
+    EXPECT_NE(host_console::text().find("APIC ID 256 cannot be addressed by an MSI without interrupt remapping"),
+              std::string::npos)
+        << host_console::text();
+    EXPECT_EQ(parent.log.back(), "deactivate 24");
+    EXPECT_FALSE(dev->msi_enabled);
+}
+
+TEST_F(PciMsi, TwoDevicesGetTwoIrqsAndMessages) {
+    make();
+    Fn& f2 = cfg.add(0, 8, 0, 0x1234, 0x11e8, 0x00ff00);
+    FakePciConfig::irq(f2, 1, INTX_IRQ);
+    FakePciConfig::cap(f2, 0x40, PCI_CAP_ID_MSI, 0x00, true);
+    f2.regs[0x42] = (uint8_t)PCI_MSI_FLAGS_64BIT;
+    ASSERT_EQ(pci_scan(cfg), 2u);
+    pci_dev* a = pci_dev_at(0);
+    pci_dev* b = pci_dev_at(1);
+    ASSERT_EQ(pci_alloc_irq_vectors(a, 1, 1, PCI_IRQ_MSI), 1);
+    ASSERT_EQ(pci_alloc_irq_vectors(b, 1, 1, PCI_IRQ_MSI), 1);
+    EXPECT_EQ(a->irq, 24u);
+    EXPECT_EQ(b->irq, 25u);
+    EXPECT_EQ(irq_to_desc(25)->irq_data.hwirq, (unsigned long)PCI_DEVFN(8, 0) << 11);
+    EXPECT_EQ(f2.r32(0x4C) & 0xFFFF, 0x42u) << "its own vector";
+    pci_free_irq_vectors(a);
+    pci_free_irq_vectors(b);
+    dev = nullptr;
+}
+
+}  // namespace
