@@ -11,6 +11,7 @@
 #include "arch/x86/portio.h"
 #include "arch/x86/poweroff.h"
 #include "arch/x86/vector.h"
+#include "drivers/acpi/acpi.h"
 #include "drivers/keyboard/i8042.h"
 #include "drivers/misc/edu.h"
 #include "drivers/pci/pci.h"
@@ -70,6 +71,7 @@ extern "C" [[noreturn]] void kernel_main(uint32_t magic, uint32_t mbi_addr) {
         set_fatal_ends_emulator(true);  // a crash during the tests ends the run with FAIL at once
     if (rejected) pr_warn("cmdline: %d word(s) ignored\n", rejected);
 
+    acpi_boot_init(boot);  // before page 0 goes: the RSDP search reads the BIOS data area
     paging_init_guards();
     calibrate_tsc(x86_port_io());
     pmm_init(boot);

@@ -1,10 +1,18 @@
 // Multiboot2 information walk (specification 3.6.1-3.6.8): a u32 total size and a reserved u32, then
 // tags of {u32 type, u32 size, payload}, each starting 8-byte aligned, ended by a type-0 tag. Strings are
-// checked to end inside their tag, so nothing reads past the information block.
+// checked to end inside their tag, so nothing reads past the information block; the RSDP copies (tags 14
+// and 15, 3.6.15-3.6.16) are kept with the length their tag gives.
 #include "init/multiboot2.h"
 
 namespace {
-enum : uint32_t { TAG_END = 0, TAG_CMDLINE = 1, TAG_LOADER_NAME = 2, TAG_MMAP = 6 };
+enum : uint32_t {
+    TAG_END = 0,
+    TAG_CMDLINE = 1,
+    TAG_LOADER_NAME = 2,
+    TAG_MMAP = 6,
+    TAG_ACPI_OLD = 14,
+    TAG_ACPI_NEW = 15
+};
 constexpr uint32_t TAG_ALIGN = 8;
 constexpr uint32_t MAX_INFO_SIZE = 1u << 20;  // sanity bound on total_size
 struct Tag {
@@ -49,6 +57,14 @@ bool multiboot2_parse(uintptr_t mbi, BootInfo* out) {
             }
             break;
         }
+        case TAG_ACPI_OLD:  // the payload is a copy of the RSDP (its checksums are drivers/acpi's business)
+            out->acpi_rsdp_old = reinterpret_cast<const uint8_t*>(payload);
+            out->acpi_rsdp_old_len = tag->size - (uint32_t)sizeof(Tag);
+            break;
+        case TAG_ACPI_NEW:
+            out->acpi_rsdp_new = reinterpret_cast<const uint8_t*>(payload);
+            out->acpi_rsdp_new_len = tag->size - (uint32_t)sizeof(Tag);
+            break;
         default:
             break;
         }

@@ -1,5 +1,6 @@
 // Reading the Multiboot2 boot information GRUB leaves at `mbi` (Multiboot2 specification 3.6): the
-// command line (tag 1), the boot loader's name (tag 2) and the BIOS memory map (tag 6).
+// command line (tag 1), the boot loader's name (tag 2), the BIOS memory map (tag 6) and the copies of the
+// ACPI RSDP (tag 14: ACPI 1.0, tag 15: ACPI 2.0+), which drivers/acpi searches first.
 #pragma once
 #include "kernel/types.h"
 
@@ -27,6 +28,10 @@ struct BootInfo {
     const uint8_t* mmap = nullptr;  // first entry; entries are mmap_entry_size bytes apart
     uint32_t mmap_entry_size = 0;
     uint32_t mmap_entries = 0;
+    const uint8_t* acpi_rsdp_old = nullptr;  // tag 14's copy of the RSDP (bytes inside the information block)
+    uint32_t acpi_rsdp_old_len = 0;
+    const uint8_t* acpi_rsdp_new = nullptr;  // tag 15's copy
+    uint32_t acpi_rsdp_new_len = 0;
     const Mb2MmapEntry& mmap_entry(uint32_t i) const {
         return *reinterpret_cast<const Mb2MmapEntry*>(mmap + uintptr_t(i) * mmap_entry_size);
     }

@@ -9,15 +9,17 @@ constexpr unsigned MADT_MAX_CPUS = 64;  // entries kept; only NR_CPUS of them ar
 constexpr unsigned MADT_MAX_IOAPICS = 8;
 constexpr unsigned MADT_MAX_OVERRIDES = 16;
 constexpr unsigned MADT_MAX_NMIS = 16;
+constexpr uint32_t MADT_NMI_ALL_CPUS = 0xffffffffu;
 
 // MPS INTI flags (ACPI table 5.50): polarity in bits 0-1, trigger mode in bits 2-3.
 enum class MadtPolarity : uint8_t { Conforming = 0, ActiveHigh = 1, Reserved = 2, ActiveLow = 3 };
 enum class MadtTrigger : uint8_t { Conforming = 0, Edge = 1, Reserved = 2, Level = 3 };
 
 struct MadtCpu {
-    uint8_t acpi_processor_id;
-    uint32_t apic_id;  // 8-bit for a Local APIC entry, 32-bit for a Local x2APIC entry
-    bool enabled;      // flags bit 0; a disabled but online-capable CPU is listed with enabled = false
+    uint32_t acpi_processor_id;  // the ACPI processor UID: 8-bit in a Local APIC entry, 32-bit for x2APIC
+    uint32_t apic_id;            // 8-bit for a Local APIC entry, 32-bit for a Local x2APIC entry
+    bool enabled;                // flags bit 0; a disabled but online-capable CPU is listed with enabled = false
+    bool x2apic;                 // from a Local x2APIC entry
 };
 
 struct MadtIoApic {
@@ -35,10 +37,11 @@ struct MadtOverride {
 };
 
 struct MadtNmi {
-    bool local;                 // true: a Local APIC NMI entry (LINT pin), false: an NMI source GSI
-    uint8_t acpi_processor_id;  // local only; 0xff = all processors
-    uint8_t lint;               // local only: LINT0 or LINT1
-    uint32_t gsi;               // source only
+    bool local;                  // true: a Local APIC NMI entry (LINT pin), false: an NMI source GSI
+    uint32_t acpi_processor_id;  // local only; MADT_NMI_ALL_CPUS = all processors (0xff in a Local APIC NMI
+                                 // entry, 0xffffffff in a Local x2APIC NMI entry, both stored as the latter)
+    uint8_t lint;                // local only: LINT0 or LINT1
+    uint32_t gsi;                // source only
     MadtPolarity polarity;
     MadtTrigger trigger;
 };
@@ -56,6 +59,17 @@ struct MadtInfo {
     MadtNmi nmis[MADT_MAX_NMIS];
 };
 
-// The machine's MADT once acpi_init() accepted it; NULL when there is none or it was rejected (the kernel
-// then stays with the 8259 pair). Any context after boot.
+// The GSI ISA IRQ `irq` reaches: its interrupt source override, else the identity (Linux
+// acpi_isa_irq_to_gsi); -1 for irq >= 16 or when another IRQ's override took the identity GSI (IRQ 2 once
+// IRQ 0 goes to GSI 2). The override's polarity and trigger go to *pol and *trig when non-NULL
+// (Conforming when there is none: the ISA default, edge and active high). `madt` may be NULL (identity).
+// Any context.
+int madt_isa_irq_to_gsi(const MadtInfo* madt, unsigned irq, MadtPolarity* pol, MadtTrigger* trig);
+// The ISA IRQ whose line a GSI carries: the IRQ an override sends there, else the GSI itself when it is
+// below 16 and no override takes that IRQ elsewhere (Linux's isa_irq_to_gsi table read backwards); -1
+// when no ISA IRQ reaches it (e.g. GSI 0 once IRQ 0 is routed to GSI 2). Any context.
+int madt_gsi_to_isa_irq(const MadtInfo* madt, uint32_t gsi);
+
+// The machine's MADT once acpi_boot_init() (drivers/acpi/acpi.h) accepted it; NULL when there is none
+// or it was rejected (the kernel then stays with the 8259 pair). Any context after boot.
 const MadtInfo* acpi_madt();

@@ -47,3 +47,23 @@ KTEST(multiboot2, a_command_line_without_its_nul_is_malformed) {
     KEXPECT_TRUE(multiboot2_parse(build("hz=250 ktest", 12, true), &info));
     KEXPECT_STREQ(info.cmdline, "hz=250 ktest");
 }
+
+// Tags 14 and 15 carry copies of the RSDP: the parser keeps where each copy lies and its length.
+KTEST(multiboot2, the_acpi_rsdp_tags_are_kept) {
+    memset(mbi, 0, sizeof mbi);
+    put32(8, 14);  // ACPI old RSDP: 20 bytes
+    put32(12, 8 + 20);
+    memcpy(mbi + 16, "RSD PTR ", 8);
+    put32(40, 15);  // ACPI new RSDP: 36 bytes, at the next 8-byte boundary (8 + 28 -> 40)
+    put32(44, 8 + 36);
+    memcpy(mbi + 48, "RSD PTR ", 8);
+    put32(88, TAG_END);  // 40 + 44 -> 88
+    put32(92, 8);
+    put32(0, 96);
+    BootInfo info;
+    KASSERT(multiboot2_parse((uintptr_t)mbi, &info));
+    KEXPECT_EQ(info.acpi_rsdp_old, (const uint8_t*)mbi + 16);
+    KEXPECT_EQ(info.acpi_rsdp_old_len, 20u);
+    KEXPECT_EQ(info.acpi_rsdp_new, (const uint8_t*)mbi + 48);
+    KEXPECT_EQ(info.acpi_rsdp_new_len, 36u);
+}
