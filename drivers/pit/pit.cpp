@@ -16,12 +16,14 @@ PortIo* pit_io;  // set by pit_init
 unsigned pit_divisor_now;
 unsigned long pit_ticks;
 bool pit_irq_requested;
+bool pit_owns_tick;       // false once another timer (the local APIC's) advances jiffies
 raw_spinlock_t pit_lock;  // Linux i8253_lock: the latch command and its two reads belong together
 
 // Hard-IRQ context, IRQ0 only (one CPU at a time runs a line's handler).
 irqreturn_t timer_interrupt(int, void*) {
-    do_timer(1);
     __atomic_fetch_add(&pit_ticks, 1, __ATOMIC_RELAXED);
+    if (!READ_ONCE(pit_owns_tick)) return IRQ_HANDLED;  // the last interrupt of a stopped PIT
+    do_timer(1);
     irqrate_tick();  // the per-tick rate record, when armed
     storm_tick();    // the storm scenario's watchdog, when a storm runs
     return IRQ_HANDLED;
@@ -41,6 +43,7 @@ int pit_init(PortIo& io, unsigned hz) {
         io.outb(PIT_CH0, (uint8_t)(div & 0xFF));
         io.outb(PIT_CH0, (uint8_t)(div >> 8));
         pit_divisor_now = div;
+        pit_owns_tick = true;
     }
     int ret = request_irq(0, timer_interrupt, IRQF_TIMER, "timer", nullptr);
     if (ret) {
@@ -60,6 +63,19 @@ unsigned long pit_read_count() {
     unsigned hi = pit_io->inb(PIT_CH0);
     return (hi << 8) | lo;
 }
+
+void pit_stop_tick() {
+    SpinLockIrqSave guard(pit_lock);
+    WRITE_ONCE(pit_owns_tick, false);
+    if (!pit_io) return;
+    // Linux pit_shutdown (drivers/clocksource/i8253.c): mode 0 with a zero count, never reloaded.
+    pit_io->outb(PIT_MODE, CW_CH0_SHUTDOWN);
+    pit_io->outb(PIT_CH0, 0);
+    pit_io->outb(PIT_CH0, 0);
+    pit_divisor_now = 0;
+}
+
+bool pit_ticking() { return READ_ONCE(pit_owns_tick); }
 
 unsigned pit_current_divisor() { return READ_ONCE(pit_divisor_now); }
 unsigned long pit_tick_count() { return READ_ONCE(pit_ticks); }

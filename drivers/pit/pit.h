@@ -17,6 +17,8 @@ constexpr uint8_t CW_MODE2_RATE = 0x04;   // M2:M0 = 010: rate generator (period
 constexpr uint8_t CW_BINARY = 0x00;       // BCD = 0: 16-bit binary count
 constexpr uint8_t CW_CH0_MODE2 = CW_SC_COUNTER0 | CW_RW_LSB_MSB | CW_MODE2_RATE | CW_BINARY;  // 0x34
 constexpr uint8_t CW_CH0_LATCH = CW_SC_COUNTER0 | CW_RW_LATCH;                                // 0x00
+constexpr uint8_t CW_MODE0_TERMINAL = 0x00;  // M2:M0 = 000: interrupt on terminal count (one-shot)
+constexpr uint8_t CW_CH0_SHUTDOWN = CW_SC_COUNTER0 | CW_RW_LSB_MSB | CW_MODE0_TERMINAL;  // 0x30
 
 // The PC's 8254 input clock: 14.31818 MHz / 12 (Linux PIT_TICK_RATE).
 constexpr unsigned PIT_TICK_RATE = 1193182;
@@ -38,6 +40,13 @@ unsigned long pit_read_count();
 // The divisor programmed by pit_init (0 before), and the number of timer interrupts handled.
 unsigned pit_current_divisor();
 unsigned long pit_tick_count();
+
+// Hand the tick over (the local APIC timer of CPU 0 advances jiffies from now on): counter 0 goes to
+// mode 0 with a zero count as Linux's pit_shutdown leaves it (at most one more IRQ0, which is counted
+// but advances nothing); IRQ0 keeps its "timer" action. Any context; takes the PIT lock.
+void pit_stop_tick();
+// True from pit_init until pit_stop_tick: the PIT's interrupt advances jiffies.
+bool pit_ticking();
 
 // Release IRQ0 and forget the port accessor (host tests; a kernel never stops its tick).
 void pit_shutdown();

@@ -3,6 +3,7 @@
 // nothing here helps it: storm_run only watches, and a timer-tick watchdog stops a storm that the
 // detector does not (the line was requested under "noirqdebug", or the thresholds were raised).
 #include "kernel/scenario/storm.h"
+#include "drivers/apic/apic_timer.h"
 #include "kernel/arch.h"
 #include "kernel/idle.h"
 #include "kernel/irq/interrupt.h"
@@ -38,7 +39,7 @@ struct storm_snapshot {
 storm_snapshot take_snapshot(unsigned irq) {
     unsigned long flags;
     local_irq_save(flags);
-    storm_snapshot s{jiffies, kstat_irqs(irq), kstat_irqs(0), kstat_irqs(1)};
+    storm_snapshot s{jiffies, kstat_irqs(irq), unsigned(tick_timer_irqs()), kstat_irqs(1)};
     local_irq_restore(flags);
     return s;
 }
@@ -150,8 +151,9 @@ void print_result(const storm_source* src, const storm_result& r) {
                      (unsigned long long)(r.cycles / r.irqs_taken));
     shell_printf("storm: CPU left to the shell (process context) during the storm: %u.%u%% (%u ppm)\n",
                  r.shell_share_ppm / 10000, r.shell_share_ppm / 1000 % 10, r.shell_share_ppm);
-    shell_printf("storm: timer IRQ 0: %lu interrupts in %lu ticks (%s); keyboard IRQ 1: %lu interrupts\n", r.timer_irqs,
-                 r.jiffies, r.timer_irqs == r.jiffies ? "exact" : "NOT exact", r.keyboard_irqs);
+    shell_printf("storm: timer %s: %lu interrupts in %lu ticks (%s); keyboard IRQ 1: %lu interrupts\n",
+                 tick_timer_name(), r.timer_irqs, r.jiffies, r.timer_irqs == r.jiffies ? "exact" : "NOT exact",
+                 r.keyboard_irqs);
     shell_puts("storm: per-tick rates recorded: `irqrate dump` prints them, `make plot` draws them\n");
     if (r.contained)
         shell_printf(

@@ -41,7 +41,7 @@ struct storm_result {
     unsigned long irqs_taken = 0;     // kstat count of the storming line
     uint64_t cycles = 0;              // arch::cycles() from trigger to containment (instructions under icount)
     unsigned long jiffies = 0;        // ticks from trigger to containment
-    unsigned long timer_irqs = 0;     // IRQ 0 count: equals `jiffies` if the timer kept its rate exactly
+    unsigned long timer_irqs = 0;     // the tick timer's count (IRQ 0, or LOC in APIC mode): `jiffies` if exact
     unsigned long keyboard_irqs = 0;  // IRQ 1 count
     unsigned shell_share_ppm = 0;     // parts per million of the time that process context ran
 };

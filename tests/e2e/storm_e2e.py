@@ -19,7 +19,7 @@ import emu
 BOOT_TIMEOUT = 60
 STORM_TIMEOUT = 180
 CONTAINED = re.compile(r"storm: contained: IRQ (\d+) disabled by the spurious detector after (\d+) interrupts")
-TIMER = re.compile(r"storm: timer IRQ 0: (\d+) interrupts in (\d+) ticks \((exact|NOT exact)\)")
+TIMER = re.compile(r"storm: timer (?:IRQ 0|LOC): (\d+) interrupts in (\d+) ticks \((exact|NOT exact)\)")
 SHARE = re.compile(r"storm: CPU left to the shell \(process context\) during the storm: ([\d.]+)% \((\d+) ppm\)")
 
 

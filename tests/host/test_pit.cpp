@@ -82,6 +82,21 @@ TEST_F(Pit, ReadCountLatchesThenReadsLowHigh) {
     EXPECT_EQ(io.log(), (V{OUT(0x43, 0x00), IN(0x40, 0x34), IN(0x40, 0x02)}));
 }
 
+TEST_F(Pit, StopTickShutsChannel0DownAndLeavesJiffiesToTheNewTick) {
+    ASSERT_EQ(pit_init(io, 1000), 0);
+    EXPECT_TRUE(pit_ticking());
+    io.clear_log();
+    pit_stop_tick();
+    EXPECT_FALSE(pit_ticking());
+    EXPECT_EQ(io.log(), (V{OUT(0x43, 0x30), OUT(0x40, 0x00), OUT(0x40, 0x00)}));  // Linux pit_shutdown
+    unsigned long j0 = jiffies, t0 = pit_tick_count();
+    host_env::fire_irq(0);  // the one interrupt mode 0 may still raise
+    EXPECT_EQ(jiffies, j0);
+    EXPECT_EQ(pit_tick_count(), t0 + 1);
+    EXPECT_EQ(kstat_irqs(0), 1u);
+    EXPECT_EQ(irq_to_desc(0)->irqs_unhandled, 0u);
+}
+
 TEST(Jiffies, DoTimerAdvances) {
     host_env::reset_all();
     EXPECT_EQ(jiffies, 0u);

@@ -41,8 +41,8 @@ void storm_contained(const char* name) {
     KEXPECT_EQ(desc->depth, 1u);
     KEXPECT_TRUE(irqd_irq_disabled(&desc->irq_data));
     KEXPECT_TRUE(irqd_irq_masked(&desc->irq_data));
-    // The timer (IRQ 0) outranks every other 8259 line: it kept ticking through the storm, one interrupt
-    // per jiffy.
+    // The tick kept its rate through the storm, one interrupt per jiffy: on the 8259 the timer (IRQ 0)
+    // outranks every other line; in APIC mode the LAPIC timer's vector outranks every device vector.
     KEXPECT_EQ(r.timer_irqs, r.jiffies);
     char cared[64], disabling[32];
     snprintf(cared, sizeof cared, "irq %u: nobody cared (try booting with the \"irqpoll\" option)", r.irq);
