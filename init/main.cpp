@@ -3,6 +3,7 @@
 // interrupt core, the legacy controllers and their devices, interrupts on, then the shell or the tests.
 #include "init/multiboot2.h"
 #include "arch/x86/cpu_local.h"
+#include "arch/x86/apic.h"
 #include "arch/x86/crashtest.h"
 #include "arch/x86/early_console.h"
 #include "arch/x86/gdt.h"
@@ -10,6 +11,7 @@
 #include "arch/x86/paging.h"
 #include "arch/x86/portio.h"
 #include "arch/x86/poweroff.h"
+#include "arch/x86/smp.h"
 #include "arch/x86/vector.h"
 #include "drivers/acpi/acpi.h"
 #include "drivers/keyboard/i8042.h"
@@ -91,8 +93,15 @@ extern "C" [[noreturn]] void kernel_main(uint32_t magic, uint32_t mbi_addr) {
         pr_err("serial_console_setup failed: %d\n", err);
     }
 
+    // APIC mode: CPU 0's local APIC, its timer as the tick (the PIT stops), then the other CPUs. Until the
+    // IO-APIC takes the devices over, the 8259 pair reaches CPU 0 through LINT0 (virtual wire).
+    if (const MadtInfo* madt = acpi_madt(); madt && !cmdline_has_flag("noapic"))
+        if (apic_bsp_setup(madt->lapic_address, /*extint=*/true) == 0)
+            check(apic_timer_takeover(x86_port_io()), "apic_timer_takeover");
+
     local_irq_enable();
     pr_info("irqos: interrupts enabled, HZ=%u\n", HZ);
+    smp_boot_cpus();
 
     crash_test_run();
     if (cmdline_has_flag("ktest")) {

@@ -22,6 +22,8 @@ RamRange ram_ranges[MAX_RAM_RANGES];
 unsigned nr_ram_ranges;
 
 uint64_t bitmap[MAX_PAGES / BITS];
+uint64_t mbi_start, mbi_end;                                   // the boot information, which may lie below 1 MiB
+uint64_t low_reserved[LOW_MEMORY_END / PMM_PAGE_SIZE / BITS];  // pages handed out by pmm_reserve_low_page
 size_t total_pages, free_pages, max_page;
 raw_spinlock_t pmm_lock;
 
@@ -61,6 +63,8 @@ void pmm_init(const BootInfo& boot) {
     uint64_t kstart = reinterpret_cast<uintptr_t>(__kernel_start) & ~(PMM_PAGE_SIZE - 1);
     mark_range(kstart, (reinterpret_cast<uintptr_t>(__kernel_end) + PMM_PAGE_SIZE - 1) & ~(PMM_PAGE_SIZE - 1), true);
     mark_range(boot.mbi_start & ~(PMM_PAGE_SIZE - 1), (boot.mbi_end + PMM_PAGE_SIZE - 1) & ~(PMM_PAGE_SIZE - 1), true);
+    mbi_start = boot.mbi_start;
+    mbi_end = boot.mbi_end;
     total_pages = free_pages;
     pr_info("pmm: %lu KiB available in %lu pages (kernel %lx-%lx)\n", (unsigned long)(total_pages * 4),
             (unsigned long)total_pages, (unsigned long)kstart,
@@ -98,6 +102,27 @@ void pmm_free_pages(uintptr_t addr, size_t n) {
         free_pages++;
     }
     raw_spin_unlock_irqrestore(&pmm_lock, flags);
+}
+
+uintptr_t pmm_reserve_low_page() {
+    uint64_t kstart = reinterpret_cast<uintptr_t>(__kernel_start), kend = reinterpret_cast<uintptr_t>(__kernel_end);
+    for (uint64_t page = PMM_PAGE_SIZE; page < LOW_MEMORY_END; page += PMM_PAGE_SIZE) {
+        size_t pfn = page / PMM_PAGE_SIZE;
+        bool overlaps_mbi = page < mbi_end && page + PMM_PAGE_SIZE > mbi_start;
+        bool overlaps_kernel = page < kend && page + PMM_PAGE_SIZE > kstart;
+        if ((low_reserved[pfn / BITS] >> (pfn % BITS)) & 1 || overlaps_mbi || overlaps_kernel ||
+            !pmm_ram_contains(page, PMM_PAGE_SIZE))
+            continue;
+        low_reserved[pfn / BITS] |= 1ull << (pfn % BITS);
+        return page;
+    }
+    return 0;
+}
+
+bool pmm_low_page_reserved(uintptr_t addr) {
+    if (addr >= LOW_MEMORY_END) return false;
+    size_t pfn = addr / PMM_PAGE_SIZE;
+    return (low_reserved[pfn / BITS] >> (pfn % BITS)) & 1;
 }
 
 PmmStats pmm_stats() {

@@ -26,6 +26,7 @@ constexpr int DUMP_STACK_MAX_FRAMES = 16;
 thread_local unsigned this_cpu = 0;
 std::atomic<bool> irq_on[NR_CPUS];
 std::atomic<unsigned> online{1};
+std::atomic<void (*)(unsigned)> relax_hook{nullptr};
 
 // Demangled names, kept forever (lookup_symbol promises a name that stays valid).
 std::mutex sym_mu;
@@ -56,11 +57,13 @@ void set_current(unsigned cpu) {
 }
 bool irqs_enabled(unsigned cpu) { return irq_on[cpu].load(); }
 void set_irqs_enabled(unsigned cpu, bool on) { irq_on[cpu].store(on); }
+void set_relax_hook(void (*hook)(unsigned cpu)) { relax_hook.store(hook); }
 void set_online(unsigned n) { online = n < 1 ? 1 : (n > NR_CPUS ? NR_CPUS : n); }
 void reset() {
     for (auto& f : irq_on) f.store(true);
     online = 1;
     this_cpu = 0;
+    relax_hook.store(nullptr);
 }
 }  // namespace SimCpu
 
@@ -75,7 +78,10 @@ void irq_disable() { irq_on[this_cpu].store(false); }
 bool irqs_disabled() { return !irq_on[this_cpu].load(); }
 bool irqs_disabled_flags(unsigned long flags) { return !(flags & X86_EFLAGS_IF); }
 unsigned num_online_cpus() { return online.load(); }
-void cpu_relax() { std::this_thread::yield(); }  // other "CPUs" are threads: let them run
+void cpu_relax() {  // other "CPUs" are threads: let them run
+    if (auto hook = relax_hook.load()) hook(this_cpu);
+    std::this_thread::yield();
+}
 uint64_t cycles() {
     return (uint64_t)std::chrono::duration_cast<std::chrono::nanoseconds>(
                std::chrono::steady_clock::now().time_since_epoch())

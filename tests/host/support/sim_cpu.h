@@ -12,7 +12,10 @@ void set_current(unsigned cpu);
 bool irqs_enabled(unsigned cpu);
 void set_irqs_enabled(unsigned cpu, bool on);
 void set_online(unsigned n);  // CPUs 0 .. n-1 online (1 .. NR_CPUS)
-// All CPUs: interrupts enabled; one CPU online; the calling thread is CPU 0.
+// Called by arch::cpu_relax() on the spinning CPU (its number as argument), so a test can deliver an
+// interrupt to a CPU that waits with interrupts on, as real hardware would (the IPI tests). NULL: none.
+void set_relax_hook(void (*hook)(unsigned cpu));
+// All CPUs: interrupts enabled; one CPU online; the calling thread is CPU 0; no relax hook.
 void reset();
 
 // RAII: the calling thread acts as `cpu` for the scope.  SimCpu::Scope cpu1(1);
