@@ -6,11 +6,13 @@
 #pragma once
 #include "kernel/types.h"
 
+struct pci_dev;
+
 struct edu_device;
 unsigned edu_count();                               // edu devices found at boot (0 on Bochs / without -device edu)
 edu_device* edu_get(unsigned index);                // nullptr if index >= edu_count()
 const char* edu_name(const edu_device* dev);        // "00:04.0" (bus:dev.fn)
-unsigned edu_irq(const edu_device* dev);            // its INTx line, from configuration space
+unsigned edu_irq(const edu_device* dev);            // its IRQ now: the INTx line, or the MSI's IRQ
 void edu_set_faulty(edu_device* dev, bool faulty);  // faulty: the handler neither claims nor acks
 bool edu_is_faulty(const edu_device* dev);
 void edu_raise_irq(edu_device* dev);  // raise one interrupt and return at once (any context)
@@ -26,6 +28,22 @@ edu_stats edu_get_stats(const edu_device* dev);
 // Re-arm the driver's action: free_irq + request_irq (a new action clears IRQS_SPURIOUS_DISABLED and the
 // spurious counters, as in Linux __setup_irq). Returns request_irq's result.
 int edu_rebind(edu_device* dev);
+
+// How the device interrupts: its INTx line (level, shared) or a message (MSI, edge, its own IRQ).
+enum edu_irq_mode { EDU_MODE_INTX, EDU_MODE_MSI };
+edu_irq_mode edu_get_mode(const edu_device* dev);
+const char* edu_mode_name(edu_irq_mode mode);  // "INTx", "MSI"
+// Switch the device to `mode`: free_irq, pci_free_irq_vectors / pci_alloc_irq_vectors, request_irq
+// again. An interrupt raised but not yet served when the switch began is raised again in the new mode
+// (the device sends a message only when raised, and its INTx stays low while MSI was on), so none is
+// lost or counted twice. 0 (also when already in `mode`), or: -EINVAL (MSI without a local APIC: PIC
+// mode, as Linux offers no MSI then; pci_alloc_irq_vectors' answer), -ENODEV (no MSI capability, or no INTx line to go back to),
+// pci_alloc_irq_vectors' or request_irq's error (the previous mode is restored then). Process context,
+// may sleep; not from the device's own handler.
+int edu_set_mode(edu_device* dev, edu_irq_mode mode);
+// The mode a device is bound in at boot: MSI when an MSI parent exists (APIC mode) and the function has
+// the capability, as Linux drivers prefer; INTx otherwise (PIC mode, `noapic`).
+edu_irq_mode edu_default_mode(const pci_dev* pdev);
 
 // Boot, after the PCI scan (pci_init) and the interrupt controller, before interrupts are enabled: bind
 // every 1234:11e8 function (memory decoding on, identification and liveness checked, its INTx line

@@ -1,8 +1,10 @@
 // The shell's `edu` command: each edu device's line, driver mode, status register and counters; raising
 // interrupts one at a time (each handled before the next) and reporting one that nobody served; the
 // faulty mode in which the driver ignores its own device; acknowledging at the device; re-binding the
-// action (free_irq + request_irq, which re-arms a line the spurious detector disabled, as in Linux).
+// action (free_irq + request_irq, which re-arms a line the spurious detector disabled, as in Linux);
+// switching a device between MSI and INTx.
 #include "drivers/misc/edu_dev.h"
+#include "drivers/pci/msi.h"
 #include "drivers/pic/legacy_pic.h"
 #include "kernel/cmdline.h"
 #include "kernel/errno.h"
@@ -22,6 +24,7 @@ void usage() {
         "       edu faulty on|off [DEV] faulty: the handler neither claims nor acknowledges (a storm)\n"
         "       edu ack [DEV]           acknowledge whatever the device's status holds\n"
         "       edu rebind [DEV]        free_irq + request_irq: re-arms a line the detector disabled\n"
+        "       edu mode msi|intx [DEV] interrupt by message (MSI, edge, APIC mode only) or INTx (level, shared)\n"
         "DEV: an index (0, 1, ...) or bus:dev.fn (00:04.0); default 0\n");
 }
 
@@ -46,12 +49,59 @@ void print_line(unsigned irq) {
 
 void show(edu_device* dev) {
     edu_stats s = edu_get_stats(dev);
-    shell_printf("edu %s: IRQ %u (%s, shared), driver %s, status 0x%08x\n", edu_name(dev), edu_irq(dev),
-                 trigger_name(edu_irq(dev)), edu_is_faulty(dev) ? "FAULTY" : "ok", edu_irq_status(dev));
+    bool msi = edu_get_mode(dev) == EDU_MODE_MSI;
+    if (msi)
+        shell_printf("edu %s: IRQ %u (edge, MSI), driver %s, status 0x%08x\n", edu_name(dev), edu_irq(dev),
+                     edu_is_faulty(dev) ? "FAULTY" : "ok", edu_irq_status(dev));
+    else
+        shell_printf("edu %s: IRQ %u (%s, shared), driver %s, status 0x%08x\n", edu_name(dev), edu_irq(dev),
+                     trigger_name(edu_irq(dev)), edu_is_faulty(dev) ? "FAULTY" : "ok", edu_irq_status(dev));
     shell_printf("  raised %lu, handler calls %lu = handled %lu + not mine %lu; ", s.raised, s.calls, s.handled,
                  s.not_mine);
     print_line(edu_irq(dev));
     shell_printf(", %u interrupts\n", kstat_irqs(edu_irq(dev)));
+    if (msi) {
+        const msi_msg& m = dev->pdev->msi->msg;
+        x86_msi_data data = x86_msi_data::decode(m.data);
+        shell_printf("  mode MSI: address 0x%08x data 0x%04x (vector 0x%02x, APIC ID %u), INTx disabled\n",
+                     m.address_lo, m.data, data.vector, x86_msi_addr_lo::decode(m.address_lo).destid_0_7);
+    } else {
+        shell_printf("  mode INTx%s\n", !dev->pdev->msi_cap ? " (no MSI capability)"
+                                        : pci_msi_parent()  ? " (`edu mode msi` switches to MSI)"
+                                                            : " (MSI needs APIC mode)");
+    }
+}
+
+// `edu mode msi|intx [DEV]`: the switch with a clear answer when it cannot be made.
+int do_mode(edu_device* dev, const char* word) {
+    edu_irq_mode mode = strcmp(word, "msi") == 0 ? EDU_MODE_MSI : EDU_MODE_INTX;
+    if (edu_get_mode(dev) == mode) {
+        shell_printf("edu %s: already %s (IRQ %u)\n", edu_name(dev), edu_mode_name(mode), edu_irq(dev));
+        return 0;
+    }
+    unsigned before = edu_irq(dev);
+    int err = edu_set_mode(dev, mode);
+    if (err == -EINVAL && mode == EDU_MODE_MSI && !pci_msi_parent()) {
+        shell_printf(
+            "edu %s: MSI refused: interrupts go through the 8259 pair (PIC mode, noapic) and a message needs a "
+            "local APIC to land in; as in Linux, no MSI without an APIC. Staying on INTx (IRQ %u)\n",
+            edu_name(dev), edu_irq(dev));
+        return err;
+    }
+    if (err == -ENODEV) {
+        shell_printf("edu %s: %s\n", edu_name(dev),
+                     mode == EDU_MODE_MSI ? "no MSI capability" : "no INTx line to go back to");
+        return err;
+    }
+    if (err) {
+        shell_printf("edu %s: switching to %s failed (%d); still %s on IRQ %u\n", edu_name(dev), edu_mode_name(mode),
+                     err, edu_mode_name(edu_get_mode(dev)), edu_irq(dev));
+        return err;
+    }
+    shell_printf("edu %s: %s IRQ %u -> %s IRQ %u\n", edu_name(dev), mode == EDU_MODE_MSI ? "INTx" : "MSI", before,
+                 edu_mode_name(mode), edu_irq(dev));
+    show(dev);
+    return 0;
 }
 
 // DEV: an index or a bus:dev.fn name. nullptr (after saying so) when it names nothing.
@@ -106,7 +156,7 @@ int do_raise(int argc, char** argv) {
 int cmd_edu(int argc, char** argv) {
     const char* sub = argc > 1 ? argv[1] : "status";
     bool known = strcmp(sub, "status") == 0 || strcmp(sub, "raise") == 0 || strcmp(sub, "faulty") == 0 ||
-                 strcmp(sub, "ack") == 0 || strcmp(sub, "rebind") == 0;
+                 strcmp(sub, "ack") == 0 || strcmp(sub, "rebind") == 0 || strcmp(sub, "mode") == 0;
     if (!known || argc > 4) {
         usage();
         return -EINVAL;
@@ -130,6 +180,15 @@ int cmd_edu(int argc, char** argv) {
         return 0;
     }
     if (strcmp(sub, "raise") == 0) return do_raise(argc, argv);
+    if (strcmp(sub, "mode") == 0) {
+        if (argc < 3 || (strcmp(argv[2], "msi") != 0 && strcmp(argv[2], "intx") != 0)) {
+            usage();
+            return -EINVAL;
+        }
+        edu_device* dev = pick(argc == 4 ? argv[3] : nullptr);
+        if (!dev) return -ENODEV;
+        return do_mode(dev, argv[2]);
+    }
     if (strcmp(sub, "faulty") == 0) {
         if (argc < 3 || (strcmp(argv[2], "on") != 0 && strcmp(argv[2], "off") != 0)) {
             usage();
@@ -159,4 +218,6 @@ int cmd_edu(int argc, char** argv) {
 
 }  // namespace
 
-SHELL_COMMAND("edu", "QEMU edu device: edu [status] | raise [N] [DEV] | faulty on|off [DEV] | ack | rebind", cmd_edu);
+SHELL_COMMAND("edu",
+              "QEMU edu device: edu [status] | raise [N] [DEV] | faulty on|off [DEV] | ack | rebind | mode msi|intx",
+              cmd_edu);

@@ -24,12 +24,13 @@ constexpr unsigned EDU_MAX_DEVICES = 4;
 struct edu_device {
     pci_dev* pdev = nullptr;
     IoMem* mmio = nullptr;
-    DirectIoMem direct;  // the real window (unused when a test binds a fake)
-    unsigned irq = 0;
-    bool faulty = false;        // read by the handler (READ_ONCE), written by the shell
-    bool requested = false;     // the action is on the line
-    char name[8] = {};          // "00:04.0"
-    char action_name[16] = {};  // "edu:00:04.0", what `interrupts` shows
+    DirectIoMem direct;                 // the real window (unused when a test binds a fake)
+    unsigned irq = 0;                   // the INTx line or the MSI's IRQ, as `mode` says
+    edu_irq_mode mode = EDU_MODE_INTX;  // changed only by edu_set_mode (process context)
+    bool faulty = false;                // read by the handler (READ_ONCE), written by the shell
+    bool requested = false;             // the action is on the line
+    char name[8] = {};                  // "00:04.0"
+    char action_name[16] = {};          // "edu:00:04.0", what `interrupts` shows
     // Counters: the handler adds in hard-IRQ context, the shell reads (relaxed atomics).
     unsigned long raised = 0, calls = 0, handled = 0, not_mine = 0;
 };
@@ -38,8 +39,10 @@ struct edu_device {
 // (another device on the line raised it); otherwise acknowledge exactly the bits read and IRQ_HANDLED.
 irqreturn_t edu_interrupt(int irq, void* dev_id);
 // Bind `pdev` with registers behind `mmio` (nullptr: the function's own BAR0 window through the identity
-// map, as at boot; a test passes a fake): check the identification and liveness registers, request pdev->irq shared. Returns the new
-// device, or nullptr after printing why (-ENODEV: not an edu / no INTx / table full; request_irq's error).
+// map, as at boot; a test passes a fake): check the identification and liveness registers, take MSI or
+// INTx (edu_default_mode; INTx shared) and request it. Returns the new device, or nullptr after printing
+// why (-ENODEV: not an edu / neither MSI nor INTx / table full; pci_alloc_irq_vectors' or request_irq's
+// error).
 // Process context, may sleep.
 edu_device* edu_attach(pci_dev* pdev, IoMem* mmio, int* err);
 // Free every bound device's action and forget them (host tests; the kernel never unbinds). Process context.

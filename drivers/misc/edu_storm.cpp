@@ -2,7 +2,8 @@
 // faulty (it neither claims nor acknowledges), one raise asserts its level-triggered INTx for good, and
 // Linux's spurious detector (kernel/irq/spurious.cpp note_interrupt) has to contain the storm. With a
 // second edu device on the same line, the consequence is shown: once the line is disabled nobody serves
-// that innocent device either.
+// that innocent device either. A device on MSI cannot storm this way (each raise is one message, an edge
+// that comes once whether or not anybody acknowledges it), so the run switches it to INTx and back.
 #include "drivers/misc/edu.h"
 #include "kernel/errno.h"
 #include "kernel/idle.h"
@@ -15,6 +16,7 @@
 namespace {
 
 constexpr unsigned long CONSEQUENCE_WAIT_MS = 50;  // far longer than a served interrupt takes
+bool msi_to_restore;                               // the device was on MSI before the run
 
 edu_device* stormer() { return edu_get(0); }
 
@@ -33,6 +35,19 @@ int edu_storm_prepare() {
         return -ENODEV;
     }
     edu_ack_irq(dev, edu_irq_status(dev));  // start quiet
+    msi_to_restore = false;
+    if (edu_get_mode(dev) == EDU_MODE_MSI) {
+        shell_printf(
+            "storm edu: edu %s interrupts by MSI: each raise is one message, one edge, whether anybody acknowledges "
+            "it or not, so a faulty driver gets one interrupt and no storm. Linux's \"nobody cared\" storm needs "
+            "a level line held asserted: switching to INTx for this run (MSI restored afterwards)\n",
+            edu_name(dev));
+        if (int err = edu_set_mode(dev, EDU_MODE_INTX); err) {
+            shell_printf("storm edu: switching edu %s to INTx failed (%d)\n", edu_name(dev), err);
+            return err;
+        }
+        msi_to_restore = true;
+    }
     edu_set_faulty(dev, true);
     shell_printf("storm edu: edu %s on IRQ %u: the driver is faulty now (it neither claims nor acknowledges)\n",
                  edu_name(dev), edu_irq(dev));
@@ -86,6 +101,15 @@ int edu_storm_restore() {
         if (int e = edu_rebind(d); e) {
             shell_printf("storm edu: re-binding edu %s failed (%d)\n", edu_name(d), e);
             if (!err) err = e;
+        }
+    }
+    if (msi_to_restore) {
+        msi_to_restore = false;
+        if (int e = edu_set_mode(dev, EDU_MODE_MSI); e) {
+            shell_printf("storm edu: switching edu %s back to MSI failed (%d)\n", edu_name(dev), e);
+            if (!err) err = e;
+        } else {
+            shell_printf("storm edu: edu %s back on MSI (IRQ %u)\n", edu_name(dev), edu_irq(dev));
         }
     }
     return err;

@@ -11,9 +11,9 @@
 
 #include <gtest/gtest.h>
 #include <string>
-#include <vector>
 
 #include "tests/host/support/capture_console.h"
+#include "tests/host/support/fake_msi_parent.h"
 #include "tests/host/support/fake_pci.h"
 #include "tests/host/support/host_env.h"
 
@@ -21,29 +21,6 @@ namespace {
 
 using namespace pci_regs;
 using Fn = FakePciConfig::Function;
-
-// The vector domain as the PCI-MSI domain sees it: vectors handed out from 0x41 on APIC ID `apicid`.
-class FakeVectorParent final : public MsiParent {
-public:
-    unsigned next_vector = 0x41;
-    uint32_t apicid = 1;
-    int fail = 0;  // activate's answer when not 0
-    std::vector<std::string> log;
-    int activate(unsigned irq, irq_cfg* cfg) override {
-        log.push_back("activate " + std::to_string(irq));
-        if (fail) return fail;
-        cfg->vector = next_vector++;
-        cfg->dest_apicid = apicid;
-        return 0;
-    }
-    void deactivate(unsigned irq) override { log.push_back("deactivate " + std::to_string(irq)); }
-    void ack(irq_data* d) override { log.push_back("ack " + std::to_string(d->irq)); }
-    unsigned count(const std::string& what) const {
-        unsigned n = 0;
-        for (auto& s : log) n += s == what;
-        return n;
-    }
-};
 
 unsigned long g_handled;
 irqreturn_t count_handler(int, void*) {
