@@ -197,6 +197,12 @@ void smp_boot_cpus() {
         pr_info("smp: SMP disabled (nosmp or maxcpus=0): only CPU 0\n");
         return;
     }
+    bool any_to_start = false;
+    for (unsigned i = 0; i < nr_cpu_table; i++) any_to_start |= cpu_table[i].state != SmpCpuState::Online;
+    if (!any_to_start) {
+        pr_info("smp: Brought up 1 node, 1 CPU\n");
+        return;
+    }
     uintptr_t tramp = pmm_reserve_low_page();
     size_t size = size_t(trampoline_end - trampoline_start);
     if (!tramp || size > PMM_PAGE_SIZE) {
