@@ -21,6 +21,7 @@ enum : int {
     ENOSPC = 28,
     ERANGE = 34,
     ENOSYS = 38,
+    ELOOP = 40,
     EOVERFLOW = 75,
     ENOTCONN = 107,
     ETIMEDOUT = 110,
