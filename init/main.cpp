@@ -17,6 +17,7 @@
 #include "drivers/keyboard/i8042.h"
 #include "drivers/misc/edu.h"
 #include "drivers/pci/pci.h"
+#include "kernel/irq/msi.h"
 #include "drivers/pic/legacy_pic.h"
 #include "drivers/pit/pit.h"
 #include "drivers/rtc/rtc_cmos.h"
@@ -96,8 +97,10 @@ extern "C" [[noreturn]] void kernel_main(uint32_t magic, uint32_t mbi_addr) {
     // APIC mode: CPU 0's local APIC, its timer as the tick (the PIT stops), then the other CPUs. Until the
     // IO-APIC takes the devices over, the 8259 pair reaches CPU 0 through LINT0 (virtual wire).
     if (const MadtInfo* madt = acpi_madt(); madt && !cmdline_has_flag("noapic"))
-        if (apic_bsp_setup(madt->lapic_address, /*extint=*/true) == 0)
+        if (apic_bsp_setup(madt->lapic_address, /*extint=*/true) == 0) {
             check(apic_timer_takeover(x86_port_io()), "apic_timer_takeover");
+            x86_msi_parent_init();  // MSI can reach a CPU now (arch/x86/msi_parent.cpp)
+        }
 
     local_irq_enable();
     pr_info("irqos: interrupts enabled, HZ=%u\n", HZ);

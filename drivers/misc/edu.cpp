@@ -195,6 +195,7 @@ int edu_init() {
             pr_warn("edu %s: BAR0 is not a memory window below 4 GiB, not bound\n", pci_dev_name(p, name, sizeof name));
         } else {
             pci_enable_device(p);
+            pci_set_master(p);  // an MSI is a memory write by the device: QEMU drops it without bus mastering
             edu_attach(p, nullptr, &err);
         }
         if (err && !first_err) first_err = err;

@@ -228,6 +228,11 @@ void pci_enable_device(pci_dev* d) {
     if ((cmd & want) != want) pci_write_config_word(d, PCI_COMMAND, (uint16_t)(cmd | want));
 }
 
+void pci_set_master(pci_dev* d) {
+    uint16_t cmd = pci_read_config_word(d, PCI_COMMAND);
+    if (!(cmd & PCI_COMMAND_MASTER)) pci_write_config_word(d, PCI_COMMAND, (uint16_t)(cmd | PCI_COMMAND_MASTER));
+}
+
 const char* pci_dev_name(const pci_dev* d, char* buf, size_t len) {
     snprintf(buf, len, "%02x:%02x.%u", d->bus, PCI_SLOT(d->devfn), PCI_FUNC(d->devfn));
     return buf;

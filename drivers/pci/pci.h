@@ -73,6 +73,9 @@ void pci_write_config_dword(const pci_dev* dev, uint16_t where, uint32_t value);
 void pci_write_config_word(const pci_dev* dev, uint16_t where, uint16_t value);
 // Linux pci_enable_device (the decoding part): turn on memory and/or I/O decoding for the BARs it has.
 void pci_enable_device(pci_dev* dev);
+// Linux pci_set_master: let the function initiate memory writes (PCI_COMMAND_MASTER), which its DMA and
+// every MSI (a memory write to 0xFEEx_xxxx) need. Process context.
+void pci_set_master(pci_dev* dev);
 
 // Names for humans: "00:04.0" into buf (at least 8 bytes); the class's short name ("Host bridge",
 // "Unclassified device", ...); "INTA".."INTD" or "none".

@@ -55,6 +55,9 @@ protected:
 // by the APIC-mode switch at boot (interrupts off), and by tests. Any context reads it.
 void pci_msi_set_parent(MsiParent* parent);
 MsiParent* pci_msi_parent();
+// The kernel's parent (arch/x86/msi_parent.cpp): CPU 0's vectors. Installed once the local APIC is on
+// (boot CPU, interrupts off); nothing without a local APIC. Kernel only.
+void x86_msi_parent_init();
 
 // Linux pci_msi_domain_calc_hwirq: the MSI's number inside the PCI-MSI domain, from the PCI domain (0),
 // bus, devfn and the vector's index: 00:04.0 vector 0 is 65536, the figure of the interrupts view.
