@@ -6,6 +6,7 @@
 #             CMDLINE="..."   (kernel command line of the default "irqos" entry of irqos.iso)
 #             KTEST_CMDLINE="ktest ..."  (line of the "irqos in-kernel tests" entry, default of irqos-test.iso)
 #             QEMU_DISPLAY=none|gtk|...  QEMU_EXTRA="..."  (extra QEMU options)  ISO=...  (ISO to boot)
+#             SMP=N           (CPUs of `make run`, run-ktest, debug and run-bochs; default 2)
 #             BOCHS_SERIAL=file (where run-bochs writes COM1)  BOCHS_TIMEOUT=seconds (0: none)
 #             KERNEL_EXCLUDE="path.cpp ..." / KERNEL_EXTRA_SRCS="..." (temporarily leave out / add sources)
 
@@ -19,6 +20,7 @@ CMDLINE ?=
 # key without value): tests/kernel/test_cmdline_boot.cpp reads this line back and checks each word.
 KTEST_CMDLINE ?= ktest hz=250 irqos_bogus_word hz=300x loglevel
 QEMU_DISPLAY ?= none
+SMP ?= 2
 QEMU_EXTRA ?=
 KERNEL_EXCLUDE ?=
 KERNEL_EXTRA_SRCS ?=
@@ -140,7 +142,7 @@ $(KTEST_ISO): $(KERNEL_ELF) iso/grub.cfg.in $(KDIR)/iso-cmdline | $(BUILD)/.deps
 QEMU := qemu-system-x86_64
 # The machine every QEMU run gets: QEMU's `edu` PCI device (the misbehaving-device scenarios) and, after
 # COM1 on the command line, a second 16550 (COM2, IRQ 3, output discarded) for the half-duplex bus.
-QEMU_FLAGS := -M pc -accel tcg -m 128M -no-reboot -boot d \
+QEMU_FLAGS := -M pc -accel tcg -m 128M -smp $(SMP) -no-reboot -boot d \
   -device isa-debug-exit,iobase=0xf4,iosize=0x04 -device edu $(QEMU_EXTRA)
 QEMU_COM2 := -serial null
 
@@ -161,4 +163,4 @@ BOCHS_ISO ?= $(ISO)
 BOCHS_SERIAL ?= $(BUILD)/bochs-serial.log
 BOCHS_TIMEOUT ?= 0
 run-bochs: deps $(BOCHS_ISO)
-	tools/run-bochs.sh $(BOCHS_ISO) $(BOCHS_SERIAL) $(BOCHS_TIMEOUT)
+	BX_CPUS=$(SMP) tools/run-bochs.sh $(BOCHS_ISO) $(BOCHS_SERIAL) $(BOCHS_TIMEOUT)

@@ -12,10 +12,12 @@
 #   build-gcc   a fresh g++/GNU ld kernel build (own build dir) with no warning at all
 #   build-clang the same with clang++/ld.lld
 #   isos        build/irqos.iso and build/irqos-test.iso (incremental; a failure counts as one)
-#   ktest-qemu  the in-kernel tests (irqos-test.iso) in QEMU: one test per KTAP result + the exit status
+#   ktest-qemu  the in-kernel tests (irqos-test.iso) in QEMU with one CPU: one test per KTAP result + the
+#               exit status
+#   ktest-smp4  the same ISO in QEMU -smp 4 (multi-threaded TCG): APs started, ticking, IPIs delivered
 #   ktest-plain the in-kernel tests booted with a plain `ktest` command line (QEMU): the suite must not
 #               depend on the test ISO's command line
-#   ktest-bochs the same ISO in Bochs: one test per KTAP result + the IRQOS-VERDICT line
+#   ktest-bochs the same ISO in Bochs with two CPUs: one test per KTAP result + the IRQOS-VERDICT line
 #   ktest-debug the debug image (KDEBUG=1: CONFIG_DEBUG_SPINLOCK, CONFIG_DEBUG_IRQFLAGS, built warning-free
 #               in $(BUILD)/debug) runs the in-kernel tests in QEMU
 #   ktest-repeat tests/e2e/ktest_repeat.py: `ktest` run three times from the shell of one boot (typed on
@@ -33,7 +35,8 @@
 # is never silent; the last line stays "N passed, N failed".
 
 TOUT := $(BUILD)/test
-TEST_STEPS ?= lint harness host host-tsan host-clang build-gcc build-clang ktest-qemu ktest-plain ktest-bochs ktest-debug ktest-repeat \
+TEST_STEPS ?= lint harness host host-tsan host-clang build-gcc build-clang ktest-qemu ktest-smp4 ktest-plain ktest-bochs ktest-debug \
+  ktest-repeat \
   e2e bench
 TEST_HEARTBEAT ?= 30
 HOST_RESULTS := $(BUILD)/host/results.xml
@@ -96,8 +99,9 @@ test: deps
 	  if grep -q 'warning:' $(TOUT)/build-debug.log; then grep -m 5 'warning:' $(TOUT)/build-debug.log; \
 	    echo "FAIL debug/build: compiler warnings" > $(TOUT)/ktest-debug.results; return 1; fi; \
 	  python3 tests/e2e/ktest_run.py qemu $(DEBUG_BUILD)/irqos-test.iso $(TOUT) ktest-debug; }; \
-	emulated() { want ktest-qemu || want ktest-plain || want ktest-bochs || want ktest-repeat || want e2e || want bench; }; \
-	total=0; for s in lint harness host host-tsan build-gcc build-clang host-clang ktest-qemu ktest-plain ktest-bochs ktest-debug \
+	emulated() { want ktest-qemu || want ktest-smp4 || want ktest-plain || want ktest-bochs || want ktest-repeat || want e2e || want bench; }; \
+	total=0; for s in lint harness host host-tsan build-gcc build-clang host-clang ktest-qemu ktest-smp4 ktest-plain ktest-bochs \
+	  ktest-debug \
 	  ktest-repeat e2e bench; do want $$s && total=$$((total + 1)); done; emulated && total=$$((total + 1)); done_steps=0; \
 	heartbeat() { local label=$$1 log=$$2 t0=$$(date +%s); while sleep $(TEST_HEARTBEAT); do \
 	  echo "  $$label: still running, $$(( $$(date +%s) - t0 )) s$${log:+ (log: $$(tail -n 1 "$$log" 2>/dev/null | cut -c1-100))}"; \
@@ -139,6 +143,8 @@ test: deps
 	  specs="$$specs isos=$(TOUT)/isos.results"; fi; \
 	if want ktest-qemu; then step ktest-qemu python3 tests/e2e/ktest_run.py qemu $(KTEST_ISO) $(TOUT); \
 	  specs="$$specs ktest-qemu=$(TOUT)/ktest-qemu.results"; fi; \
+	if want ktest-smp4; then step ktest-smp4 python3 tests/e2e/ktest_run.py qemu $(KTEST_ISO) $(TOUT) ktest-smp4 4; \
+	  specs="$$specs ktest-smp4=$(TOUT)/ktest-smp4.results"; fi; \
 	if want ktest-plain; then step ktest-plain python3 tests/e2e/ktest_run.py qemu $(KTEST_PLAIN_ISO) $(TOUT) \
 	    ktest-plain; specs="$$specs ktest-plain=$(TOUT)/ktest-plain.results"; fi; \
 	if want ktest-bochs; then step ktest-bochs python3 tests/e2e/ktest_run.py bochs $(KTEST_ISO) $(TOUT); \

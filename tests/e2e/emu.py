@@ -192,8 +192,10 @@ def qemu_batch(iso, serial_log, timeout, extra=None):
         return None
 
 
+# The in-kernel tests run on Bochs with two CPUs (Debian's Bochs is built with SMP support).
+BOCHS_CPUS = 2
 BOCHSRC = """megs: 128
-cpu: model=corei7_sandy_bridge_2600k, count=1, ips=50000000, reset_on_triple_fault=0
+cpu: model=corei7_sandy_bridge_2600k, count=$BX_CPUS, ips=50000000, reset_on_triple_fault=0
 clock: sync=none, time0=946684800
 pci: enabled=1, chipset=i440fx
 ata0-master: type=cdrom, path=$BX_ISO, status=inserted
@@ -223,7 +225,7 @@ def bochs_batch(iso, serial_log, bochs_log, timeout):
         f.write("c\n")   # the Debian build has the debugger: continue at its first prompt
     open(serial_log, "w").close()
     env = dict(os.environ, BX_ISO=os.path.abspath(iso), BX_SERIAL=os.path.abspath(serial_log),
-               BX_LOG=os.path.abspath(bochs_log))
+               BX_LOG=os.path.abspath(bochs_log), BX_CPUS=str(BOCHS_CPUS))
     try:
         r = subprocess.run(["setsid", "bochs", "-q", "-f", rc_path, "-rc", cont_path], env=env,
                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,

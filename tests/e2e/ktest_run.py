@@ -2,12 +2,13 @@
 """Run the in-kernel tests (an ISO whose command line has `ktest`) in QEMU or Bochs and write one results
 line per KTAP test, plus one for the verdict the kernel reported at the end of the run.
 
-  ktest_run.py qemu|bochs ISO OUTDIR [NAME]
+  ktest_run.py qemu|bochs ISO OUTDIR [NAME [CPUS]]
 
 QEMU's verdict is its exit status (isa-debug-exit: 33 pass, 35 fail); Bochs's is the serial line
 "IRQOS-VERDICT: PASS|FAIL". Either must agree with the KTAP results, or the verdict check fails.
 NAME (default ktest-EMU) names the outputs, OUTDIR/NAME.serial.log and OUTDIR/NAME.results, and the
 results' prefix (EMU; EMU-plain for NAME ktest-plain), so that one emulator can run several ISOs.
+CPUS (QEMU only) boots that many CPUs (-smp); without it QEMU has one and Bochs emu.BOCHS_CPUS.
 While the emulator runs, each KTAP result is printed as it arrives on serial ("[ktest-qemu 3/40] ok ..."),
 so a long run shows its progress."""
 import os
@@ -32,6 +33,8 @@ MUST_RUN = {
              "edu.faulty_handler_returns_none_and_leaves_the_device_asserting",
              "edu.interrupt_on_a_disabled_line_is_not_served", "edu.rebind_keeps_serving"),
 }
+# With several CPUs the cross-CPU tests must run (with one CPU they skip for want of a target).
+MUST_RUN_SMP = ("smp.call_single_nowait_lands_later", "smp.reschedule_ipi_is_counted_on_its_target")
 
 
 def follow(path, label, done, poll=0.5):
@@ -78,6 +81,8 @@ def main():
     which, iso, outdir = sys.argv[1], sys.argv[2], sys.argv[3]
     name = sys.argv[4] if len(sys.argv) > 4 else f"ktest-{which}"
     prefix = which if name == f"ktest-{which}" else f"{which}-{name.removeprefix('ktest-')}"
+    cpus = int(sys.argv[5]) if len(sys.argv) > 5 else (emu.BOCHS_CPUS if which == "bochs" else 1)
+    must_run = MUST_RUN.get(which, ()) + (MUST_RUN_SMP if cpus > 1 else ())
     os.makedirs(outdir, exist_ok=True)
     log = os.path.join(outdir, f"{name}.serial.log")
     results = os.path.join(outdir, f"{name}.results")
@@ -85,10 +90,11 @@ def main():
     if not os.path.exists(iso):
         lines.append(f"FAIL {prefix}/boot: no ISO {iso}")
     elif which == "qemu":
-        code = run_followed(lambda: emu.qemu_batch(iso, log, QEMU_TIMEOUT), log, name)
+        extra = ["-smp", str(cpus)] if cpus > 1 else None
+        code = run_followed(lambda: emu.qemu_batch(iso, log, QEMU_TIMEOUT, extra), log, name)
         text = open(log, encoding="latin-1").read() if os.path.exists(log) else ""
         k = ktap.parse(text)
-        lines += ktap.check_lines(k, prefix, MUST_RUN.get(which, ()))
+        lines += ktap.check_lines(k, prefix, must_run)
         failed = any(l.startswith("FAIL") for l in lines)
         want = emu.EXIT_FAIL if failed else emu.EXIT_PASS
         if code is None:
@@ -103,7 +109,7 @@ def main():
                                                       BOCHS_TIMEOUT), log, name)
         text = open(log, encoding="latin-1").read() if os.path.exists(log) else ""
         k = ktap.parse(text)
-        lines += ktap.check_lines(k, prefix, MUST_RUN.get(which, ()))
+        lines += ktap.check_lines(k, prefix, must_run)
         failed = any(l.startswith("FAIL") for l in lines)
         want = "IRQOS-VERDICT: FAIL" if failed else "IRQOS-VERDICT: PASS"
         verdicts = [l.strip() for l in text.splitlines() if l.startswith("IRQOS-VERDICT:")]

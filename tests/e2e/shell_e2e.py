@@ -23,6 +23,7 @@ import halfduplex_e2e   # noqa: E402
 import lazy_e2e   # noqa: E402
 import pci_edu_e2e   # noqa: E402
 import edu_msi_e2e   # noqa: E402
+import smp_e2e   # noqa: E402
 import storm_e2e   # noqa: E402
 
 BOOT_TIMEOUT = 60       # seconds to the first prompt (TCG boot is ~1 s; generous for a loaded machine)
@@ -432,7 +433,7 @@ def main():
         jobs.append((run_bochs_checks, iso, outdir))
         jobs += [(fn, iso, outdir, check) for fn in console_e2e.CHECKS]   # tests/e2e/console_e2e.py
         # The misbehaving-device scenarios, one module each (tests/e2e/*_e2e.py).
-        for module in (pci_edu_e2e, edu_msi_e2e, storm_e2e, lazy_e2e, halfduplex_e2e):
+        for module in (pci_edu_e2e, edu_msi_e2e, storm_e2e, lazy_e2e, halfduplex_e2e, smp_e2e):
             jobs += [(fn, iso, outdir, check) for fn in module.CHECKS]
     with concurrent.futures.ThreadPoolExecutor(max_workers=PARALLEL_BOOTS) as pool:
         futures = [pool.submit(run_job, *job) for job in jobs]
