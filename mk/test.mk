@@ -18,6 +18,9 @@
 #   ktest-plain the in-kernel tests booted with a plain `ktest` command line (QEMU): the suite must not
 #               depend on the test ISO's command line
 #   ktest-bochs the same ISO in Bochs with two CPUs: one test per KTAP result + the IRQOS-VERDICT line
+#   ktest-noapic the in-kernel tests booted with `noapic` (the test ISO's line + noapic): the 8259 pair
+#               delivers the interrupts, so the 8259-only tests (which skip in APIC mode) run, in QEMU and
+#               in Bochs (where the provoked spurious IRQ7 must run)
 #   ktest-debug the debug image (KDEBUG=1: CONFIG_DEBUG_SPINLOCK, CONFIG_DEBUG_IRQFLAGS, built warning-free
 #               in $(BUILD)/debug) runs the in-kernel tests in QEMU
 #   ktest-repeat tests/e2e/ktest_repeat.py: `ktest` run three times from the shell of one boot (typed on
@@ -35,8 +38,8 @@
 # is never silent; the last line stays "N passed, N failed".
 
 TOUT := $(BUILD)/test
-TEST_STEPS ?= lint harness host host-tsan host-clang build-gcc build-clang ktest-qemu ktest-smp4 ktest-plain ktest-bochs ktest-debug \
-  ktest-repeat \
+TEST_STEPS ?= lint harness host host-tsan host-clang build-gcc build-clang ktest-qemu ktest-smp4 ktest-plain ktest-bochs ktest-noapic \
+  ktest-debug ktest-repeat \
   e2e bench
 TEST_HEARTBEAT ?= 30
 HOST_RESULTS := $(BUILD)/host/results.xml
@@ -51,6 +54,8 @@ CRASH_ISOS := $(foreach k,$(CRASH_KINDS),$(TOUT)/irqos-crash-$(k).iso)
 KTEST_CRASH_ISO := $(TOUT)/irqos-ktest-crash.iso
 # The in-kernel tests with nothing on the command line but `ktest`.
 KTEST_PLAIN_ISO := $(TOUT)/irqos-ktest-plain.iso
+# The in-kernel tests in PIC mode: the test ISO's line plus Linux's `noapic`.
+KTEST_NOAPIC_ISO := $(TOUT)/irqos-ktest-noapic.iso
 
 # An ISO whose only menu entry boots the kernel with command line $(1) (test configurations of our own,
 # so that `make test` never rebuilds build/irqos.iso with a different CMDLINE).
@@ -70,6 +75,10 @@ $(TOUT)/irqos-crash-%.iso: $(KERNEL_ELF) mk/test.mk
 $(KTEST_CRASH_ISO): $(KERNEL_ELF) mk/test.mk
 	@mkdir -p $(dir $@)
 	$(call test_iso,ktest crash=gp)
+
+$(KTEST_NOAPIC_ISO): $(KERNEL_ELF) mk/test.mk
+	@mkdir -p $(dir $@)
+	$(call test_iso,$(KTEST_CMDLINE) noapic)
 
 $(KTEST_PLAIN_ISO): $(KERNEL_ELF) mk/test.mk
 	@mkdir -p $(dir $@)
@@ -99,9 +108,9 @@ test: deps
 	  if grep -q 'warning:' $(TOUT)/build-debug.log; then grep -m 5 'warning:' $(TOUT)/build-debug.log; \
 	    echo "FAIL debug/build: compiler warnings" > $(TOUT)/ktest-debug.results; return 1; fi; \
 	  python3 tests/e2e/ktest_run.py qemu $(DEBUG_BUILD)/irqos-test.iso $(TOUT) ktest-debug; }; \
-	emulated() { want ktest-qemu || want ktest-smp4 || want ktest-plain || want ktest-bochs || want ktest-repeat || want e2e || want bench; }; \
+	emulated() { want ktest-qemu || want ktest-smp4 || want ktest-plain || want ktest-bochs || want ktest-noapic || want ktest-repeat || want e2e || want bench; }; \
 	total=0; for s in lint harness host host-tsan build-gcc build-clang host-clang ktest-qemu ktest-smp4 ktest-plain ktest-bochs \
-	  ktest-debug \
+	  ktest-noapic ktest-debug \
 	  ktest-repeat e2e bench; do want $$s && total=$$((total + 1)); done; emulated && total=$$((total + 1)); done_steps=0; \
 	heartbeat() { local label=$$1 log=$$2 t0=$$(date +%s); while sleep $(TEST_HEARTBEAT); do \
 	  echo "  $$label: still running, $$(( $$(date +%s) - t0 )) s$${log:+ (log: $$(tail -n 1 "$$log" 2>/dev/null | cut -c1-100))}"; \
@@ -136,10 +145,10 @@ test: deps
 	    HOSTCXX=clang++ host-test; \
 	  specs="$$specs host-clang=$(TOUT)/host-clang.results"; fi; \
 	if emulated; then \
-	  rm -f $(ISO) $(KTEST_ISO) $(CRASH_ISOS) $(KTEST_CRASH_ISO) $(KTEST_PLAIN_ISO); \
+	  rm -f $(ISO) $(KTEST_ISO) $(CRASH_ISOS) $(KTEST_CRASH_ISO) $(KTEST_PLAIN_ISO) $(KTEST_NOAPIC_ISO); \
 	  steplog=$(TOUT)/build-isos.log; \
 	  step isos build_check isos $(TOUT)/build-isos.log $(MAKE) --no-print-directory -j$(JOBS) KCXX=gcc \
-	    iso ktest-iso $(CRASH_ISOS) $(KTEST_CRASH_ISO) $(KTEST_PLAIN_ISO); \
+	    iso ktest-iso $(CRASH_ISOS) $(KTEST_CRASH_ISO) $(KTEST_PLAIN_ISO) $(KTEST_NOAPIC_ISO); \
 	  specs="$$specs isos=$(TOUT)/isos.results"; fi; \
 	if want ktest-qemu; then step ktest-qemu python3 tests/e2e/ktest_run.py qemu $(KTEST_ISO) $(TOUT); \
 	  specs="$$specs ktest-qemu=$(TOUT)/ktest-qemu.results"; fi; \
@@ -149,6 +158,11 @@ test: deps
 	    ktest-plain; specs="$$specs ktest-plain=$(TOUT)/ktest-plain.results"; fi; \
 	if want ktest-bochs; then step ktest-bochs python3 tests/e2e/ktest_run.py bochs $(KTEST_ISO) $(TOUT); \
 	  specs="$$specs ktest-bochs=$(TOUT)/ktest-bochs.results"; fi; \
+	if want ktest-noapic; then step ktest-noapic sh -c 'python3 tests/e2e/ktest_run.py qemu $(KTEST_NOAPIC_ISO) \
+	    $(TOUT) ktest-qemu-noapic; q=$$?; python3 tests/e2e/ktest_run.py bochs $(KTEST_NOAPIC_ISO) $(TOUT) \
+	    ktest-bochs-noapic; b=$$?; cat $(TOUT)/ktest-qemu-noapic.results $(TOUT)/ktest-bochs-noapic.results \
+	    > $(TOUT)/ktest-noapic.results; [ $$q -eq 0 ] && [ $$b -eq 0 ]'; \
+	  specs="$$specs ktest-noapic=$(TOUT)/ktest-noapic.results"; fi; \
 	if want ktest-debug; then steplog=$(TOUT)/build-debug.log; step ktest-debug debug_run; \
 	  specs="$$specs ktest-debug=$(TOUT)/ktest-debug.results"; fi; \
 	if want ktest-repeat; then step ktest-repeat python3 tests/e2e/ktest_repeat.py $(ISO) $(TOUT); \

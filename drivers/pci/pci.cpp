@@ -226,7 +226,10 @@ void pci_enable_device(pci_dev* d) {
     }
     uint16_t cmd = pci_read_config_word(d, PCI_COMMAND);
     if ((cmd & want) != want) pci_write_config_word(d, PCI_COMMAND, (uint16_t)(cmd | want));
+    if (pcibios_enable_irq && d->irq) pcibios_enable_irq(d);
 }
+
+int (*pcibios_enable_irq)(pci_dev* dev);
 
 void pci_set_master(pci_dev* d) {
     uint16_t cmd = pci_read_config_word(d, PCI_COMMAND);

@@ -71,11 +71,15 @@ uint16_t pci_read_config_word(const pci_dev* dev, uint16_t where);
 uint8_t pci_read_config_byte(const pci_dev* dev, uint16_t where);
 void pci_write_config_dword(const pci_dev* dev, uint16_t where, uint32_t value);
 void pci_write_config_word(const pci_dev* dev, uint16_t where, uint16_t value);
-// Linux pci_enable_device (the decoding part): turn on memory and/or I/O decoding for the BARs it has.
+// Linux pci_enable_device (the decoding part): turn on memory and/or I/O decoding for the BARs it has,
+// then let the interrupt routing prepare the function's INTx line (pcibios_enable_irq).
 void pci_enable_device(pci_dev* dev);
 // Linux pci_set_master: let the function initiate memory writes (PCI_COMMAND_MASTER), which its DMA and
 // every MSI (a memory write to 0xFEEx_xxxx) need. Process context.
 void pci_set_master(pci_dev* dev);
+// Linux's pcibios_enable_irq hook: set by the interrupt-mode choice (APIC mode: the line's IO-APIC pin
+// made level, drivers/apic/io_apic_setup.h); NULL keeps the firmware's 8259 routing. Process context.
+extern int (*pcibios_enable_irq)(pci_dev* dev);
 
 // Names for humans: "00:04.0" into buf (at least 8 bytes); the class's short name ("Host bridge",
 // "Unclassified device", ...); "INTA".."INTD" or "none".

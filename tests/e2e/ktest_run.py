@@ -9,6 +9,8 @@ QEMU's verdict is its exit status (isa-debug-exit: 33 pass, 35 fail); Bochs's is
 NAME (default ktest-EMU) names the outputs, OUTDIR/NAME.serial.log and OUTDIR/NAME.results, and the
 results' prefix (EMU; EMU-plain for NAME ktest-plain), so that one emulator can run several ISOs.
 CPUS (QEMU only) boots that many CPUs (-smp); without it QEMU has one and Bochs emu.BOCHS_CPUS.
+A NAME with "noapic" says the ISO boots with `noapic` (the 8259 pair in charge): the 8259 tests must run
+there, the IO-APIC tests in the other runs (APIC mode).
 While the emulator runs, each KTAP result is printed as it arrives on serial ("[ktest-qemu 3/40] ok ..."),
 so a long run shows its progress."""
 import os
@@ -27,11 +29,19 @@ BOCHS_TIMEOUT = 180
 # Bochs's 8259 drops a vanished edge request from IRR, so the spurious IRQ7 can always be provoked there
 # (QEMU's keeps it latched and the test skips).
 MUST_RUN = {
-    "bochs": ("pic.provoked_spurious_irq7_is_counted_not_dispatched",),
     # QEMU runs always get `-device edu` (emu.QEMU_BASE): there the edu tests skip only if the driver broke.
     "qemu": ("edu.pci_configuration", "edu.raise_n_is_handled_exactly_n_times",
              "edu.faulty_handler_returns_none_and_leaves_the_device_asserting",
              "edu.interrupt_on_a_disabled_line_is_not_served", "edu.rebind_keeps_serving"),
+}
+# The 8259 tests run where the 8259 pair delivers the interrupts: in the `noapic` runs (ktest-noapic). In
+# APIC mode they skip, and the IO-APIC's own tests must run instead: edu's INTx on QEMU, and the MIS path
+# on both emulators (QEMU's IO-APIC has the EOI register, Bochs's version 0x11 does not).
+MUST_RUN_PIC = {"bochs": ("pic.provoked_spurious_irq7_is_counted_not_dispatched",)}
+MUST_RUN_APIC = {
+    "qemu": ("ioapic.edu_intx_is_handled_exactly_once_per_raise", "ioapic.a_second_sharer_on_the_edu_pin_sees_every_interrupt",
+             "ioapic.level_taken_as_edge_counts_mis_and_is_ended_at_the_ioapic"),
+    "bochs": ("ioapic.level_taken_as_edge_counts_mis_and_is_ended_at_the_ioapic",),
 }
 # With several CPUs the cross-CPU tests must run (with one CPU they skip for want of a target).
 MUST_RUN_SMP = ("smp.call_single_nowait_lands_later", "smp.reschedule_ipi_is_counted_on_its_target")
@@ -80,9 +90,12 @@ def run_followed(fn, log, label):
 def main():
     which, iso, outdir = sys.argv[1], sys.argv[2], sys.argv[3]
     name = sys.argv[4] if len(sys.argv) > 4 else f"ktest-{which}"
-    prefix = which if name == f"ktest-{which}" else f"{which}-{name.removeprefix('ktest-')}"
+    suffix = name.removeprefix("ktest-").removeprefix(f"{which}-")  # ktest-bochs-noapic -> noapic
+    prefix = which if name == f"ktest-{which}" else f"{which}-{suffix}"
     cpus = int(sys.argv[5]) if len(sys.argv) > 5 else (emu.BOCHS_CPUS if which == "bochs" else 1)
-    must_run = MUST_RUN.get(which, ()) + (MUST_RUN_SMP if cpus > 1 else ())
+    noapic = "noapic" in name  # PIC mode: the 8259 tests must run; no other CPU is started without the APIC
+    by_mode = MUST_RUN_PIC if noapic else MUST_RUN_APIC
+    must_run = MUST_RUN.get(which, ()) + by_mode.get(which, ()) + (MUST_RUN_SMP if cpus > 1 and not noapic else ())
     os.makedirs(outdir, exist_ok=True)
     log = os.path.join(outdir, f"{name}.serial.log")
     results = os.path.join(outdir, f"{name}.results")

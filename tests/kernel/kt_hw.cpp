@@ -1,5 +1,6 @@
 // The in-kernel tests' hardware helpers (see kt_hw.h).
 #include "tests/kernel/kt_hw.h"
+#include "drivers/apic/irq_mode.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/portio.h"
 #include "kernel/idle.h"
@@ -76,3 +77,5 @@ bool kt_i8042_inject(uint8_t scancode) {
 
 uint8_t kt_i8042_read_data() { return x86_port_io().inb(I8042_DATA); }
 bool kt_i8042_output_full() { return x86_port_io().inb(I8042_STATUS_CMD) & I8042_STR_OBF; }
+
+bool kt_apic_mode() { return irq_routing_is_ioapic(); }

@@ -5,6 +5,7 @@
 // flags are set to Linux's defaults for the run and restored; a line requested under "noirqdebug" is
 // never watched, and then the test expects the watchdog's answer instead.
 #include "tests/kernel/ktest.h"
+#include "tests/kernel/kt_hw.h"
 #include "tests/kernel/kt_spurious.h"
 #include "kernel/irq/internals.h"
 #include "kernel/scenario/storm.h"
@@ -69,4 +70,7 @@ void storm_contained(const char* name) {
 }  // namespace
 
 KTEST(storm, edu_contained_at_linux_window) { storm_contained("edu"); }
-KTEST(storm, com2_contained_at_linux_window) { storm_contained("com2"); }
+KTEST(storm, com2_contained_at_linux_window) {
+    KT_SKIP_IN_APIC_MODE();  // COM2 storms through the ELCR: a level 8259 line
+    storm_contained("com2");
+}
