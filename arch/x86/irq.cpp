@@ -48,7 +48,8 @@ void do_IRQ(TrapFrame* regs) {
         // The 8259 invents IRQ7/IRQ15 when a request vanishes before the CPU's INTA: its in-service
         // register then shows nothing. Such an interrupt is counted (ERR) and reaches no handler, whether
         // or not a driver owns the line (Linux lets it run the flow; irqos follows the 8259A datasheet).
-        if (!legacy_pic_filter_spurious(irq_desc_get_irq(desc))) generic_handle_irq_desc(desc);
+        // Only a line whose chip is an 8259 is checked (drivers/pic/legacy_pic.h).
+        if (!legacy_pic_filter_spurious(desc)) generic_handle_irq_desc(desc);
     } else {
         // Linux 6.12 (call_irq_handler): a vector released while an interrupt was in flight is quietly
         // marked unused; only a vector that never had an owner is reported. Both are counted here.

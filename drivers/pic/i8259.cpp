@@ -9,7 +9,7 @@ using namespace i8259;
 
 namespace {
 constexpr unsigned PIC_OPS = IRQCHIP_OP_MASK | IRQCHIP_OP_UNMASK | IRQCHIP_OP_MASK_ACK | IRQCHIP_OP_DISABLE |
-                             IRQCHIP_OP_ENABLE | IRQCHIP_OP_SET_TYPE;
+                             IRQCHIP_OP_ENABLE | IRQCHIP_OP_SET_TYPE | IRQCHIP_OP_SPURIOUS;
 constexpr uint16_t PIC_ALL_MASKED = 0xFFFF;  // every IMR bit set on both chips
 constexpr uint16_t cmd_port(unsigned irq) { return irq < 8 ? PIC_MASTER_CMD : PIC_SLAVE_CMD; }
 constexpr uint8_t pin_bit(unsigned irq) { return (uint8_t)(1u << (irq & 7)); }

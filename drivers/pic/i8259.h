@@ -43,6 +43,9 @@ public:
     bool probe() override;
     bool irq_pending(unsigned irq) override;
     bool filter_spurious(unsigned irq) override;
+    // IrqChip: the same check for the line being dispatched (legacy_pic_filter_spurious asks it only
+    // for IRQ7 and IRQ15 on an 8259 chip).
+    bool irq_spurious(irq_data* d) override { return filter_spurious(unsigned(d->hwirq)); }
 
     // ELCR: is the pin level-triggered? Read from the hardware at init, kept up to date by set_type.
     bool elcr_is_level(unsigned irq) const { return (elcr_ >> irq) & 1; }

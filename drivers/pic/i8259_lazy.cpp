@@ -15,8 +15,8 @@ namespace {
 
 // No IRQCHIP_OP_DISABLE (that is the point) and no ENABLE (enable = unmask, the core's default). ACK is
 // there for handle_edge_irq, which acknowledges before the handler without masking.
-constexpr unsigned LAZY_OPS =
-    IRQCHIP_OP_ACK | IRQCHIP_OP_MASK | IRQCHIP_OP_UNMASK | IRQCHIP_OP_MASK_ACK | IRQCHIP_OP_SET_TYPE;
+constexpr unsigned LAZY_OPS = IRQCHIP_OP_ACK | IRQCHIP_OP_MASK | IRQCHIP_OP_UNMASK | IRQCHIP_OP_MASK_ACK |
+                              IRQCHIP_OP_SET_TYPE | IRQCHIP_OP_SPURIOUS;
 
 // Callbacks: desc->lock held, interrupts off, as for every IrqChip; each takes the 8259's chip lock.
 class Pic8259LazyChip final : public IrqChip {
@@ -27,6 +27,7 @@ public:
     void irq_unmask(irq_data* d) override { pic(d)->irq_unmask(d); }
     void irq_mask_ack(irq_data* d) override { pic(d)->irq_mask_ack(d); }
     int irq_set_type(irq_data* d, unsigned type) override { return pic(d)->irq_set_type(d, type); }
+    bool irq_spurious(irq_data* d) override { return pic(d)->irq_spurious(d); }
 
 private:
     static Pic8259* pic(irq_data* d) { return static_cast<Pic8259*>(d->chip_data); }

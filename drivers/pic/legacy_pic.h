@@ -2,7 +2,7 @@
 // machine runs in PIC mode, a null object once the IO-APIC takes over, chosen at run time, not by #ifdef.
 #pragma once
 #include "kernel/io.h"
-#include "kernel/irq/irq.h"
+#include "kernel/irq/irqdesc.h"
 
 class LegacyPic {
 public:
@@ -30,12 +30,16 @@ extern LegacyPic* legacy_pic;
 extern LegacyPic& null_legacy_pic;
 static inline unsigned nr_legacy_irqs() { return legacy_pic->nr_legacy_irqs(); }
 
-// The vector entry's spurious filter (arch/x86 do_IRQ calls it with the IRQ number, interrupts off,
-// before generic_handle_irq; true => skip the dispatch). Only IRQ7 and IRQ15 can be the 8259's spurious
-// answer, so every other line is let through here, inline, without asking the PIC.
-static inline bool legacy_pic_filter_spurious(unsigned irq) {
-    if (likely((irq & 7) != 7 || irq >= 16)) return false;
-    return legacy_pic->filter_spurious(irq);
+// The vector entry's spurious filter (arch/x86 do_IRQ calls it with the line's descriptor, interrupts
+// off, before the flow handler; true => skip the dispatch). The filter belongs to the line's chip: only
+// a chip with IRQCHIP_OP_SPURIOUS (the two 8259 chips, XT-PIC and XT-PIC-lazy) is asked, so in APIC mode
+// IRQ 7 on an IO-APIC pin never consults the 8259. Only IRQ7 and IRQ15 can be the 8259's spurious
+// answer, so every other line is let through inline, with no call and no look at the chip.
+static inline bool legacy_pic_filter_spurious(irq_desc* desc) {
+    unsigned irq = irq_desc_get_irq(desc);
+    if (likely((irq & 7) != 7 || irq >= NR_IRQS_LEGACY)) return false;
+    IrqChip* chip = desc->irq_data.chip;
+    return chip->has(IRQCHIP_OP_SPURIOUS) && chip->irq_spurious(&desc->irq_data);
 }
 
 // Boot, interrupts off, before any request_irq on lines 0-15: probe and initialise the 8259 pair at

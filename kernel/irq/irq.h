@@ -86,6 +86,7 @@ enum IrqChipOp : unsigned {
     IRQCHIP_OP_SHUTDOWN = 1u << 8,
     IRQCHIP_OP_SET_TYPE = 1u << 9,
     IRQCHIP_OP_RETRIGGER = 1u << 10,
+    IRQCHIP_OP_SPURIOUS = 1u << 11,  // irqos: irq_spurious (see there)
 };
 
 // An interrupt controller as the core sees it (Linux struct irq_chip). Subclasses override the
@@ -109,6 +110,12 @@ public:
     virtual void irq_shutdown(irq_data*) {}
     virtual int irq_set_type(irq_data*, unsigned /*flow_type*/) { return -ENOSYS; }  // IRQ_SET_MASK_OK*
     virtual int irq_retrigger(irq_data*) { return 0; }                               // 1: the hardware will re-raise it
+    // irqos, for controllers that answer a request that vanished before the CPU's acknowledge with an
+    // interrupt of their own (the 8259A's IRQ7/IRQ15): true when this one is such a spurious interrupt,
+    // already counted and acknowledged by the chip; the vector entry then does not dispatch it. Called
+    // by the entry without the descriptor lock, interrupts off, only on the lines the controller can
+    // invent (legacy_pic_filter_spurious), so the common path makes no call.
+    virtual bool irq_spurious(irq_data*) { return false; }
 
 protected:
     ~IrqChip() = default;

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "tests/host/support/capture_console.h"
+#include "tests/host/support/fake_chip.h"
 #include "tests/host/support/fake_portio.h"
 #include "tests/host/support/host_env.h"
 
@@ -188,7 +189,7 @@ TEST_F(Pic8259Test, ProbeFailsWhenImrDoesNotReadBack) {
     EXPECT_EQ(io.log(), (V{OUT(0xA1, 0xFF), OUT(0x21, 0xFB), IN(0x21, 0xFF)}));
     EXPECT_EQ(legacy_pic, &null_legacy_pic);
     EXPECT_EQ(nr_legacy_irqs(), 0u);
-    EXPECT_FALSE(legacy_pic_filter_spurious(7));
+    EXPECT_FALSE(legacy_pic_filter_spurious(irq_to_desc(7)));
     EXPECT_EQ(host_console::count("Using NULL legacy PIC\n"), 1u);
     EXPECT_EQ(irq_to_desc(0)->irq_data.chip, &no_irq_chip) << "lines stay unwired";
 }
@@ -239,7 +240,7 @@ TEST_F(Pic8259Setup, RealInterruptFlowsThroughMaskAckHandlerUnmask) {
     ASSERT_EQ(request_irq(1, kbd_handler, 0, "i8042", &g_kbd_calls), 0);
     EXPECT_EQ(io.outs().back(), OUT(0x21, 0xF9));
     io.clear_log();
-    ASSERT_FALSE(legacy_pic_filter_spurious(1));
+    ASSERT_FALSE(legacy_pic_filter_spurious(irq_to_desc(1)));
     host_env::fire_irq(1);
     EXPECT_EQ(g_kbd_calls, 1);
     EXPECT_EQ(io.log(), (V{OUT(0x21, 0xFB), OUT(0x20, 0x61), OUT(0x21, 0xF9)}));
@@ -289,6 +290,31 @@ int g_lazy_calls;
 irqreturn_t lazy_handler(int, void* dev) {
     static_cast<int*>(dev)[0]++;
     return IRQ_HANDLED;
+}
+
+// APIC mode with the 8259 pair still present: IRQ 7 and 15 are IO-APIC pins now. The spurious filter
+// belongs to the line's chip, so the 8259's in-service register is not consulted (no port access) and
+// the interrupt is dispatched, even though the 8259 would call IRQ7 spurious.
+TEST_F(Pic8259Setup, Irq7OnAnotherChipIsNotFilteredByThe8259) {
+    FakeChip ioapic{FakeChip::DEFAULT_OPS, 0, "IO-APIC"};
+    for (unsigned irq : {7u, 15u}) irq_set_chip_and_handler_name(irq, &ioapic, handle_edge_irq, "edge");
+    io.clear_log();
+    unsigned long err = irq_err_count;
+    EXPECT_FALSE(legacy_pic_filter_spurious(irq_to_desc(7)));
+    EXPECT_FALSE(legacy_pic_filter_spurious(irq_to_desc(15)));
+    EXPECT_EQ(io.log(), V{});
+    EXPECT_EQ(irq_err_count, err);
+}
+
+// Both 8259 chips filter: XT-PIC and a line switched to XT-PIC-lazy.
+TEST_F(Pic8259Setup, Irq7OnEither8259ChipIsFiltered) {
+    io.queue_in(0x20, {0x00, 0x00});  // ISR: nothing in service
+    unsigned long err = irq_err_count;
+    EXPECT_TRUE(legacy_pic_filter_spurious(irq_to_desc(7)));
+    ASSERT_EQ(i8259_set_lazy(7, true), 0);
+    EXPECT_TRUE(legacy_pic_filter_spurious(irq_to_desc(7)));
+    EXPECT_EQ(irq_err_count, err + 2);
+    ASSERT_EQ(i8259_set_lazy(7, false), 0);
 }
 
 class Pic8259Lazy : public Pic8259Setup {
