@@ -13,6 +13,7 @@
 #include "arch/x86/poweroff.h"
 #include "arch/x86/smp.h"
 #include "arch/x86/vector.h"
+#include "arch/x86/vector_init.h"
 #include "drivers/acpi/acpi.h"
 #include "drivers/apic/irq_mode.h"
 #include "drivers/keyboard/i8042.h"
@@ -81,6 +82,7 @@ extern "C" [[noreturn]] void kernel_main(uint32_t magic, uint32_t mbi_addr) {
     pmm_init(boot);
 
     early_irq_init();
+    x86_vector_init();  // the vector allocator and domain, the ISA vectors kept on CPU 0
     check(irq_mode_init(x86_port_io()), "irq_mode_init");  // IO-APIC or, with noapic / no MADT, the 8259 pair
     for (unsigned i = 0; i < NR_ISA_IRQS; i++) vector_irq_set(0, ISA_IRQ_VECTOR(i), int(i));
     check(pit_init(x86_port_io(), HZ), "pit_init");

@@ -8,6 +8,7 @@
 #include "arch/x86/sysvec.h"
 #include "drivers/apic/apic_timer.h"
 #include "drivers/apic/local_apic.h"
+#include "kernel/irq/vector_domain.h"
 #include "drivers/pit/pit.h"
 #include "kernel/errno.h"
 #include "kernel/jiffies.h"
@@ -95,5 +96,6 @@ void apic_ap_setup(unsigned cpu) {
     LocalApic* apic = local_apic();
     apic->setup(/*boot_cpu=*/false, /*extint=*/false, SPURIOUS_APIC_VECTOR, ERROR_APIC_VECTOR);
     per_cpu(x86_cpu_to_apicid, cpu) = apic->id();
+    lapic_online();  // this CPU's vectors join the allocator (kernel/irq/vector_domain.h)
     if (unsigned long bus_hz = apic_timer_bus_hz()) apic_timer_setup_periodic(*apic, bus_hz, HZ);
 }

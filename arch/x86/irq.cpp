@@ -1,14 +1,13 @@
 // do_IRQ: from a vector to the genirq core (Linux arch/x86/kernel/irq.c, common_interrupt()). Looks up
 // the current CPU's vector_irq table and runs that descriptor's flow handler between irq_enter() and
-// irq_exit(); a vector with no descriptor is reported (rate-limited), counted and acknowledged.
+// irq_exit(); a vector with no descriptor is reported (rate-limited), counted and acknowledged. The
+// vector_irq table itself belongs to the vector domain (kernel/irq/vector_domain.cpp).
 #include "arch/x86/irq.h"
 #include "arch/x86/vector.h"
 #include "drivers/pic/legacy_pic.h"
 #include "kernel/irq/irqdesc.h"
 #include "kernel/preempt.h"
 #include "kernel/printk.h"
-
-DEFINE_PER_CPU(VectorIrqTable, vector_irq);
 
 namespace {
 // With the 8259 pair there is nothing to acknowledge: every vector it can raise (ISA_IRQ_VECTOR(0..15)) is mapped to
@@ -18,23 +17,6 @@ namespace {
 void ack_vector_nothing(unsigned) {}
 void (*unhandled_vector_ack)(unsigned vector) = ack_vector_nothing;
 }  // namespace
-
-void vector_irq_set(unsigned cpu, unsigned vector, int irq) {
-    if (cpu >= NR_CPUS || vector >= NR_VECTORS) return;
-    irq_desc* d = irq == VECTOR_SHUTDOWN      ? VECTOR_SHUTDOWN_DESC
-                  : irq == VECTOR_RETRIGGERED ? VECTOR_RETRIGGERED_DESC
-                  : irq < 0                   ? nullptr
-                                              : irq_to_desc(unsigned(irq));
-    WRITE_ONCE(per_cpu(vector_irq, cpu).desc[vector], d);
-}
-
-int vector_irq_get(unsigned cpu, unsigned vector) {
-    if (cpu >= NR_CPUS || vector >= NR_VECTORS) return VECTOR_UNUSED;
-    irq_desc* d = READ_ONCE(per_cpu(vector_irq, cpu).desc[vector]);
-    if (d == VECTOR_SHUTDOWN_DESC) return VECTOR_SHUTDOWN;
-    if (d == VECTOR_RETRIGGERED_DESC) return VECTOR_RETRIGGERED;
-    return d ? int(irq_desc_get_irq(d)) : VECTOR_UNUSED;
-}
 
 void set_unhandled_vector_ack(void (*ack)(unsigned vector)) { unhandled_vector_ack = ack ? ack : ack_vector_nothing; }
 

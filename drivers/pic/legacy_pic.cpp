@@ -4,6 +4,7 @@
 #include "drivers/pic/legacy_pic.h"
 #include "drivers/pic/i8259.h"
 #include "kernel/irq/interrupt.h"
+#include "kernel/irq/irqdomain.h"
 #include "kernel/printk.h"
 
 namespace {
@@ -24,6 +25,11 @@ public:
 };
 NullLegacyPic null_pic;
 
+// The legacy 8259 domain (Linux's i8259 irq domain, legacy mapping): IRQ 0-15 with hwirq = pin. Static,
+// as the 8259 pair is: one per machine, never removed.
+irq_data* i8259_revmap[16];
+irq_domain i8259_domain_storage = {.name = "i8259", .hwirq_max = 16, .revmap_size = 16, .revmap = i8259_revmap};
+
 // Linux's no_action: the cascade line never reaches a handler (the master's IR2 only forwards the
 // slave), but requesting it starts (unmasks) the line and shows "cascade" in the interrupts view.
 irqreturn_t no_action(int, void*) { return IRQ_NONE; }
@@ -31,6 +37,7 @@ irqreturn_t no_action(int, void*) { return IRQ_NONE; }
 }  // namespace
 
 LegacyPic& null_legacy_pic = null_pic;
+irq_domain* const i8259_domain = &i8259_domain_storage;
 LegacyPic* legacy_pic = &null_pic;
 
 int legacy_pic_setup_chip(Pic8259& pic) {
@@ -43,7 +50,7 @@ int legacy_pic_setup_chip(Pic8259& pic) {
     for (unsigned irq = 0; irq < pic.nr_legacy_irqs(); irq++) {
         irq_set_chip_and_handler_name(irq, &pic, handle_level_irq, "level");
         irq_set_chip_data(irq, &pic);
-        irq_set_hwirq(irq, irq);
+        irq_domain_associate(&i8259_domain_storage, irq, irq);
         irq_set_status_flags(irq, IRQ_LEVEL);
     }
     legacy_pic = &pic;

@@ -28,6 +28,9 @@ protected:
 // The active legacy PIC: null_legacy_pic until legacy_pic_setup() has found and set up the 8259 pair.
 extern LegacyPic* legacy_pic;
 extern LegacyPic& null_legacy_pic;
+// The legacy 8259 irq domain: IRQ 0-15, hwirq = pin (irq_find_mapping(i8259_domain, pin)).
+struct irq_domain;
+extern irq_domain* const i8259_domain;
 static inline unsigned nr_legacy_irqs() { return legacy_pic->nr_legacy_irqs(); }
 
 // The vector entry's spurious filter (arch/x86 do_IRQ calls it with the line's descriptor, interrupts

@@ -62,6 +62,14 @@ bool disable_hardirq(unsigned irq);
 void enable_irq(unsigned irq);       // any context; "Unbalanced enable for IRQ %d" at depth 0
 void synchronize_irq(unsigned irq);  // wait until no handler of `irq` runs on any CPU
 bool synchronize_hardirq(unsigned irq);
+// Linux irq_set_affinity: deliver `irq` to a CPU of `mask` (kernel/irq/affinity.cpp). The chip
+// hierarchy moves the line (the x86 vector domain: a new vector on a CPU of the mask, the old one kept
+// until the first interrupt on the new one); `mask` is recorded as the requested affinity. 0; -EINVAL
+// (no such line, a chip that cannot move it, a per-CPU line, no online CPU in the mask), -EBUSY (the
+// previous move is not finished), -ENOSPC (no free vector there). Any context; takes the desc lock.
+int irq_set_affinity(unsigned irq, const cpumask_t* mask);
+// The requested and the effective affinity (either pointer may be NULL). -EINVAL for no such line.
+int irq_get_affinity(unsigned irq, cpumask_t* requested, cpumask_t* effective);
 
 // Spurious detection (kernel/irq/spurious.cpp). Called by the flows after the actions ran.
 void note_interrupt(irq_desc* desc, irqreturn_t action_ret);

@@ -61,15 +61,21 @@ enum : unsigned {
 
 class IrqChip;
 struct irq_desc;
+struct irq_domain;
+struct cpumask_t;
 
 // What a chip callback gets: which line, in the chip's own numbering (hwirq), and the chip's cookie.
+// With irq domains (kernel/irq/irqdomain.h) an IRQ has one irq_data per level: the descriptor's own is
+// the outermost domain's, parent_data leads to the level below (NULL at the root).
 struct irq_data {
     unsigned irq = 0;         // Linux IRQ number (index into the descriptor table)
     unsigned long hwirq = 0;  // the chip's pin number, shown in the interrupts view
     bool has_hwirq = false;   // false: hwirq column left blank (Linux: no irq domain)
-    unsigned state = 0;       // IRQD_* bits; change only with desc->lock held
+    unsigned state = 0;       // IRQD_* bits; change only with desc->lock held (the descriptor's level)
     IrqChip* chip = nullptr;
     void* chip_data = nullptr;
+    irq_domain* domain = nullptr;
+    irq_data* parent_data = nullptr;
 };
 
 // Which optional operations a chip provides. Linux tests the function pointers for NULL; the absence of
@@ -87,6 +93,7 @@ enum IrqChipOp : unsigned {
     IRQCHIP_OP_SET_TYPE = 1u << 9,
     IRQCHIP_OP_RETRIGGER = 1u << 10,
     IRQCHIP_OP_SPURIOUS = 1u << 11,  // irqos: irq_spurious (see there)
+    IRQCHIP_OP_SET_AFFINITY = 1u << 12,
 };
 
 // An interrupt controller as the core sees it (Linux struct irq_chip). Subclasses override the
@@ -116,6 +123,10 @@ public:
     // by the entry without the descriptor lock, interrupts off, only on the lines the controller can
     // invent (legacy_pic_filter_spurious), so the common path makes no call.
     virtual bool irq_spurious(irq_data*) { return false; }
+    // Linux irq_set_affinity: deliver the line to a CPU of `dest` (online CPUs only, checked by the
+    // caller). IRQ_SET_MASK_OK (the core records `dest` as the requested affinity), IRQ_SET_MASK_OK_DONE,
+    // or a negative errno. `force`: Linux's flag to ignore the online check (CPU bring-up).
+    virtual int irq_set_affinity(irq_data*, const cpumask_t* /*dest*/, bool /*force*/) { return -ENOSYS; }
 
 protected:
     ~IrqChip() = default;

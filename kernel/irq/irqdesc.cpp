@@ -6,6 +6,9 @@
 
 namespace {
 irq_desc irq_descs[NR_IRQS];
+// Which IRQ numbers irq_alloc_descs handed out (Linux's allocated_irqs bitmap), under alloc_lock.
+bool allocated_irqs[NR_IRQS];
+raw_spinlock_t alloc_lock;
 // Each descriptor's kstat_irqs points at its slot here (Linux allocates them with alloc_percpu).
 DEFINE_PER_CPU(unsigned[NR_IRQS], kstat_irqs_all);
 }  // namespace
@@ -36,12 +39,19 @@ static void desc_set_defaults(unsigned irq, irq_desc* desc) {
     desc->last_unhandled = 0;
     desc->threads_oneshot = 0;
     desc->name = nullptr;
+    desc->irq_data.domain = nullptr;
+    desc->irq_data.parent_data = nullptr;
+    cpumask_setall(&desc->affinity);  // Linux: irq_default_affinity, every CPU
+    cpumask_clear(&desc->effective_affinity);
 }
 
 // Boot (one CPU, interrupts off) or between host tests. Forgets every action without freeing it:
 // at boot there are none; a host test owns whatever it allocated.
 void early_irq_init() {
-    for (unsigned irq = 0; irq < NR_IRQS; irq++) desc_set_defaults(irq, &irq_descs[irq]);
+    for (unsigned irq = 0; irq < NR_IRQS; irq++) {
+        desc_set_defaults(irq, &irq_descs[irq]);
+        allocated_irqs[irq] = irq < NR_IRQS_LEGACY;
+    }
     irq_resend_reset();
     irq_handle_reset();
     irq_spurious_reset();
@@ -73,4 +83,52 @@ unsigned kstat_irqs(unsigned irq) {
     unsigned sum = 0;
     for_each_possible_cpu(cpu) sum += kstat_irqs_cpu(irq, cpu);
     return sum;
+}
+
+int irq_alloc_descs(int irq, unsigned from, unsigned cnt) {
+    if (!cnt) return -EINVAL;
+    if (irq >= 0) {
+        if (from > unsigned(irq)) return -EINVAL;
+        from = unsigned(irq);
+    }
+    unsigned long flags;
+    raw_spin_lock_irqsave(&alloc_lock, flags);
+    int ret = -ENOSPC;
+    for (unsigned start = from; start + cnt <= NR_IRQS; start++) {
+        unsigned i = 0;
+        while (i < cnt && !allocated_irqs[start + i]) i++;
+        if (i == cnt) {
+            for (i = 0; i < cnt; i++) allocated_irqs[start + i] = true;
+            ret = int(start);
+            break;
+        }
+        if (irq >= 0) {
+            ret = -EEXIST;
+            break;
+        }
+        start += i;  // skip past the taken one
+    }
+    raw_spin_unlock_irqrestore(&alloc_lock, flags);
+    if (ret >= 0)
+        for (unsigned i = 0; i < cnt; i++) desc_set_defaults(unsigned(ret) + i, &irq_descs[unsigned(ret) + i]);
+    return ret;
+}
+
+void irq_free_descs(unsigned from, unsigned cnt) {
+    if (from >= NR_IRQS || cnt > NR_IRQS - from) return;
+    for (unsigned i = 0; i < cnt; i++) {
+        if (from + i < NR_IRQS_LEGACY) continue;  // the ISA lines stay
+        desc_set_defaults(from + i, &irq_descs[from + i]);
+        unsigned long flags;
+        raw_spin_lock_irqsave(&alloc_lock, flags);
+        allocated_irqs[from + i] = false;
+        raw_spin_unlock_irqrestore(&alloc_lock, flags);
+    }
+}
+
+bool irq_desc_is_allocated(unsigned irq) { return irq < NR_IRQS && READ_ONCE(allocated_irqs[irq]); }
+
+void irq_data_update_effective_affinity(irq_data* d, const cpumask_t* m) {
+    irq_desc* desc = irq_to_desc(d->irq);
+    if (desc) cpumask_copy(&desc->effective_affinity, m);
 }

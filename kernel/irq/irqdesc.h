@@ -2,6 +2,7 @@
 // disable depth, state and statistics (Linux include/linux/irqdesc.h). Statically allocated.
 #pragma once
 #include "kernel/irq/irq.h"
+#include "kernel/cpumask.h"
 #include "kernel/percpu.h"
 #include "kernel/spinlock.h"
 
@@ -39,10 +40,23 @@ struct irq_desc {
     unsigned long threads_oneshot = 0;
     raw_spinlock_t lock;
     const char* name = nullptr;  // flow name shown in the interrupts view ("edge", "level", ...)
+    // Linux irq_common_data: the CPUs asked for (irq_set_affinity) and the one(s) the controller really
+    // delivers to (set by the vector domain when it assigns a vector). Changed under desc->lock.
+    cpumask_t affinity = {};
+    cpumask_t effective_affinity = {};
 };
 
-// NULL for an out-of-range number. Descriptors exist for every irq < NR_IRQS.
+// NULL for an out-of-range number. Descriptors exist for every irq < NR_IRQS (one array load).
 irq_desc* irq_to_desc(unsigned irq);
+// Linux irq_alloc_descs/irq_free_descs: claim `cnt` consecutive IRQ numbers (exactly `irq` when irq >= 0,
+// else the first free range at or above `from`), reset to the unused state. The legacy lines 0-15 are
+// always claimed (their descriptors are the ISA lines in both modes). Returns the first number,
+// -EEXIST (irq >= 0 and taken), -EINVAL (cnt 0, or irq >= 0 with from > irq), -ENOSPC. Process context.
+int irq_alloc_descs(int irq, unsigned from, unsigned cnt);
+void irq_free_descs(unsigned from, unsigned cnt);
+bool irq_desc_is_allocated(unsigned irq);
+// Linux irq_data_update_effective_affinity. desc->lock held.
+void irq_data_update_effective_affinity(irq_data* d, const cpumask_t* m);
 static inline unsigned irq_desc_get_irq(const irq_desc* d) { return d->irq_data.irq; }
 static inline irq_data* irq_desc_get_irq_data(irq_desc* d) { return &d->irq_data; }
 static inline IrqChip* irq_desc_get_chip(irq_desc* d) { return d->irq_data.chip; }

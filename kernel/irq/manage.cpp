@@ -6,6 +6,7 @@
 // Linux manage.c prefixes its pr_*() messages with "genirq: "; so do these, the same messages.
 #define pr_fmt(fmt) "genirq: " fmt
 #include "kernel/irq/internals.h"
+#include "kernel/irq/irqdomain.h"
 #include "kernel/preempt.h"
 #include "kernel/printk.h"
 #include "kernel/slab.h"
@@ -74,7 +75,9 @@ static int __setup_irq(unsigned irq, irq_desc* desc, irqaction* new_action) {
             ret = __irq_set_trigger(desc, (unsigned)(new_action->flags & IRQF_TRIGGER_MASK));
             if (ret) goto out_unlock;
         }
-        irqd_set(&desc->irq_data, IRQD_ACTIVATED);
+        // Linux irq_activate: every domain level, the vector domain assigning the vector.
+        ret = irq_domain_activate_irq(&desc->irq_data, false);
+        if (ret) goto out_unlock;
         irqs_clear(desc, IRQS_AUTODETECT | IRQS_SPURIOUS_DISABLED | IRQS_ONESHOT | IRQS_WAITING);
         irqd_clear(&desc->irq_data, IRQD_IRQ_INPROGRESS);
         if (new_action->flags & IRQF_PERCPU) {
@@ -181,7 +184,7 @@ static irqaction* __free_irq(irq_desc* desc, void* dev_id) {
     // such mutex: decide under the lock, or a request_irq that ran in between (and set ACTIVATED)
     // would be undone.
     raw_spin_lock_irqsave(&desc->lock, flags);
-    if (!desc->action) irqd_clear(&desc->irq_data, IRQD_ACTIVATED);
+    if (!desc->action) irq_domain_deactivate_irq(&desc->irq_data);
     raw_spin_unlock_irqrestore(&desc->lock, flags);
     return action;
 }

@@ -1,5 +1,5 @@
 // The /proc/interrupts view: Linux kernel/irq/proc.c show_interrupts() for the per-line rows and
-// arch/x86/kernel/irq.c arch_show_interrupts() for the SPU, ERR and MIS rows, field for field and width
+// arch/x86/kernel/irq.c arch_show_interrupts() for the NMI, LOC, SPU, RES, CAL, ERR and MIS rows, field for field and width
 // for width, so that output reads exactly like a Linux machine's.
 #include "kernel/irq/proc.h"
 #include "kernel/irq/interrupt.h"
@@ -90,12 +90,26 @@ void show_interrupts(irq_out_fn out, void* ctx) {
         if (format_irq_row(irq, prec, row)) out(row.buf, row.len, ctx);
     }
 
-    // x86 rows (arch_show_interrupts): the LAPIC spurious vector per CPU, then the two global counters.
-    Row spu;
-    spu.add("%*s: ", prec, "SPU");
-    for_each_online_cpu(cpu) spu.add("%10u ", irq_stat_read(irq_spurious_count, cpu));
-    spu.add("  Spurious interrupts\n");
-    out(spu.buf, spu.len, ctx);
+    // x86 rows (arch_show_interrupts), in Linux's order and words: the per-CPU counts of irq_stat that
+    // irqos has, then the two global counters.
+    static constexpr struct {
+        const char* name;
+        unsigned irq_cpustat_t::*count;
+        const char* text;
+    } arch_rows[] = {
+        {"NMI", &irq_cpustat_t::__nmi_count, "Non-maskable interrupts"},
+        {"LOC", &irq_cpustat_t::apic_timer_irqs, "Local timer interrupts"},
+        {"SPU", &irq_cpustat_t::irq_spurious_count, "Spurious interrupts"},
+        {"RES", &irq_cpustat_t::irq_resched_count, "Rescheduling interrupts"},
+        {"CAL", &irq_cpustat_t::irq_call_count, "Function call interrupts"},
+    };
+    for (const auto& r : arch_rows) {
+        Row row;
+        row.add("%*s: ", prec, r.name);
+        for_each_online_cpu(cpu) row.add("%10u ", per_cpu_read(irq_stat.*r.count, cpu));
+        row.add("  %s\n", r.text);
+        out(row.buf, row.len, ctx);
+    }
     irq_seq_printf(out, ctx, "%*s: %10lu\n", prec, "ERR", READ_ONCE(irq_err_count));
     irq_seq_printf(out, ctx, "%*s: %10lu\n", prec, "MIS", READ_ONCE(irq_mis_count));
 }

@@ -17,7 +17,8 @@ const char* irq_chip_column(const irq_desc* desc);
 int irq_seq_printf(irq_out_fn out, void* ctx, const char* fmt, ...) __printf(3, 4);
 
 // The /proc/interrupts layout: a header with one CPU column per online CPU, one row per line that has an
-// action, then the x86 rows SPU (per CPU), ERR and MIS. Process context; takes each descriptor's lock
+// action, then the x86 rows NMI, LOC, SPU, RES, CAL (per CPU, Linux's
+// texts), ERR and MIS. Process context; takes each descriptor's lock
 // (interrupts off) while reading it, so `out` runs with no lock held only between rows. Never fails.
 void show_interrupts(irq_out_fn out, void* ctx);
 

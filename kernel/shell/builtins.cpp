@@ -5,6 +5,7 @@
 #include "kernel/irq/proc.h"
 #include "kernel/jiffies.h"
 #include "kernel/printk.h"
+#include "kernel/shell/irq_cmds.h"
 #include "kernel/shell/shell.h"
 #include "kernel/tty.h"
 #include "lib/string.h"
@@ -45,7 +46,8 @@ int cmd_interrupts(int, char**) {
 
 int cmd_irq(int argc, char** argv) {
     unsigned long irq = 0;
-    if (argc != 2) {
+    bool affinity = argc >= 3 && strcmp(argv[2], "affinity") == 0;
+    if (argc != 2 && !(affinity && argc <= 4)) {
         shell_puts("usage: irq N  (N = 0..255, decimal or 0x-hex)\n");
         return -EINVAL;
     }
@@ -53,6 +55,7 @@ int cmd_irq(int argc, char** argv) {
         shell_printf("irq: invalid IRQ number '%s' (0..%u)\n", argv[1], NR_IRQS - 1);
         return -EINVAL;
     }
+    if (affinity) return irq_affinity_cmd((unsigned)irq, argc == 4 ? argv[3] : nullptr);
     return irq_desc_dump((unsigned)irq, shell_out_cb, nullptr);
 }
 
@@ -144,7 +147,8 @@ int cmd_tty(int, char**) {
 
 SHELL_COMMAND("help", "list the commands", cmd_help);
 SHELL_COMMAND("interrupts", "per-IRQ counts in the /proc/interrupts layout", cmd_interrupts);
-SHELL_COMMAND("irq", "irq N: dump descriptor N (flow, chip, depth, state, counters, actions)", cmd_irq);
+SHELL_COMMAND("irq", "irq N: dump descriptor N (flow, chip, depth, state, counters, actions); irq N affinity [CPULIST]",
+              cmd_irq);
 SHELL_COMMAND("uptime", "time since boot in seconds and jiffies", cmd_uptime);
 SHELL_COMMAND("dmesg", "print the kernel log; dmesg -n LEVEL: console log level (1..8)", cmd_dmesg);
 SHELL_COMMAND("kmsg", "kmsg [-n COUNT] [-l LEVEL] TEXT: put TEXT into the kernel log", cmd_kmsg);

@@ -15,3 +15,10 @@ int irq_line_state(unsigned irq, char* buf, size_t size);
 // Is `irq` a line the depth commands accept: a descriptor with a chip (not no_irq_chip), not per-CPU?
 // Process context. 0 or -EINVAL.
 int irq_line_check(unsigned irq);
+
+// `irq N affinity [CPULIST]`: with a list, irq_set_affinity(N, list) ("0-2,5", Linux's cpulist format);
+// then print "IRQ N: affinity REQUESTED, effective EFFECTIVE" (an empty effective list: no vector yet).
+// Errors are printed with their code: a bad list (-EINVAL, -ERANGE, -EOVERFLOW from cpulist_parse), a
+// list with no online CPU, a line whose chip cannot move it (-EINVAL), a move not finished (-EBUSY).
+// Process context. Returns 0 or the error.
+int irq_affinity_cmd(unsigned irq, const char* cpulist);

@@ -63,7 +63,11 @@ protected:
 TEST_F(Proc, EmptySystemHasHeaderAndArchRowsOnly) {
     EXPECT_EQ(table(),
               "           CPU0       \n"
+              "NMI:          0   Non-maskable interrupts\n"
+              "LOC:          0   Local timer interrupts\n"
               "SPU:          0   Spurious interrupts\n"
+              "RES:          0   Rescheduling interrupts\n"
+              "CAL:          0   Function call interrupts\n"
               "ERR:          0\n"
               "MIS:          0\n");
 }
@@ -86,6 +90,11 @@ TEST_F(Proc, RowsMatchLinuxColumnsOnTwoCpus) {
     *per_cpu_ptr(irq_to_desc(1)->kstat_irqs, 0) = 7;
     *per_cpu_ptr(irq_to_desc(1)->kstat_irqs, 1) = 1234567890;
     per_cpu(irq_stat, 0).irq_spurious_count = 2;
+    per_cpu(irq_stat, 1).__nmi_count = 1;
+    per_cpu(irq_stat, 0).apic_timer_irqs = 1000;
+    per_cpu(irq_stat, 1).apic_timer_irqs = 999;
+    per_cpu(irq_stat, 1).irq_resched_count = 5;
+    per_cpu(irq_stat, 0).irq_call_count = 7;
     irq_err_count = 3;
     irq_mis_count = 4000000000ul;
 
@@ -94,7 +103,11 @@ TEST_F(Proc, RowsMatchLinuxColumnsOnTwoCpus) {
               "  0:         46          0    XT-PIC   0-level     timer\n"
               "  1:          7 1234567890    XT-PIC   1-edge      i8042, second\n"
               "  9:          0          0         -      acpi\n"
+              "NMI:          0          1   Non-maskable interrupts\n"
+              "LOC:       1000        999   Local timer interrupts\n"
               "SPU:          2          0   Spurious interrupts\n"
+              "RES:          0          5   Rescheduling interrupts\n"
+              "CAL:          7          0   Function call interrupts\n"
               "ERR:          3\n"
               "MIS: 4000000000\n");
 }
