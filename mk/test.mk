@@ -26,7 +26,8 @@
 #   ktest-repeat tests/e2e/ktest_repeat.py: `ktest` run three times from the shell of one boot (typed on
 #               serial and on the keyboard), every run all ok, the keyboard line left as found
 #   e2e         tests/e2e/shell_e2e.py: serial shell, monitor sendkey, and one boot per crash= kind
-#               (every exception arch/x86/crashtest.cpp can raise) checked for its panic report
+#               (every exception arch/x86/crashtest.cpp can raise) checked for its panic report; the
+#               8259 scenarios (lazy, halfduplex) boot an ISO with `noapic`
 #   bench       `make bench`'s measurement completes (one test; the figures are printed, never asserted)
 #
 # Variables: TEST_STEPS="host ktest-qemu ..." runs a subset (the summary still demands each listed step).
@@ -56,6 +57,8 @@ KTEST_CRASH_ISO := $(TOUT)/irqos-ktest-crash.iso
 KTEST_PLAIN_ISO := $(TOUT)/irqos-ktest-plain.iso
 # The in-kernel tests in PIC mode: the test ISO's line plus Linux's `noapic`.
 KTEST_NOAPIC_ISO := $(TOUT)/irqos-ktest-noapic.iso
+# The shell in PIC mode, for the e2e scenarios of the 8259 pair (lazy, halfduplex).
+E2E_NOAPIC_ISO := $(TOUT)/irqos-noapic.iso
 
 # An ISO whose only menu entry boots the kernel with command line $(1) (test configurations of our own,
 # so that `make test` never rebuilds build/irqos.iso with a different CMDLINE).
@@ -75,6 +78,10 @@ $(TOUT)/irqos-crash-%.iso: $(KERNEL_ELF) mk/test.mk
 $(KTEST_CRASH_ISO): $(KERNEL_ELF) mk/test.mk
 	@mkdir -p $(dir $@)
 	$(call test_iso,ktest crash=gp)
+
+$(E2E_NOAPIC_ISO): $(KERNEL_ELF) mk/test.mk
+	@mkdir -p $(dir $@)
+	$(call test_iso,$(CMDLINE) noapic)
 
 $(KTEST_NOAPIC_ISO): $(KERNEL_ELF) mk/test.mk
 	@mkdir -p $(dir $@)
@@ -145,10 +152,10 @@ test: deps
 	    HOSTCXX=clang++ host-test; \
 	  specs="$$specs host-clang=$(TOUT)/host-clang.results"; fi; \
 	if emulated; then \
-	  rm -f $(ISO) $(KTEST_ISO) $(CRASH_ISOS) $(KTEST_CRASH_ISO) $(KTEST_PLAIN_ISO) $(KTEST_NOAPIC_ISO); \
+	  rm -f $(ISO) $(KTEST_ISO) $(CRASH_ISOS) $(KTEST_CRASH_ISO) $(KTEST_PLAIN_ISO) $(KTEST_NOAPIC_ISO) $(E2E_NOAPIC_ISO); \
 	  steplog=$(TOUT)/build-isos.log; \
 	  step isos build_check isos $(TOUT)/build-isos.log $(MAKE) --no-print-directory -j$(JOBS) KCXX=gcc \
-	    iso ktest-iso $(CRASH_ISOS) $(KTEST_CRASH_ISO) $(KTEST_PLAIN_ISO) $(KTEST_NOAPIC_ISO); \
+	    iso ktest-iso $(CRASH_ISOS) $(KTEST_CRASH_ISO) $(KTEST_PLAIN_ISO) $(KTEST_NOAPIC_ISO) $(E2E_NOAPIC_ISO); \
 	  specs="$$specs isos=$(TOUT)/isos.results"; fi; \
 	if want ktest-qemu; then step ktest-qemu python3 tests/e2e/ktest_run.py qemu $(KTEST_ISO) $(TOUT); \
 	  specs="$$specs ktest-qemu=$(TOUT)/ktest-qemu.results"; fi; \
@@ -169,7 +176,7 @@ test: deps
 	  specs="$$specs ktest-repeat=$(TOUT)/ktest-repeat.results"; fi; \
 	if want e2e; then step e2e python3 tests/e2e/shell_e2e.py $(ISO) $(TOUT) \
 	    $(if $(CRASH_KINDS),$(foreach k,$(CRASH_KINDS),$(k)=$(TOUT)/irqos-crash-$(k).iso),no-crash-kinds) \
-	    ktest-crash=$(KTEST_CRASH_ISO); \
+	    ktest-crash=$(KTEST_CRASH_ISO) noapic=$(E2E_NOAPIC_ISO); \
 	  specs="$$specs e2e=$(TOUT)/e2e.results"; fi; \
 	if want bench; then step bench python3 tools/bench.py $(ISO) $(KERNEL_ELF) $(TOUT) $(TOUT)/bench.results; \
 	  specs="$$specs bench=$(TOUT)/bench.results"; fi; \

@@ -28,9 +28,15 @@ void usage() {
         "DEV: an index (0, 1, ...) or bus:dev.fn (00:04.0); default 0\n");
 }
 
+// The ELCR's answer on the 8259; without one (APIC mode) the line's own chip setting (IRQ_LEVEL).
 const char* trigger_name(unsigned irq) {
     int level = legacy_pic_irq_is_level(irq);
-    return level < 0 ? "trigger unknown" : level ? "level" : "edge";
+    if (level < 0) {
+        irq_desc* desc = irq_to_desc(irq);
+        if (!desc || !desc->irq_data.has_hwirq) return "trigger unknown";
+        level = irq_settings_is_level(desc);
+    }
+    return level ? "level" : "edge";
 }
 
 // The line as the core sees it, in words: "enabled", "disabled (depth 2)", "disabled by the spurious

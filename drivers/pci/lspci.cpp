@@ -1,11 +1,12 @@
 // The shell's `lspci`: every PCI function the boot scan found, in the spirit of pciutils' `lspci -v`
 // (bus:dev.fn, class name and code, vendor:device, each BAR with its type, address and size, the INTx
-// pin and the 8259 line it is routed to, with that line's trigger as the ELCR says, and the capability
-// list with the MSI capability's state in pciutils' words).
+// pin and the line it is routed to, with that line's trigger as the ELCR says or, in APIC mode, as its
+// IO-APIC pin is programmed, and the capability list with the MSI capability's state in pciutils' words).
 #include "drivers/pci/msi.h"
 #include "drivers/pci/pci.h"
 #include "drivers/pic/legacy_pic.h"
 #include "kernel/errno.h"
+#include "kernel/irq/irqdesc.h"
 #include "kernel/shell/shell.h"
 
 namespace {
@@ -50,6 +51,15 @@ void print_interrupt(const pci_dev* d) {
         return;
     }
     int level = legacy_pic_irq_is_level(d->irq);
+    if (level < 0) {  // no 8259 pair: the line's own chip (the IO-APIC in APIC mode) says it
+        irq_desc* desc = irq_to_desc(d->irq);
+        if (desc && desc->irq_data.has_hwirq) {
+            shell_printf("\tInterrupt: pin %c routed to IRQ %u, %s (%s pin %lu)\n", pin, d->irq,
+                         irq_settings_is_level(desc) ? "level-triggered" : "edge-triggered",
+                         desc->irq_data.chip->name(), desc->irq_data.hwirq);
+            return;
+        }
+    }
     const char* trigger = level < 0 ? "trigger unknown (no 8259)" : level ? "level-triggered" : "edge-triggered";
     shell_printf("\tInterrupt: pin %c routed to IRQ %u, %s (ELCR)\n", pin, d->irq, trigger);
 }

@@ -2,7 +2,8 @@
 CHECKS; each function takes (iso, outdir, check) and records its results through `check(name, fn)`):
 
 - the boot prints Linux's summary line for the edu function, and `lspci` shows it with its class, its
-  1 MiB memory BAR0, pin A routed to an 8259 line that the ELCR marks level-triggered;
+  1 MiB memory BAR0, pin A routed to a level-triggered line (an 8259 line the ELCR marks level, or in APIC
+  mode an IO-APIC pin programmed level);
 - `edu raise 5` is served 5 times, and the line's count in `interrupts` grows by exactly 5;
 - bad input gets a clear answer;
 - a machine with TWO edu devices on one line (slots 4 and 8 both reach PIRQD, IRQ 11, through the
@@ -21,7 +22,7 @@ SECOND_EDU = ["-device", "edu,addr=08.0"]   # slot 8, INTA: PIRQD like slot 4 (S
 LSPCI_EDU = re.compile(r"(00:0[48]\.0) Unclassified device \[00ff\]: \[1234:11e8\] \(rev [0-9a-f]{2}\)\n"
                        r"\tclass 0x00ff00, header type 00\n"
                        r"\tBAR0: Memory at (0x[0-9a-f]{8}) \(32-bit, non-prefetchable\) \[size=1M\]\n"
-                       r"\tInterrupt: pin A routed to IRQ (\d+), (level|edge)-triggered \(ELCR\)\n")
+                       r"\tInterrupt: pin A routed to IRQ (\d+), (level|edge)-triggered \((?:ELCR|IO-APIC pin \d+)\)\n")
 RAISED = re.compile(r"edu (\S+): raised (\d+), served (\d+) \(handler calls \+(\d+): handled \+(\d+), "
                     r"not mine \+(\d+)\)")
 STATUS = re.compile(r"edu (\S+): IRQ (\d+) \((\w+), shared\), driver (ok|FAULTY), status (0x[0-9a-f]{8})\n"

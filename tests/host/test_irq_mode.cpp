@@ -14,6 +14,7 @@
 #include "kernel/errno.h"
 #include "kernel/irq/interrupt.h"
 #include "kernel/irq/irqdesc.h"
+#include "kernel/shell/shell.h"
 
 #include <gtest/gtest.h>
 #include <memory>
@@ -22,6 +23,7 @@
 #include "tests/host/support/acpi_image.h"
 #include "tests/host/support/capture_console.h"
 #include "tests/host/support/fake_ioapic.h"
+#include "tests/host/support/fake_pci.h"
 #include "tests/host/support/fake_portio.h"
 #include "tests/host/support/host_env.h"
 
@@ -218,4 +220,28 @@ TEST_F(IrqMode, PciIntxIsLevelOnItsGsiWithTheOverridesPolarity) {
     EXPECT_FALSE(model.entry(4).level());
 }
 
+}  // namespace
+
+namespace {
+std::string g_lspci;
+void lspci_capture(const char* s, size_t n) { g_lspci.append(s, n); }
+
+// lspci in APIC mode: the line's trigger comes from its IO-APIC pin (no ELCR to ask).
+TEST_F(IrqMode, LspciShowsTheIoApicPinAndItsTrigger) {
+    ASSERT_EQ(setup(madt_of(qemu_madt())), 0);
+    FakePciConfig cfg;
+    auto& edu = cfg.add(0, 4, 0, 0x1234, 0x11e8, 0x00ff00, 0, 0x10);
+    FakePciConfig::irq(edu, 1, 11);
+    ASSERT_EQ(pci_scan(cfg), 1u);
+    g_lspci.clear();
+    shell_output_fn prev = shell_set_output(lspci_capture);
+    char line[] = "lspci";
+    EXPECT_EQ(shell_execute(line), 0);
+    shell_set_output(prev);
+    EXPECT_NE(g_lspci.find("\tInterrupt: pin A routed to IRQ 11, level-triggered (IO-APIC pin 11)\n"),
+              std::string::npos)
+        << g_lspci;
+    FakePciConfig empty;
+    pci_scan(empty);  // the table must not keep pointers into `cfg`
+}
 }  // namespace
