@@ -71,20 +71,36 @@ public:
     constexpr bool masked() const { return Masked::get(raw_); }
     constexpr unsigned destination() const { return unsigned(Destination::get(raw_)); }
 
-    constexpr IoApicRte& set_vector(unsigned v) { return put<Vector>(v); }
-    constexpr IoApicRte& set_delivery(IoApicDelivery m) { return put<DeliveryMode>(uint64_t(m)); }
-    constexpr IoApicRte& set_dest_logical(bool on) { return put<DestLogical>(on); }
-    constexpr IoApicRte& set_active_low(bool on) { return put<ActiveLow>(on); }
-    constexpr IoApicRte& set_level(bool on) { return put<Level>(on); }
-    constexpr IoApicRte& set_masked(bool on) { return put<Masked>(on); }
-    constexpr IoApicRte& set_destination(unsigned apic_id) { return put<Destination>(apic_id); }
-
-private:
-    template <typename F>
-    constexpr IoApicRte& put(uint64_t v) {
-        raw_ = F::put(raw_, v);
+    constexpr IoApicRte& set_vector(unsigned v) {
+        raw_ = Vector::put(raw_, v);
         return *this;
     }
+    constexpr IoApicRte& set_delivery(IoApicDelivery m) {
+        raw_ = DeliveryMode::put(raw_, uint64_t(m));
+        return *this;
+    }
+    constexpr IoApicRte& set_dest_logical(bool on) {
+        raw_ = DestLogical::put(raw_, on);
+        return *this;
+    }
+    constexpr IoApicRte& set_active_low(bool on) {
+        raw_ = ActiveLow::put(raw_, on);
+        return *this;
+    }
+    constexpr IoApicRte& set_level(bool on) {
+        raw_ = Level::put(raw_, on);
+        return *this;
+    }
+    constexpr IoApicRte& set_masked(bool on) {
+        raw_ = Masked::put(raw_, on);
+        return *this;
+    }
+    constexpr IoApicRte& set_destination(unsigned apic_id) {
+        raw_ = Destination::put(raw_, apic_id);
+        return *this;
+    }
+
+private:
     uint64_t raw_ = Masked::MASK;  // the reset value: masked, everything else 0 (datasheet 3.2.4)
 };
 

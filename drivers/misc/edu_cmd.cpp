@@ -3,6 +3,7 @@
 // faulty mode in which the driver ignores its own device; acknowledging at the device; re-binding the
 // action (free_irq + request_irq, which re-arms a line the spurious detector disabled, as in Linux);
 // switching a device between MSI and INTx.
+#include "drivers/apic/irq_mode.h"
 #include "drivers/misc/edu_dev.h"
 #include "drivers/pci/msi.h"
 #include "drivers/pic/legacy_pic.h"
@@ -28,15 +29,12 @@ void usage() {
         "DEV: an index (0, 1, ...) or bus:dev.fn (00:04.0); default 0\n");
 }
 
-// The ELCR's answer on the 8259; without one (APIC mode) the line's own chip setting (IRQ_LEVEL).
+// The ELCR's answer on the 8259; in APIC mode the line's IO-APIC pin setting (IRQ_LEVEL).
 const char* trigger_name(unsigned irq) {
     int level = legacy_pic_irq_is_level(irq);
-    if (level < 0) {
-        irq_desc* desc = irq_to_desc(irq);
-        if (!desc || !desc->irq_data.has_hwirq) return "trigger unknown";
-        level = irq_settings_is_level(desc);
-    }
-    return level ? "level" : "edge";
+    if (level < 0 && irq_routing_is_ioapic())
+        if (irq_desc* desc = irq_to_desc(irq)) level = irq_settings_is_level(desc);
+    return level < 0 ? "trigger unknown" : level ? "level" : "edge";
 }
 
 // The line as the core sees it, in words: "enabled", "disabled (depth 2)", "disabled by the spurious

@@ -2,6 +2,7 @@
 // (bus:dev.fn, class name and code, vendor:device, each BAR with its type, address and size, the INTx
 // pin and the line it is routed to, with that line's trigger as the ELCR says or, in APIC mode, as its
 // IO-APIC pin is programmed, and the capability list with the MSI capability's state in pciutils' words).
+#include "drivers/apic/irq_mode.h"
 #include "drivers/pci/msi.h"
 #include "drivers/pci/pci.h"
 #include "drivers/pic/legacy_pic.h"
@@ -51,7 +52,7 @@ void print_interrupt(const pci_dev* d) {
         return;
     }
     int level = legacy_pic_irq_is_level(d->irq);
-    if (level < 0) {  // no 8259 pair: the line's own chip (the IO-APIC in APIC mode) says it
+    if (level < 0 && irq_routing_is_ioapic()) {  // no 8259 pair: the line's IO-APIC pin says it
         irq_desc* desc = irq_to_desc(d->irq);
         if (desc && desc->irq_data.has_hwirq) {
             shell_printf("\tInterrupt: pin %c routed to IRQ %u, %s (%s pin %lu)\n", pin, d->irq,

@@ -28,12 +28,25 @@ using E = std::vector<std::string>;
 constexpr uint32_t RTE_LEVEL = 1u << 15, RTE_MASKED = 1u << 16, RTE_ACTIVE_LOW = 1u << 13, RTE_RIRR = 1u << 14;
 
 // The entry's fields land on the datasheet's bits (82093AA 3.2.4), checked at compile time.
-constexpr IoApicRte sample =
-    IoApicRte().set_vector(0x3b).set_level(true).set_active_low(true).set_masked(false).set_destination(3);
-static_assert(sample.raw() == ((3ull << 56) | RTE_LEVEL | RTE_ACTIVE_LOW | 0x3b));
+constexpr IoApicRte rte(unsigned vector, bool level, bool active_low, bool masked, unsigned dest) {
+    IoApicRte e;
+    e.set_vector(vector).set_level(level).set_active_low(active_low).set_masked(masked).set_destination(dest);
+    return e;
+}
+constexpr IoApicRte with_delivery(IoApicDelivery m) {
+    IoApicRte e;
+    e.set_delivery(m);
+    return e;
+}
+constexpr IoApicRte logical() {
+    IoApicRte e;
+    e.set_dest_logical(true);
+    return e;
+}
+static_assert(rte(0x3b, true, true, false, 3).raw() == ((3ull << 56) | RTE_LEVEL | RTE_ACTIVE_LOW | 0x3b));
 static_assert(IoApicRte().raw() == RTE_MASKED, "reset value: masked");
-static_assert(IoApicRte().set_delivery(IoApicDelivery::ExtInt).raw() == (RTE_MASKED | (7u << 8)));
-static_assert(IoApicRte().set_dest_logical(true).raw() == (RTE_MASKED | (1u << 11)));
+static_assert(with_delivery(IoApicDelivery::ExtInt).raw() == (RTE_MASKED | (7u << 8)));
+static_assert(logical().raw() == (RTE_MASKED | (1u << 11)));
 static_assert(IoApicRte::from_words(0x0001c031, 0x05000000).remote_irr());
 static_assert(IoApicRte::from_words(0x0001c031, 0x05000000).destination() == 5);
 static_assert(IoApicRte::from_words(0x00001031, 0).delivery_pending());
