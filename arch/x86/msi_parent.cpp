@@ -1,39 +1,42 @@
 // The boot CPU's vectors as the PCI-MSI domain's parent (kernel/irq/msi.h MsiParent; Linux's role for the
 // x86 vector domain, arch/x86/kernel/apic/vector.c x86_vector_activate/apic_ack_irq), in its simplest
-// form: every MSI goes to CPU 0, on the first device vector free in CPU 0's vector_irq table, and is
-// acknowledged with an EOI at the local APIC. Installed once the local APIC is on; until then (and with
+// form: every MSI goes to CPU 0, on a vector from the vector allocator (kernel/irq/vector_domain.h
+// irq_vector_assign, which maps it in CPU 0's vector_irq table), and is acknowledged with an EOI at the
+// local APIC. Installed once the local APIC is on; until then (and with
 // no local APIC at all) there is no parent and no MSI, as Linux creates no MSI domain without an APIC.
-#include "arch/x86/irq_vectors.h"
 #include "arch/x86/smp.h"
-#include "arch/x86/vector.h"
 #include "drivers/apic/local_apic.h"
 #include "kernel/errno.h"
 #include "kernel/irq/irqdesc.h"
 #include "kernel/irq/msi.h"
+#include "kernel/irq/vector_domain.h"
 
 namespace {
 
-constexpr unsigned FIRST_MSI_VECTOR = ISA_IRQ_VECTOR(15) + 2;  // 0x41: above the ISA lines' 0x30-0x3F
-
 class BootCpuVectors final : public MsiParent {
 public:
-    // Process context. The scan and the mapping are not atomic with another allocator on the same table;
-    // every MSI allocation is made from process context on one CPU at a time (the shell, boot).
+    // Process context (the allocator takes the vector lock).
     int activate(unsigned irq, irq_cfg* cfg) override {
-        for (unsigned v = FIRST_MSI_VECTOR; v < FIRST_SYSTEM_VECTOR; v++) {
-            if (v == IA32_SYSCALL_VECTOR || vector_irq_get(0, v) != VECTOR_UNUSED) continue;
-            vector_irq_set(0, v, int(irq));
-            cfg->vector = v;
-            cfg->dest_apicid = per_cpu_read(x86_cpu_to_apicid, 0);
-            return 0;
-        }
-        return -ENOSPC;
+        if (irq >= NR_IRQS) return -EINVAL;
+        unsigned cpu = 0, vector = 0;
+        if (int err = irq_vector_assign(irq, cpumask_of(0), &cpu, &vector); err) return err;
+        where_[irq] = {cpu, vector};
+        cfg->vector = vector;
+        cfg->dest_apicid = per_cpu_read(x86_cpu_to_apicid, cpu);
+        return 0;
     }
     void deactivate(unsigned irq) override {
-        for (unsigned v = FIRST_MSI_VECTOR; v < FIRST_SYSTEM_VECTOR; v++)
-            if (vector_irq_get(0, v) == int(irq)) vector_irq_set(0, v, VECTOR_UNUSED);
+        if (irq >= NR_IRQS || !where_[irq].vector) return;
+        irq_vector_release(where_[irq].cpu, where_[irq].vector);
+        where_[irq] = {};
     }
     void ack(irq_data*) override { apic_eoi(); }
+
+private:
+    struct Where {
+        unsigned cpu = 0, vector = 0;  // 0: none assigned
+    };
+    Where where_[NR_IRQS] = {};
 };
 
 constinit BootCpuVectors boot_cpu_vectors;

@@ -12,7 +12,6 @@
 namespace {
 
 MsiParent* msi_parent;
-raw_spinlock_t msi_domain_lock;  // IRQ numbers being claimed
 
 msi_desc* desc_of(irq_data* d) { return static_cast<msi_desc*>(d->chip_data); }
 uint32_t vector_bit(irq_data* d) { return 1u << (d->irq - desc_of(d)->irq); }
@@ -48,37 +47,31 @@ void reset_counts(irq_desc* desc) {
     racy_write(desc->last_unhandled, 0);
 }
 
-bool irq_is_free(unsigned irq) {
-    irq_desc* desc = irq_to_desc(irq);
-    return desc && desc->irq_data.chip == &no_irq_chip && !desc_first_action(desc);
-}
-
-// `n` consecutive free IRQ numbers from MSI_FIRST_IRQ, claimed for the PCI-MSI chip; 0 if none.
+// `n` consecutive IRQ numbers from MSI_FIRST_IRQ (Linux irq_alloc_descs, so no other domain takes them),
+// wired to the PCI-MSI chip; 0 if none is free.
 unsigned claim_irqs(unsigned n, msi_desc* desc) {
-    SpinLockIrqSave guard(msi_domain_lock);
-    for (unsigned first = MSI_FIRST_IRQ; first + n <= NR_IRQS; first++) {
-        bool free = true;
-        for (unsigned i = 0; i < n && free; i++) free = irq_is_free(first + i);
-        if (!free) continue;
-        for (unsigned i = 0; i < n; i++) {
-            unsigned irq = first + i;
-            reset_counts(irq_to_desc(irq));
-            irq_set_chip_and_handler_name(irq, &pci_msi_chip_instance, handle_edge_irq, "edge");
-            irq_set_chip_data(irq, desc);
-            irq_set_hwirq(irq, pci_msi_domain_calc_hwirq(desc->dev->bus, desc->dev->devfn, desc->msi_index + i));
-        }
-        return first;
+    int first = irq_alloc_descs(-1, MSI_FIRST_IRQ, n);
+    if (first < 0) return 0;
+    for (unsigned i = 0; i < n; i++) {
+        unsigned irq = (unsigned)first + i;
+        reset_counts(irq_to_desc(irq));
+        irq_set_chip_and_handler_name(irq, &pci_msi_chip_instance, handle_edge_irq, "edge");
+        irq_set_chip_data(irq, desc);
+        irq_set_hwirq(irq, pci_msi_domain_calc_hwirq(desc->dev->bus, desc->dev->devfn, desc->msi_index + i));
     }
-    return 0;
+    return (unsigned)first;
 }
 
 void release_irq(unsigned irq) {
     irq_set_chip_and_handler_name(irq, nullptr, nullptr, nullptr);
     irq_desc* desc = irq_to_desc(irq);
-    SpinLockIrqSave guard(desc->lock);
-    desc->irq_data.chip_data = nullptr;
-    desc->irq_data.hwirq = 0;
-    desc->irq_data.has_hwirq = false;
+    {
+        SpinLockIrqSave guard(desc->lock);
+        desc->irq_data.chip_data = nullptr;
+        desc->irq_data.hwirq = 0;
+        desc->irq_data.has_hwirq = false;
+    }
+    irq_free_descs(irq, 1);
 }
 
 // Linux msi_domain_activate: the parent's vector, then compose and write. The device is masked (or
