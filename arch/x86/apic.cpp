@@ -74,16 +74,21 @@ int apic_bsp_setup(uint64_t phys, bool extint) {
     return 0;
 }
 
-int apic_timer_takeover(PortIo& io) {
+int apic_timer_takeover(PortIo& io, bool take_tick) {
     LocalApic* apic = local_apic();
     if (!apic) return -ENODEV;
     unsigned long bus_hz = apic_timer_calibrate(io, *apic);
     if (!bus_hz) return -EIO;
-    apic_timer_set_bus_hz(bus_hz);
     uint32_t count = apic_timer_setup_periodic(*apic, bus_hz, HZ);
     if (!count) {
         pr_warn("APIC: timer cannot tick at HZ=%u with a %lu Hz bus clock; the PIT keeps the tick\n", HZ, bus_hz);
         return -EIO;
+    }
+    apic_timer_set_bus_hz(bus_hz);  // the APs start their ticks from it
+    if (!take_tick) {
+        pr_info("APIC: CPU 0's LAPIC timer at HZ=%u (initial count %u); the PIT keeps the tick (8259 on LINT0)\n", HZ,
+                count);
+        return 0;
     }
     // Interrupts are off: no tick can fall between the two lines, and none counts twice.
     apic_set_tick_do_timer_cpu(0);

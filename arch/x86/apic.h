@@ -15,10 +15,14 @@ class PortIo;
 // 0, or -ENODEV (the window reads as nothing: no LAPIC there).
 int apic_bsp_setup(uint64_t phys, bool extint);
 
-// Calibrate the LAPIC timer against the PIT, start CPU 0's tick at HZ on LOCAL_TIMER_VECTOR and take
-// jiffies over from the PIT (stopped as Linux leaves it). Boot CPU, interrupts off, after
-// apic_bsp_setup and pit_init. 0, -ENODEV (no LAPIC), -EIO (calibration failed: the PIT keeps the tick).
-int apic_timer_takeover(PortIo& io);
+// Calibrate the LAPIC timer against the PIT and start CPU 0's tick at HZ on LOCAL_TIMER_VECTOR (LOC).
+// With `take_tick` it also takes jiffies over from the PIT, which is stopped as Linux leaves it: APIC
+// mode, the IO-APIC delivering the devices. Without, the PIT keeps the tick: while the 8259 pair still
+// reaches the CPU through LINT0 (virtual wire), an 8259 storm would starve the LAPIC timer, because ExtINT
+// is delivered ahead of the local APIC's priority order (QEMU's apic_get_interrupt, as the hardware).
+// Boot CPU, interrupts off, after apic_bsp_setup and pit_init. 0, -ENODEV (no LAPIC), -EIO (calibration
+// failed: the PIT keeps the tick, the LAPIC timers stay off).
+int apic_timer_takeover(PortIo& io, bool take_tick);
 
 // An application processor's part (Linux apic_ap_setup + setup_secondary_APIC_clock): the enable
 // sequence with LINT0/LINT1 masked, x86_cpu_to_apicid, its periodic tick at HZ. On that AP, interrupts off.

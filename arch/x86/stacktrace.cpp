@@ -16,12 +16,18 @@ unsigned nr_stacks;
 void print_frame(uintptr_t ret, void*) { printk(" [<%016lx>] %pS\n", (unsigned long)ret, (void*)ret); }
 }  // namespace
 
+// One writer at a time (boot, then each AP's start-up in turn); readers on other CPUs (a stack walk in an
+// interrupt) see an entry only after it is complete: the count is published with release.
 void register_kernel_stack(uintptr_t lo, uintptr_t hi) {
-    if (nr_stacks < MAX_STACKS) stacks[nr_stacks++] = {lo, hi};
+    unsigned n = __atomic_load_n(&nr_stacks, __ATOMIC_RELAXED);
+    if (n >= MAX_STACKS) return;
+    stacks[n] = {lo, hi};
+    __atomic_store_n(&nr_stacks, n + 1, __ATOMIC_RELEASE);
 }
 
 bool on_kernel_stack(uintptr_t addr, size_t len) {
-    for (unsigned i = 0; i < nr_stacks; i++)
+    unsigned n = __atomic_load_n(&nr_stacks, __ATOMIC_ACQUIRE);
+    for (unsigned i = 0; i < n; i++)
         if (addr >= stacks[i].lo && addr <= stacks[i].hi && len <= stacks[i].hi - addr) return true;
     return false;
 }

@@ -12,9 +12,10 @@
 constexpr unsigned APIC_DIVISOR = 16;
 // The calibration window: 50 ms of PIT channel 2 (59659 input clocks, within the 16-bit counter).
 constexpr unsigned APIC_CALIBRATE_MS = 50;
+constexpr unsigned APIC_CALIBRATE_ROUNDS = 3;  // the shortest window counts
 
-// Measure the LAPIC timer's input clock with PIT channel 2 and return it in Hz (bus clock, before the
-// divider); 0 when channel 2 never reached its terminal count or the LAPIC counter did not move (the
+// Measure the LAPIC timer's input clock with PIT channel 2 (the smallest count of APIC_CALIBRATE_ROUNDS
+// windows) and return it in Hz (bus clock, before the divider); 0 when channel 2 never reached its terminal count or the LAPIC counter did not move (the
 // caller then stays on the PIT tick). Leaves the LAPIC timer masked and stopped and channel 2 gated off.
 // Boot CPU, interrupts off, before anything else uses PIT channel 2.
 unsigned long apic_timer_calibrate(PortIo& io, LocalApic& apic);
