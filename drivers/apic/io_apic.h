@@ -3,11 +3,16 @@
 // on Linux arch/x86/kernel/apic/io_apic.c: no irq_disable (disable is lazy), edge pins on
 // handle_edge_irq ("edge") acknowledged by a local APIC EOI before the handler, level pins on
 // handle_fasteoi_irq ("fasteoi") whose EOI clears Remote IRR, and the explicit IO-APIC EOI when a level
-// interrupt arrived as edge (MIS). Portable over an `Mmio&`, so host tests drive it on a fake window.
+// interrupt arrived as edge (MIS). Under the x86 vector domain (drivers/apic/io_apic_domain.h) the
+// acknowledge, EOI, retrigger and affinity go to the parent level as in Linux (apic_ack_edge,
+// irq_chip_set_affinity_parent then ioapic_configure_entry). Portable over an `Mmio&`, so host tests
+// drive it on a fake window.
 #pragma once
 #include "kernel/irq/irq.h"
 #include "kernel/mmio.h"
 #include "kernel/spinlock.h"
+
+struct irq_domain;
 
 namespace ioapic {
 // The memory-mapped window (datasheet 3.0, table 2): an index and a data register, and from version 0x20
@@ -141,7 +146,16 @@ public:
     // Every pin masked and cleared (Linux clear_IO_APIC): at boot, and in PIC mode so no pin delivers.
     void mask_all();
 
-    // Route `pin` as Linux IRQ `irq`: fixed delivery of `vector` to the APIC ID `dest` (physical mode),
+    // Write `pin`'s entry masked: fixed delivery of `vector` to APIC ID `dest`, physical mode, the trigger
+    // and polarity given; the cached entry follows. Returns the pin's chip data, NULL beyond nr_pins().
+    // Any context; takes the chip lock.
+    IoApicPin* configure_pin(unsigned pin, unsigned vector, bool level, bool active_low, unsigned dest);
+    // Give the line on `d` (this chip's pin) another trigger and polarity, keeping vector, destination and
+    // mask; the flow follows (fasteoi/IRQ_LEVEL or edge). Process context, before request_irq.
+    void set_trigger(irq_data* d, bool level, bool active_low);
+
+    // Route `pin` as Linux IRQ `irq` without an irq domain (no vector domain: host tests of the chip
+    // alone): fixed delivery of `vector` to the APIC ID `dest` (physical mode),
     // trigger and polarity as given, masked until the line is started; the line gets this chip with
     // handle_fasteoi_irq "fasteoi" (level, IRQ_LEVEL) or handle_edge_irq "edge", hwirq = pin. Boot or
     // process context, before request_irq on `irq`; takes the descriptor lock and the chip lock.
@@ -162,13 +176,20 @@ public:
     void irq_unmask(irq_data* d) override;    // mask bit cleared, low word written
     void irq_ack(irq_data* d) override;       // edge: the local APIC EOI (Linux apic_ack_edge)
     void irq_eoi(irq_data* d) override;       // level: Linux ioapic_ack_level, with the MIS path
-    int irq_retrigger(irq_data* d) override;  // a self-IPI of the line's vector (Linux apic_retrigger_irq)
+    int irq_retrigger(irq_data* d) override;  // the parent's (Linux apic_retrigger_irq); flat: a self-IPI
+    // Linux ioapic_set_affinity: the vector level moves the line (irq_chip_set_affinity_parent), then the
+    // pin gets the new vector and destination (masked while its two words change). -ENOSYS for a line
+    // without a vector level.
+    int irq_set_affinity(irq_data* d, const cpumask_t* dest, bool force) override;
+
+    irq_domain* irqdomain = nullptr;  // this IO-APIC's irq domain (Linux ioapics[i].irqdomain), or NULL
 
 private:
     uint32_t read_locked(unsigned reg);
     void write_locked(unsigned reg, uint32_t value);
     void write_entry_locked(unsigned pin, IoApicRte e);
     void eoi_pin_locked(unsigned pin, unsigned vector);
+    void reroute_locked(IoApicPin* p, unsigned vector, unsigned dest);
     static IoApicPin* data(irq_data* d) { return static_cast<IoApicPin*>(d->chip_data); }
 
     Mmio& mmio_;

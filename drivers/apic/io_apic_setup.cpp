@@ -4,6 +4,7 @@
 // theirs from the _PRT (acpi_pci_irq_enable -> acpi_register_gsi). irqos reads no AML, so a PCI line's
 // GSI is its interrupt-line register's IRQ through the ISA overrides.
 #include "drivers/apic/io_apic_setup.h"
+#include "drivers/apic/io_apic_domain.h"
 #include "arch/x86/irq_vectors.h"
 #include "drivers/pci/pci.h"
 #include "kernel/errno.h"
@@ -52,6 +53,9 @@ int mp_register_ioapic(const MadtIoApic& entry, Mmio& mmio) {
     if (reg_id != (entry.id & 0xfu))
         pr_info("IOAPIC[%u]: its ID register says %u, the MADT %u\n", idx, reg_id, entry.id);
     chip->mask_all();
+    // Linux mp_irqdomain_create: the IO-APIC's lines take their vectors from the vector domain.
+    if (int err = mp_irqdomain_create(chip); err && err != -ENODEV)
+        pr_err("IOAPIC[%u]: no irq domain (%d): its lines get fixed vectors on the boot CPU\n", idx, err);
     return 0;
 }
 
@@ -68,7 +72,10 @@ IoApic* mp_find_ioapic(uint32_t gsi, unsigned* pin) {
 }
 
 void io_apic_reset() {
-    for (unsigned i = 0; i < nr_registered; i++) delete ioapics[i];
+    for (unsigned i = 0; i < nr_registered; i++) {
+        mp_irqdomain_remove(ioapics[i]);
+        delete ioapics[i];
+    }
     nr_registered = 0;
     ioapic_default_dest = 0;
     routing_madt = nullptr;
@@ -93,7 +100,15 @@ unsigned io_apic_setup_legacy_irqs(const MadtInfo* madt) {
         // ISA's defaults: edge, active high; only an explicit override changes them.
         bool level = trig == MadtTrigger::Level;
         bool active_low = pol == MadtPolarity::ActiveLow;
-        if (chip->setup_pin(irq, pin, ISA_IRQ_VECTOR(irq), level, active_low, ioapic_default_dest) == 0) wired++;
+        // Under the vector domain the ISA line keeps its number and, at boot, ISA_IRQ_VECTOR(irq) on CPU 0
+        // (Linux mp_map_pin_to_irq with the legacy IRQ reused); without one, that vector is written flat.
+        int ret = chip->irqdomain
+                      ? ioapic_map_pin(chip, pin, int(irq), level, active_low)
+                      : chip->setup_pin(irq, pin, ISA_IRQ_VECTOR(irq), level, active_low, ioapic_default_dest);
+        if (ret >= 0)
+            wired++;
+        else
+            pr_err("IOAPIC[%u]: IRQ %u on pin %u not wired (%d)\n", chip->index(), irq, pin, ret);
     }
     return wired;
 }
@@ -121,7 +136,19 @@ int io_apic_pci_enable_irq(pci_dev* dev) {
                     dev->irq, 'A' + dev->interrupt_pin - 1);
             return -EBUSY;
         }
-        chip->setup_pin(dev->irq, pin, ISA_IRQ_VECTOR(dev->irq), true, active_low, ioapic_default_dest);
+        if (chip->irqdomain && ioapic_pin_irq(chip, pin) == int(dev->irq)) {
+            chip->set_trigger(&desc->irq_data, true, active_low);  // the ISA line's pin, made PCI's level
+        } else if (chip->irqdomain) {
+            ioapic_unmap_pin(chip, pin);  // the pin served another IRQ with no action: it follows the device
+            int ret = ioapic_map_pin(chip, pin, int(dev->irq), true, active_low);
+            if (ret < 0) {
+                pr_warn("pci 0000:%s: IRQ %u not mapped to IOAPIC[%u] pin %u (%d)\n", name, dev->irq, chip->index(),
+                        pin, ret);
+                return ret;
+            }
+        } else {
+            chip->setup_pin(dev->irq, pin, ISA_IRQ_VECTOR(dev->irq), true, active_low, ioapic_default_dest);
+        }
     }
     pr_info("pci 0000:%s: PCI INT %c -> GSI %d (level, %s) -> IRQ %u\n", name, 'A' + dev->interrupt_pin - 1, gsi,
             active_low ? "low" : "high", dev->irq);

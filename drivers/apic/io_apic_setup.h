@@ -28,7 +28,9 @@ void io_apic_reset();
 // mode choice before any route is written.
 extern unsigned ioapic_default_dest;
 
-// Wire the ISA IRQs 0-15 to the IO-APIC pins their GSIs give (madt_isa_irq_to_gsi): vector
+// Wire the ISA IRQs 0-15 to the IO-APIC pins their GSIs give (madt_isa_irq_to_gsi), through the
+// IO-APIC's irq domain when it has one (ioapic_map_pin: the IRQ number kept, the vector from the vector
+// domain, ISA_IRQ_VECTOR(irq) on CPU 0 at boot) or else flat with vector
 // ISA_IRQ_VECTOR(irq), edge/active high unless an override says otherwise (a "dfl" field means the ISA
 // default), masked until requested; IRQ 2 when IRQ 0 took GSI 2 stays unwired. A GSI no IO-APIC serves
 // is reported ("Failed to find ioapic for gsi : %u") and skipped. `madt` is kept for the PCI lines' GSIs.

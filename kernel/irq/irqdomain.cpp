@@ -110,19 +110,35 @@ void irq_domain_remove(irq_domain* d) {
     kfree(d);
 }
 
-int __irq_domain_alloc_irqs(irq_domain* d, int irq_base, unsigned nr_irqs, void* arg) {
+int __irq_domain_alloc_irqs(irq_domain* d, int irq_base, unsigned nr_irqs, void* arg, bool realloc) {
     if (!d || !nr_irqs) return -EINVAL;
-    int virq = irq_alloc_descs(irq_base, irq_base >= 0 ? unsigned(irq_base) : NR_IRQS_LEGACY, nr_irqs);
-    if (virq < 0) return virq;
+    int virq;
+    if (realloc && irq_base >= 0) {
+        virq = irq_base;
+        for (unsigned i = 0; i < nr_irqs; i++) {
+            irq_desc* desc = irq_to_desc(unsigned(virq) + i);
+            if (!desc || !irq_desc_is_allocated(unsigned(virq) + i)) return -EINVAL;
+            if (desc->irq_data.parent_data || desc->action) return -EEXIST;
+        }
+    } else {
+        virq = irq_alloc_descs(irq_base, irq_base >= 0 ? unsigned(irq_base) : NR_IRQS_LEGACY, nr_irqs);
+        if (virq < 0) return virq;
+    }
+    auto undo_descs = [&] {
+        if (!realloc)
+            irq_free_descs(unsigned(virq), nr_irqs);
+        else
+            for (unsigned i = 0; i < nr_irqs; i++) irq_to_desc(unsigned(virq) + i)->irq_data.domain = nullptr;
+    };
     int ret = alloc_irq_data(d, unsigned(virq), nr_irqs);
     if (ret) {
-        irq_free_descs(unsigned(virq), nr_irqs);
+        undo_descs();
         return ret;
     }
     ret = domain_alloc(d, unsigned(virq), nr_irqs, arg);
     if (ret) {
         for (unsigned i = 0; i < nr_irqs; i++) free_parent_data(irq_to_desc(unsigned(virq) + i));
-        irq_free_descs(unsigned(virq), nr_irqs);
+        undo_descs();
         return ret;
     }
     return virq;

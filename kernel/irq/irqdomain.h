@@ -65,7 +65,10 @@ void irq_domain_remove(irq_domain* d);
 // the legacy lines) and the irq_data of every level from `d` down to the root, then call each level's
 // alloc op (which calls its parent's first). Returns the first IRQ, or -ENOSPC (no descriptors),
 // -ENOMEM, -EEXIST (irq_base taken), or the alloc op's error; nothing is left allocated on error.
-int __irq_domain_alloc_irqs(irq_domain* d, int irq_base, unsigned nr_irqs, void* arg);
+// `realloc` (Linux's flag, with irq_base >= 0): the descriptors exist already (the ISA lines 0-15, which
+// keep their numbers under the IO-APIC domain) and are used as they are; -EEXIST if one of them belongs
+// to a domain.
+int __irq_domain_alloc_irqs(irq_domain* d, int irq_base, unsigned nr_irqs, void* arg, bool realloc = false);
 static inline int irq_domain_alloc_irqs(irq_domain* d, unsigned nr_irqs, void* arg) {
     return __irq_domain_alloc_irqs(d, -1, nr_irqs, arg);
 }
