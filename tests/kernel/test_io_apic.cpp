@@ -9,10 +9,12 @@
 #include "tests/kernel/kt_hw.h"
 #include "arch/x86/irq_vectors.h"
 #include "drivers/apic/local_apic.h"
+#include "drivers/apic/io_apic_domain.h"
 #include "drivers/apic/io_apic_setup.h"
 #include "drivers/apic/irq_mode.h"
 #include "drivers/misc/edu_dev.h"
 #include "kernel/irq/interrupt.h"
+#include "kernel/irq/vector_domain.h"
 #include "kernel/spinlock.h"
 
 namespace {
@@ -76,7 +78,15 @@ KTEST(ioapic, isa_entries_follow_the_madt) {
         }
         IoApicRte e = hw_entry((uint32_t)gsi);
         bool level = trig == MadtTrigger::Level || irq_settings_is_level(d);  // PCI lines became level
-        if (!KEXPECT_EQ(e.vector(), ISA_IRQ_VECTOR(irq))) ktest_fail(__FILE__, __LINE__, "IRQ %u", irq);
+        // The vector and CPU the vector domain gave the line: ISA_IRQ_VECTOR(irq) on CPU 0 from boot,
+        // another one once its affinity was changed.
+        const apic_chip_data* a = apic_chip_data_of(d->irq_data.parent_data);
+        if (!KEXPECT_TRUE(a != nullptr)) {
+            ktest_fail(__FILE__, __LINE__, "IRQ %u has no vector level", irq);
+            continue;
+        }
+        if (!KEXPECT_EQ(e.vector(), a->vector)) ktest_fail(__FILE__, __LINE__, "IRQ %u", irq);
+        KEXPECT_EQ(e.destination(), ioapic_cpu_apicid(a->cpu));
         if (!KEXPECT_EQ(e.level(), level)) ktest_fail(__FILE__, __LINE__, "IRQ %u", irq);
         KEXPECT_EQ(d->irq_data.hwirq, (unsigned long)gsi);
         KEXPECT_STREQ(d->name, level ? "fasteoi" : "edge");
@@ -163,8 +173,11 @@ KTEST(ioapic, level_taken_as_edge_counts_mis_and_is_ended_at_the_ioapic) {
     unsigned pin = (unsigned)d->irq_data.hwirq;
     if (borrowed) {
         saved = ioapic_at(0)->read_entry(pin);
-        KASSERT_EQ(ioapic_at(0)->setup_pin(irq, pin, ISA_IRQ_VECTOR(irq), true, false, ioapic_default_dest), 0);
+        ioapic_at(0)->set_trigger(&d->irq_data, true, false);
     }
+    // The line's vector as the vector domain placed it; a self-IPI reaches it only on its own CPU.
+    const unsigned vector = hw_entry(pin).vector();
+    KASSERT_EQ(hw_entry(pin).destination(), ioapic_cpu_apicid(smp_processor_id()));
     sharer_calls = 0;
     KASSERT_EQ(request_irq(irq, sharer, IRQF_SHARED, "ktest-level", &cookie), 0);
     unsigned long mis = READ_ONCE(irq_mis_count);
@@ -172,7 +185,7 @@ KTEST(ioapic, level_taken_as_edge_counts_mis_and_is_ended_at_the_ioapic) {
     {
         unsigned long flags;
         local_irq_save(flags);  // the ICR is written with interrupts off
-        KEXPECT_EQ(local_apic()->send_ipi_self(ISA_IRQ_VECTOR(irq)), 0);
+        KEXPECT_EQ(local_apic()->send_ipi_self(vector), 0);
         local_irq_restore(flags);
     }
     kt_settle_us(QUIET_US);
@@ -189,8 +202,50 @@ KTEST(ioapic, level_taken_as_edge_counts_mis_and_is_ended_at_the_ioapic) {
         KEXPECT_EQ(edu_get_stats(edu_get(0)).handled - s0.handled, 1ul);
     }
     KEXPECT_STREQ((const char*)free_irq(irq, &cookie), "ktest-level");
-    if (borrowed)
-        KEXPECT_EQ(
-            ioapic_at(0)->setup_pin(irq, pin, saved.vector(), saved.level(), saved.active_low(), saved.destination()),
-            0);
+    if (borrowed) ioapic_at(0)->set_trigger(&d->irq_data, saved.level(), saved.active_low());
+}
+
+// The edu's level pin moved between CPUs through the vector domain (IoApic::irq_set_affinity): one raise
+// is left pending on the old vector while the pin is rewritten (taken once interrupts are back on, and
+// ended at the IO-APIC although the entry holds the new vector), then RAISES more all land on the new
+// CPU: every raise handled once, and the per-CPU counts move to the new CPU's column.
+KTEST(ioapic, edu_intx_follows_its_affinity_to_cpu1_and_back) {
+    SKIP_UNLESS_APIC_MODE();
+    if (edu_count() == 0) KSKIP("no edu device on Bochs");
+    if (arch::num_online_cpus() < 2) KSKIP("one CPU online: no other CPU to move the line to");
+    EduIntx intx(edu_get(0));
+    edu_device* dev = intx.dev;
+    const unsigned irq = dev->irq;
+    cpumask_t saved;
+    KASSERT_EQ(irq_get_affinity(irq, &saved, nullptr), 0);
+    const unsigned targets[] = {1, 0, 1, 0};
+    for (unsigned target : targets) {
+        unsigned before[2] = {kstat_irqs_cpu(irq, 0), kstat_irqs_cpu(irq, 1)};
+        edu_stats s0 = edu_get_stats(dev);
+        unsigned long flags;
+        local_irq_save(flags);
+        edu_raise_irq(dev);  // sent on the line's current vector; CPU 0 takes it only after the move
+        int ret = irq_set_affinity(irq, cpumask_of(target));
+        local_irq_restore(flags);
+        KEXPECT_EQ(ret, 0);
+        kt_settle_us(QUIET_US);
+        KEXPECT_EQ(edu_get_stats(dev).handled - s0.handled, 1ul);
+        cpumask_t eff;
+        KASSERT_EQ(irq_get_affinity(irq, nullptr, &eff), 0);
+        KEXPECT_TRUE(cpumask_equal(&eff, cpumask_of(target)));
+        IoApicRte e = hw_entry(irq_to_desc(irq)->irq_data.hwirq);
+        KEXPECT_EQ(e.destination(), ioapic_cpu_apicid(target));
+        KEXPECT_FALSE(e.remote_irr());  // the interrupt in flight was ended
+        KEXPECT_EQ(edu_raise(dev, RAISES, RAISE_TIMEOUT_MS), 0);
+        kt_settle_us(QUIET_US);
+        edu_stats s1 = edu_get_stats(dev);
+        KEXPECT_EQ(s1.handled - s0.handled, (unsigned long)RAISES + 1);
+        KEXPECT_EQ(s1.calls - s0.calls, (unsigned long)RAISES + 1);
+        unsigned on_target = kstat_irqs_cpu(irq, target) - before[target];
+        unsigned on_other = kstat_irqs_cpu(irq, target ^ 1) - before[target ^ 1];
+        KEXPECT_EQ(on_target + on_other, RAISES + 1);
+        if (!KEXPECT_TRUE(on_target >= RAISES))  // the one in flight may come on either CPU
+            ktest_fail(__FILE__, __LINE__, "to CPU%u: %u there, %u on CPU%u", target, on_target, on_other, target ^ 1);
+    }
+    KEXPECT_EQ(irq_set_affinity(irq, &saved), 0);
 }
