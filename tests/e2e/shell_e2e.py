@@ -24,6 +24,7 @@ import halfduplex_e2e   # noqa: E402
 import lazy_e2e   # noqa: E402
 import pci_edu_e2e   # noqa: E402
 import edu_msi_e2e   # noqa: E402
+import ioapic_affinity_e2e   # noqa: E402
 import smp_e2e   # noqa: E402
 import storm_e2e   # noqa: E402
 
@@ -442,7 +443,7 @@ def main():
         jobs.append((run_bochs_checks, iso, outdir))
         jobs += [(fn, iso, outdir, check) for fn in console_e2e.CHECKS]   # tests/e2e/console_e2e.py
         # The misbehaving-device scenarios, one module each (tests/e2e/*_e2e.py).
-        for module in (pci_edu_e2e, edu_msi_e2e, storm_e2e, smp_e2e):
+        for module in (pci_edu_e2e, edu_msi_e2e, storm_e2e, smp_e2e, ioapic_affinity_e2e):
             jobs += [(fn, iso, outdir, check) for fn in module.CHECKS]
         # The 8259 scenarios (XT-PIC, its lazy variant, the IRR and the ELCR) boot with `noapic`.
         for module in (lazy_e2e, halfduplex_e2e):
