@@ -97,11 +97,11 @@ extern "C" [[noreturn]] void kernel_main(uint32_t magic, uint32_t mbi_addr) {
         pr_err("serial_console_setup failed: %d\n", err);
     }
 
-    // CPU 0's local APIC and timer, then the other CPUs. While the 8259 pair still delivers the devices
-    // (through LINT0, virtual wire) the PIT keeps the tick; with the IO-APIC, CPU 0's LAPIC timer takes it.
-    if (const MadtInfo* madt = acpi_madt(); madt && !cmdline_has_flag("noapic"))
-        if (constexpr bool extint = true; apic_bsp_setup(madt->lapic_address, extint) == 0) {
-            check(apic_timer_takeover(x86_port_io(), /*take_tick=*/!extint), "apic_timer_takeover");
+    // APIC mode (the IO-APIC routes the devices): CPU 0's local APIC with LINT0 masked, its timer as the
+    // tick (the PIT stops), then the other CPUs. PIC mode (noapic, no MADT): no local APIC, one CPU.
+    if (const MadtInfo* madt = acpi_madt(); madt && irq_routing_is_ioapic())
+        if (apic_bsp_setup(madt->lapic_address, /*extint=*/false) == 0) {
+            check(apic_timer_takeover(x86_port_io(), /*take_tick=*/true), "apic_timer_takeover");
             x86_msi_parent_init();  // MSI can reach a CPU now (arch/x86/msi_parent.cpp)
         }
 
