@@ -177,6 +177,13 @@ extern "C" [[noreturn]] void start_secondary(unsigned cpu) {
 void smp_boot_cpus() {
     LocalApic* apic = local_apic();
     const MadtInfo* madt = acpi_madt();
+    // Without a local APIC in use (PIC mode) the boot CPU's ID comes from CPUID leaf 1 (EBX bits 31-24,
+    // the initial APIC ID), so the table still knows which MADT entry is CPU 0.
+    if (!apic) {
+        uint32_t eax = 1, ebx, ecx = 0, edx;
+        __asm__ volatile("cpuid" : "+a"(eax), "=b"(ebx), "+c"(ecx), "=d"(edx));
+        per_cpu(x86_cpu_to_apicid, 0) = ebx >> 24;
+    }
     uint32_t boot_id = per_cpu(x86_cpu_to_apicid, 0);
     nr_cpu_table = 0;
     if (madt)
