@@ -28,7 +28,8 @@ constexpr unsigned PPM = 1000000;
 int storm_busy;      // one storm at a time (atomic)
 int storm_irq = -1;  // the line the watchdog guards, -1: none
 unsigned long storm_deadline;
-bool storm_watchdog_fired;
+bool storm_watchdog_claimed;  // one tick (of any CPU) disables the line
+bool storm_watchdog_fired;    // published after the line is disabled, so the watcher sees it disabled
 
 struct storm_snapshot {
     unsigned long jiffies;
@@ -51,9 +52,10 @@ storm_snapshot take_snapshot(unsigned irq) {
 void storm_tick() {
     int irq = READ_ONCE(storm_irq);
     if (likely(irq < 0)) return;
-    if (time_after(jiffies, READ_ONCE(storm_deadline)) && !READ_ONCE(storm_watchdog_fired)) {
-        WRITE_ONCE(storm_watchdog_fired, true);
+    if (time_after(jiffies, READ_ONCE(storm_deadline)) &&
+        !__atomic_exchange_n(&storm_watchdog_claimed, true, __ATOMIC_ACQ_REL)) {
         disable_irq_nosync((unsigned)irq);
+        __atomic_store_n(&storm_watchdog_fired, true, __ATOMIC_RELEASE);
     }
 }
 
@@ -78,12 +80,13 @@ int storm_run(const storm_source* src, unsigned long timeout_ms, storm_result* o
     const uint64_t gap = arch::cycles_khz() * STORM_GAP_NS / 1000000 + 1;
     storm_snapshot before = take_snapshot((unsigned)irq);
     WRITE_ONCE(storm_watchdog_fired, false);
+    WRITE_ONCE(storm_watchdog_claimed, false);
     WRITE_ONCE(storm_deadline, before.jiffies + msecs_to_jiffies(timeout_ms));
     WRITE_ONCE(storm_irq, irq);
     uint64_t t0 = arch::cycles(), prev = t0, ran = 0;
     src->trigger();
     // Process context during the storm: every short step of this loop is time the CPU gave us.
-    while (!irqs_has(desc, IRQS_SPURIOUS_DISABLED) && !READ_ONCE(storm_watchdog_fired)) {
+    while (!irqs_has(desc, IRQS_SPURIOUS_DISABLED) && !__atomic_load_n(&storm_watchdog_fired, __ATOMIC_ACQUIRE)) {
         uint64_t now = arch::cycles();
         if (now - prev < gap) ran += now - prev;
         prev = now;
