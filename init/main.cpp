@@ -89,7 +89,7 @@ extern "C" [[noreturn]] void kernel_main(uint32_t magic, uint32_t mbi_addr) {
     check(i8042_init(x86_port_io()), "i8042_init");
     check(rtc_cmos_init(x86_port_io()), "rtc_cmos_init");
     com2_bind(x86_port_io());  // COM2 is probed by the commands that use it
-    if (pci_init(x86_port_io()) > 0) check(edu_init(), "edu_init");
+    bool have_pci = pci_init(x86_port_io()) > 0;
     // The 16550 driver takes over COM1 (and its receive interrupt, IRQ 4) from the early console.
     unregister_console(&early_serial_console);
     if (int err = serial_console_setup(x86_port_io()); err < 0) {
@@ -102,8 +102,11 @@ extern "C" [[noreturn]] void kernel_main(uint32_t magic, uint32_t mbi_addr) {
     if (const MadtInfo* madt = acpi_madt(); madt && irq_routing_is_ioapic())
         if (apic_bsp_setup(madt->lapic_address, /*extint=*/false) == 0) {
             check(apic_timer_takeover(x86_port_io(), /*take_tick=*/true), "apic_timer_takeover");
-            x86_msi_parent_init();  // MSI can reach a CPU now (arch/x86/msi_parent.cpp)
+            x86_create_pci_msi_domain();  // MSI can reach a CPU now (arch/x86/pci_msi_domain.cpp)
         }
+    // Drivers bind once the PCI-MSI domain exists, so they get MSI when a local APIC can take it (Linux's
+    // drivers ask for MSI first) and INTx on the 8259 pair otherwise.
+    if (have_pci) check(edu_init(), "edu_init");
 
     local_irq_enable();
     pr_info("irqos: interrupts enabled, HZ=%u\n", HZ);

@@ -8,6 +8,7 @@
 #include "arch/x86/sysvec.h"
 #include "drivers/apic/apic_timer.h"
 #include "drivers/apic/local_apic.h"
+#include "kernel/irq/irqdesc.h"
 #include "kernel/irq/vector_domain.h"
 #include "drivers/pit/pit.h"
 #include "kernel/errno.h"
@@ -68,6 +69,9 @@ int apic_bsp_setup(uint64_t phys, bool extint) {
     apic->setup(/*boot_cpu=*/true, extint, SPURIOUS_APIC_VECTOR, ERROR_APIC_VECTOR);
     per_cpu(x86_cpu_to_apicid, 0) = apic->id();
     set_unhandled_vector_ack(ack_vector_eoi);
+    // Linux x86 ack_bad_irq: a vector that reached handle_bad_irq (e.g. a retrigger IPI taken after its
+    // IRQ was freed) is still in service at the local APIC; without the EOI its priority class stays blocked.
+    arch_ack_bad_irq = ack_vector_eoi;
     set_local_apic(apic);
     pr_info("APIC: local APIC %u, version 0x%02x, %u LVT entries at 0x%llx%s\n", apic->id(), apic->version(),
             apic->max_lvt() + 1, (unsigned long long)phys, (msr & MSR_IA32_APICBASE_BSP) ? " (boot CPU)" : "");

@@ -155,7 +155,7 @@ void edu_detach_all() {
 }
 
 edu_irq_mode edu_default_mode(const pci_dev* pdev) {
-    return pci_msi_parent() && pdev->msi_cap ? EDU_MODE_MSI : EDU_MODE_INTX;
+    return pci_msi_get_domain() && pdev->msi_cap ? EDU_MODE_MSI : EDU_MODE_INTX;
 }
 edu_irq_mode edu_get_mode(const edu_device* dev) { return dev->mode; }
 const char* edu_mode_name(edu_irq_mode mode) { return mode == EDU_MODE_MSI ? "MSI" : "INTx"; }
@@ -163,7 +163,7 @@ const char* edu_mode_name(edu_irq_mode mode) { return mode == EDU_MODE_MSI ? "MS
 int edu_set_mode(edu_device* dev, edu_irq_mode mode) {
     if (mode == dev->mode) return 0;
     pci_dev* p = dev->pdev;
-    if (mode == EDU_MODE_MSI && !pci_msi_parent()) return -EINVAL;
+    if (mode == EDU_MODE_MSI && !pci_msi_get_domain()) return -EINVAL;
     if (mode == EDU_MODE_MSI && !p->msi_cap) return -ENODEV;
     if (mode == EDU_MODE_INTX && !intx_irq(dev)) return -ENODEV;
     edu_irq_mode old = dev->mode;

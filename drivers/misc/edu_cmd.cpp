@@ -70,9 +70,9 @@ void show(edu_device* dev) {
         shell_printf("  mode MSI: address 0x%08x data 0x%04x (vector 0x%02x, APIC ID %u), INTx disabled\n",
                      m.address_lo, m.data, data.vector, x86_msi_addr_lo::decode(m.address_lo).destid_0_7);
     } else {
-        shell_printf("  mode INTx%s\n", !dev->pdev->msi_cap ? " (no MSI capability)"
-                                        : pci_msi_parent()  ? " (`edu mode msi` switches to MSI)"
-                                                            : " (MSI needs APIC mode)");
+        shell_printf("  mode INTx%s\n", !dev->pdev->msi_cap    ? " (no MSI capability)"
+                                        : pci_msi_get_domain() ? " (`edu mode msi` switches to MSI)"
+                                                               : " (MSI needs APIC mode)");
     }
 }
 
@@ -85,7 +85,7 @@ int do_mode(edu_device* dev, const char* word) {
     }
     unsigned before = edu_irq(dev);
     int err = edu_set_mode(dev, mode);
-    if (err == -EINVAL && mode == EDU_MODE_MSI && !pci_msi_parent()) {
+    if (err == -EINVAL && mode == EDU_MODE_MSI && !pci_msi_get_domain()) {
         shell_printf(
             "edu %s: MSI refused: interrupts go through the 8259 pair (PIC mode, noapic) and a message needs a "
             "local APIC to land in; as in Linux, no MSI without an APIC. Staying on INTx (IRQ %u)\n",

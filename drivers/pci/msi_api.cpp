@@ -33,8 +33,9 @@ void desc_put(msi_desc* d) {
     *d = msi_desc{};
 }
 
-// Linux pci_msi_supported: MSI must reach a CPU (a parent domain exists) and at least one vector be asked.
-bool pci_msi_supported(const pci_dev* dev, unsigned nvec) { return pci_msi_parent() && dev && nvec >= 1; }
+// Linux pci_msi_supported: MSI must reach a CPU (the PCI-MSI domain exists) and at least one vector be
+// asked.
+bool pci_msi_supported(const pci_dev* dev, unsigned nvec) { return pci_msi_get_domain() && dev && nvec >= 1; }
 
 // Linux msi_capability_init: 0, a positive count worth retrying with, or an error. x86 without
 // interrupt remapping takes no multiple MSI (Linux: MSI_FLAG_MULTI_PCI_MSI not supported by the vector

@@ -1,10 +1,10 @@
 // Message signalled interrupts in the genirq core: the MSI descriptor (Linux include/linux/msi.h struct
 // msi_desc with its PCI part: the Linux IRQ, the capability's layout, the mask bits and the message
-// last written), the parent that owns the vectors (on x86 the vector domain), and the PCI-MSI domain
-// with its "PCI-MSI" chip (Linux drivers/pci/msi/irqdomain.c, kernel/irq/msi.c, arch/x86/kernel/apic/
-// msi.c): IRQ numbers, hwirq, the edge flow, activation that composes and writes the message.
+// last written) and the PCI-MSI irq domain beneath which the x86 vector domain owns the vectors, with its
+// "PCI-MSI" chip (Linux drivers/pci/msi/irqdomain.c, kernel/irq/msi.c, arch/x86/kernel/apic/msi.c):
+// IRQ numbers, hwirq, the edge flow, activation that composes and writes the message, affinity.
 #pragma once
-#include "kernel/irq/irq.h"
+#include "kernel/irq/irqdomain.h"
 #include "kernel/irq/msi_msg.h"
 
 struct pci_dev;
@@ -30,56 +30,52 @@ struct msi_desc {
 // the local APIC of the target CPU.
 struct irq_cfg {
     uint32_t dest_apicid = 0;
-    unsigned vector = 0;
+    unsigned vector = 0;  // 0: the line has no vector (not activated)
 };
 
-// The domain beneath PCI-MSI (Linux: the MSI parent, on x86 the vector domain, arch/x86/kernel/apic/
-// vector.c and msi.c). It owns the vectors: activation gives the IRQ a vector on a CPU and maps it in
-// that CPU's vector_irq table, and an interrupt is acknowledged at the local APIC through it.
-class MsiParent {
-public:
-    // Linux x86_vector_activate: a vector and a destination for `irq`. 0, or -ENOSPC (no vector free).
-    // Process context, may take the vector lock; the IRQ's descriptor lock is not held.
-    virtual int activate(unsigned irq, irq_cfg* cfg) = 0;
-    // Linux x86_vector_deactivate: release the vector (the IRQ has no action any more).
-    virtual void deactivate(unsigned irq) = 0;
-    // Linux irq_chip_ack_parent -> apic_ack_irq: the EOI at this CPU's local APIC. Hard-IRQ context.
-    virtual void ack(irq_data* d) = 0;
+// Linux irqd_cfg: the vector and APIC ID the x86 vector domain (the root level below `irqd`) delivers
+// the IRQ on now; {0, 0} when the IRQ has no vector level. Any context; the caller holds desc->lock
+// (or the IRQ is not live yet) so the answer is stable.
+irq_cfg irqd_cfg(irq_data* irqd);
+// The APIC ID a message names for `cpu` (Linux's irq_cfg.dest_apicid from x86_cpu_to_apicid): the
+// kernel's answer is in arch/x86/pci_msi_domain.cpp, the host tests' in tests/host/support. Any context.
+unsigned x86_msi_cpu_apicid(unsigned cpu);
 
-protected:
-    ~MsiParent() = default;
-};
-
-// The PCI-MSI domain's parent: NULL (the default) while the 8259 pair delivers interrupts, when no MSI
-// can reach a CPU (Linux creates no MSI domain without a local APIC: x86_create_pci_msi_domain). Set
-// by the APIC-mode switch at boot (interrupts off), and by tests. Any context reads it.
-void pci_msi_set_parent(MsiParent* parent);
-MsiParent* pci_msi_parent();
-// The kernel's parent (arch/x86/msi_parent.cpp): CPU 0's vectors. Installed once the local APIC is on
-// (boot CPU, interrupts off); nothing without a local APIC. Kernel only.
-void x86_msi_parent_init();
-
-// Linux pci_msi_domain_calc_hwirq: the MSI's number inside the PCI-MSI domain, from the PCI domain (0),
-// bus, devfn and the vector's index: 00:04.0 vector 0 is 65536, the figure of the interrupts view.
+// Linux pci_msi_domain_calc_hwirq (drivers/pci/msi/irqdomain.c, 6.12): the MSI's number inside the
+// PCI-MSI domain, `msi_index | pci_dev_id << 11 | pci_domain << 27` with pci_dev_id = bus << 8 | devfn
+// (irqos has PCI domain 0 only): 00:04.0 vector 0 is 65536, the figure of the interrupts view.
 constexpr unsigned long pci_msi_domain_calc_hwirq(uint8_t bus, uint8_t devfn, unsigned index) {
     return (unsigned long)index | ((unsigned long)bus << 8 | devfn) << 11;
 }
 
-// The PCI-MSI domain (Linux drivers/pci/msi/irqdomain.c on top of kernel/irq/msi.c), used by
-// pci_alloc_irq_vectors. msi_domain_alloc_irqs: `desc->nvec_used` consecutive free Linux IRQs (from
-// MSI_FIRST_IRQ), each wired to the "PCI-MSI" chip with handle_edge_irq ("edge") and its hwirq, then
-// activated at once (Linux's MSI_FLAG_ACTIVATE_EARLY): a vector from the parent, the message composed
-// from it and written into the device, which stays masked until request_irq unmasks it. 0, -ENODEV (no
-// parent), -ENOSPC (no free IRQ numbers or vectors; nothing left allocated). Process context.
+// The PCI-MSI irq domain (Linux pci_msi_create_irq_domain on top of kernel/irq/msi.c, with x86's
+// settings from arch/x86/kernel/apic/msi.c x86_init_dev_msi_info): one domain for every PCI function,
+// a child of `parent` (the x86 vector domain), so each MSI's IRQ has two irq_data levels linked by
+// parent_data. Boot CPU or host tests, process context. 0, -ENODEV (no parent: no local APIC, PIC mode;
+// Linux creates no MSI domain then), -EEXIST (one exists), -ENOMEM.
+int pci_msi_create_irq_domain(irq_domain* parent);
+// Remove it again (host tests, the in-kernel test of PIC mode's refusal); every MSI must be freed first
+// (WARN and nothing done otherwise). Process context.
+void pci_msi_remove_irq_domain();
+// The PCI-MSI domain, or NULL when no MSI can reach a CPU. Any context.
+irq_domain* pci_msi_get_domain();
+// Linux x86_create_pci_msi_domain: the domain above x86_vector_domain once CPU 0's local APIC is on
+// (nothing without a local APIC). Boot CPU, interrupts off, once. Kernel only (arch/x86).
+void x86_create_pci_msi_domain();
+
+// Linux msi_domain_alloc_irqs with MSI_FLAG_ACTIVATE_EARLY: `desc->nvec_used` consecutive IRQs from
+// MSI_FIRST_IRQ (Linux x86 allocates dynamic IRQs above the IO-APICs' GSIs), allocated through every
+// level of the hierarchy (the vector domain's apic_chip_data, then this level: "PCI-MSI" chip, its
+// hwirq, handle_edge_irq "edge"), then activated at once: the parent assigns a vector on a CPU of the
+// line's affinity, and msi_domain_activate composes the message from it (irq_chip_compose_msi_msg) and
+// writes it into the device, which stays masked until request_irq unmasks it. 0, -ENODEV (no PCI-MSI
+// domain), -ENOSPC (no free IRQ numbers or vectors), -EINVAL (an APIC ID a message cannot name); nothing
+// is left allocated after an error. Process context.
 constexpr unsigned MSI_FIRST_IRQ = 24;  // above the ISA lines and the first IO-APIC's 24 pins, as on a PC
 int msi_domain_alloc_irqs(msi_desc* desc);
-// Deactivate and free the IRQs again (no action may be left on them: WARN and nothing freed otherwise).
-// Process context.
+// Deactivate (a zero message written, the vector released) and free the IRQs through the hierarchy.
+// No action may be left on them (WARN and nothing freed otherwise). Process context.
 void msi_domain_free_irqs(msi_desc* desc);
-// The chip's irq_compose_msi_msg and irq_write_msi_msg for `irq` with its current vector and
-// destination, e.g. after the parent moved it to another CPU (Linux msi_domain_set_affinity's second
-// half). 0, or -EINVAL for an IRQ that is not a PCI-MSI one. Any context (takes no descriptor lock).
-int msi_domain_update_msg(unsigned irq, const irq_cfg& cfg);
 // The descriptor of a PCI-MSI IRQ, or NULL (Linux irq_get_msi_desc).
 msi_desc* irq_get_msi_desc(unsigned irq);
 // The "PCI-MSI" chip (for tests and the views).

@@ -264,27 +264,9 @@ apic_chip_data* apic_chip_data_of(irq_data* d) {
 
 void vector_set_hooks(const vector_hooks& h) { hooks = h; }
 
-int irq_vector_assign(unsigned irq, const cpumask_t* mask, unsigned* cpu, unsigned* vector) {
-    cpumask_t online;
-    if (!cpumask_and(&online, mask, cpu_online_mask)) return -EINVAL;
-    unsigned long flags;
-    raw_spin_lock_irqsave(&vector_lock, flags);
-    int v = irq_matrix_alloc(&vector_matrix, &online, false, cpu);
-    if (v >= 0) {
-        *vector = unsigned(v);
-        vector_irq_set(*cpu, *vector, int(irq));
-    }
-    raw_spin_unlock_irqrestore(&vector_lock, flags);
-    return v < 0 ? v : 0;
-}
-
-void irq_vector_release(unsigned cpu, unsigned vector) {
-    unsigned long flags;
-    raw_spin_lock_irqsave(&vector_lock, flags);
-    vector_irq_set(cpu, vector, VECTOR_SHUTDOWN);
-    irq_matrix_free(&vector_matrix, cpu, vector, false);
-    raw_spin_unlock_irqrestore(&vector_lock, flags);
-}
+void lock_vector_lock() { raw_spin_lock(&vector_lock); }
+void unlock_vector_lock() { raw_spin_unlock(&vector_lock); }
+bool lapic_vector_set_in_irr(unsigned vector) { return irr_pending(vector); }
 
 void vector_irq_set(unsigned cpu, unsigned vector, int irq) {
     if (cpu >= NR_CPUS || vector >= NR_VECTORS) return;

@@ -52,12 +52,14 @@ apic_chip_data* apic_chip_data_of(irq_data* d);
 // not requested in the IRR). Hard-IRQ context, interrupts off.
 void vector_cleanup_this_cpu();
 
-// For controllers not yet converted to a child domain (a flat IRQ that just needs a vector): a vector
-// from the allocator on an online CPU of `mask`, mapped to `irq` in that CPU's vector_irq; and its
-// release (VECTOR_SHUTDOWN, so a late interrupt is counted quietly). 0, -EINVAL (no online CPU in the
-// mask), -ENOSPC. Process context or desc->lock held; takes the vector lock.
-int irq_vector_assign(unsigned irq, const cpumask_t* mask, unsigned* cpu, unsigned* vector);
-void irq_vector_release(unsigned cpu, unsigned vector);
+// Linux lock_vector_lock / unlock_vector_lock: the vector lock, for a child domain that updates this
+// CPU's vector_irq table itself (the PCI-MSI affinity path marks a vector VECTOR_RETRIGGERED).
+// Interrupts off; not nested in the domain's own ops.
+void lock_vector_lock();
+void unlock_vector_lock();
+// Linux lapic_vector_set_in_irr: is `vector` requested in this CPU's local APIC IRR (the irr_pending
+// hook below; false without it). Interrupts off.
+bool lapic_vector_set_in_irr(unsigned vector);
 
 // What the vector domain needs from the local APIC and SMP code, installed at boot by them; the
 // defaults work without them: EOI through apic_eoi() (drivers/apic/local_apic.h), no IPI (a cleanup

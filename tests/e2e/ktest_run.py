@@ -40,13 +40,15 @@ MUST_RUN = {
 MUST_RUN_PIC = {"bochs": ("pic.provoked_spurious_irq7_is_counted_not_dispatched",)}
 MUST_RUN_APIC = {
     "qemu": ("ioapic.edu_intx_is_handled_exactly_once_per_raise", "ioapic.a_second_sharer_on_the_edu_pin_sees_every_interrupt",
-             "ioapic.level_taken_as_edge_counts_mis_and_is_ended_at_the_ioapic"),
+             "ioapic.level_taken_as_edge_counts_mis_and_is_ended_at_the_ioapic",
+             "edu_msi.each_raise_is_one_message_handled_once"),
     "bochs": ("ioapic.level_taken_as_edge_counts_mis_and_is_ended_at_the_ioapic",),
 }
 # With several CPUs the cross-CPU tests must run (with one CPU they skip for want of a target).
 MUST_RUN_SMP = ("smp.call_single_nowait_lands_later", "smp.reschedule_ipi_is_counted_on_its_target")
 # ... and on QEMU (which has the edu) the IO-APIC line moved between CPUs.
-MUST_RUN_SMP_QEMU = ("ioapic.edu_intx_follows_its_affinity_to_cpu1_and_back",)
+MUST_RUN_SMP_QEMU = ("ioapic.edu_intx_follows_its_affinity_to_cpu1_and_back",
+                     "edu_msi.msi_follows_its_affinity_to_cpu1_and_back")
 
 
 def follow(path, label, done, poll=0.5):

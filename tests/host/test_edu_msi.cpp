@@ -1,7 +1,7 @@
 // Host tests of the edu driver in both interrupt modes, against a fake edu whose configuration space has
 // QEMU's MSI capability (0x40, 64-bit, one vector) and which, like hw/misc/edu.c, sends one message per
 // raise while MSI is enabled and otherwise raises INTx (unless PCI_COMMAND_INTX_DISABLE is set): MSI by
-// default when a parent exists, INTx without (PIC mode), each raise served exactly once through its own
+// default when the PCI-MSI domain exists, INTx without (PIC mode), each raise served exactly once through its own
 // "PCI-MSI" row, switching back and forth without losing or duplicating an interrupt (also one raised
 // and not yet delivered at the switch), MSI refused in PIC mode with a clear answer, and the storm
 // scenario running on INTx and putting MSI back.
@@ -9,6 +9,7 @@
 #include "drivers/pci/msi.h"
 #include "kernel/errno.h"
 #include "kernel/irq/proc.h"
+#include "kernel/irq/vector_domain.h"
 #include "kernel/scenario/storm.h"
 #include "kernel/shell/shell.h"
 
@@ -18,9 +19,9 @@
 
 #include "tests/host/support/capture_console.h"
 #include "tests/host/support/fake_chip.h"
-#include "tests/host/support/fake_msi_parent.h"
 #include "tests/host/support/fake_pci.h"
 #include "tests/host/support/host_env.h"
+#include "tests/host/support/msi_host.h"
 #include "tests/host/support/test_dev.h"
 
 namespace {
@@ -28,11 +29,11 @@ namespace {
 using namespace edu_regs;
 using namespace pci_regs;
 
-// QEMU's edu: registers plus the delivery decision of edu_raise_irq (MSI if enabled, else INTx).
+// QEMU's edu: registers plus the delivery decision of edu_raise_irq (MSI if enabled, else INTx). A
+// message is the capability's address and data, taken by the CPU its address names (msi_host).
 class FakeEduMsi final : public IoMem {
 public:
     FakePciConfig::Function* fn = nullptr;
-    FakeVectorParent* parent = nullptr;
     unsigned intx_line = 0;
     bool deliver = true;  // false: the raise is latched in the status but not delivered yet
     uint32_t status = 0, liveness = 0;
@@ -51,9 +52,9 @@ public:
         status |= v;
         if (!status || !deliver) return;
         if (fn->regs[0x42] & PCI_MSI_FLAGS_ENABLE) {
-            unsigned vector = fn->r32(0x4C) & 0xFF;
             msis++;
-            host_env::fire_irq(parent->irq_of_vector.at(vector));
+            msi_host::send(msi_msg{fn->r32(0x44), fn->r32(0x48), fn->r32(0x4C) & 0xFFFF});
+            msi_host::service();
         } else if (!(fn->r32(PCI_COMMAND) & PCI_COMMAND_INTX_DISABLE)) {
             intx++;
             host_env::fire_irq(intx_line);
@@ -71,7 +72,7 @@ protected:
     static constexpr unsigned INTX = 11;
     FakeChip chip;
     FakePciConfig cfg;
-    FakeVectorParent parent;
+    msi_host::Env env;
     FakeEduMsi fake;
     pci_dev* pdev = nullptr;
     edu_device* dev = nullptr;
@@ -79,6 +80,7 @@ protected:
 
     void SetUp() override {
         IrqTest::SetUp();
+        msi_host::setup(env, 1);
         wire_line(INTX, &chip, handle_level_irq, "level");
         auto& f = cfg.add(0, 4, 0, 0x1234, 0x11e8, 0x00ff00, 0, 0x10);
         FakePciConfig::bar(f, 0, FakePciConfig::Bar::Mem32, 0xFEA00000, 1 << 20);
@@ -88,18 +90,17 @@ protected:
         ASSERT_EQ(pci_scan(cfg), 1u);
         pdev = pci_dev_at(0);
         fake.fn = &f;
-        fake.parent = &parent;
         fake.intx_line = INTX;
         g_out.clear();
         previous_ = shell_set_output(capture);
     }
     void TearDown() override {
         edu_detach_all();
-        pci_msi_set_parent(nullptr);
+        msi_host::teardown();
         shell_set_output(previous_);
     }
     void attach(bool apic_mode) {
-        pci_msi_set_parent(apic_mode ? &parent : nullptr);
+        if (!apic_mode) pci_msi_remove_irq_domain();  // PIC mode: no local APIC, no PCI-MSI domain
         int err = 1;
         dev = edu_attach(pdev, &fake, &err);
         ASSERT_EQ(err, 0);
@@ -147,7 +148,7 @@ TEST_F(EduMsi, EachRaiseIsOneMessageHandledOnce) {
     EXPECT_EQ(fake.intx, 0u);
     EXPECT_EQ(kstat_irqs(MSI_FIRST_IRQ), 5u);
     EXPECT_EQ(kstat_irqs(INTX), 0u);
-    EXPECT_EQ(parent.count("ack 24"), 5u) << "one EOI per message, at the start of the edge flow";
+    EXPECT_EQ(env.eois, 5u) << "one local APIC EOI per message, at the start of the edge flow";
     g_view.clear();
     show_interrupts(view_out, nullptr);
     EXPECT_NE(g_view.find(" 24:          5   PCI-MSI 65536-edge      edu:00:04.0\n"), std::string::npos) << g_view;
@@ -208,9 +209,13 @@ TEST_F(EduMsi, ShellSwitchesAndShowsTheMode) {
     ASSERT_EQ(run("edu status"), 0);
     EXPECT_NE(g_out.find("edu 00:04.0: IRQ 24 (edge, MSI), driver ok, status 0x00000000\n"), std::string::npos)
         << g_out;
-    EXPECT_NE(g_out.find("  mode MSI: address 0xfee01000 data 0x0041 (vector 0x41, APIC ID 1), INTx disabled\n"),
-              std::string::npos)
-        << g_out;
+    const apic_chip_data* a = apic_chip_data_of(irq_to_desc(MSI_FIRST_IRQ)->irq_data.parent_data);
+    ASSERT_NE(a, nullptr);
+    char want[128];
+    std::snprintf(want, sizeof want,
+                  "  mode MSI: address 0xfee0%u000 data 0x%04x (vector 0x%02x, APIC ID %u), INTx disabled\n", a->cpu,
+                  a->vector, a->vector, a->cpu);
+    EXPECT_NE(g_out.find(want), std::string::npos) << "the vector domain's vector and CPU\n" << g_out;
     ASSERT_EQ(run("edu mode intx"), 0);
     EXPECT_NE(g_out.find("edu 00:04.0: MSI IRQ 24 -> INTx IRQ 11\n"), std::string::npos) << g_out;
     EXPECT_NE(g_out.find("edu 00:04.0: IRQ 11 (trigger unknown, shared)"), std::string::npos) << g_out;

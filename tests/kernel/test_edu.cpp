@@ -2,6 +2,7 @@
 // configuration access (QEMU and Bochs), the edu device's configuration (BAR0 1 MiB, pin A, the line the
 // driver requested, level in the ELCR), N raised interrupts handled exactly N times, a faulty driver
 // returning IRQ_NONE with the device still asserting, and an interrupt not served on a disabled line.
+// The device's INTx tests switch it to INTx (in APIC mode it runs on MSI by default) and back.
 // Without an edu device (Bochs, or QEMU without -device edu) the edu tests report a skip, never a pass.
 #include "tests/kernel/ktest.h"
 #include "tests/kernel/kt_hw.h"
@@ -22,6 +23,19 @@ constexpr unsigned UNSERVED_TIMEOUT_MS = 20;
 constexpr uint64_t SERVE_LIMIT_US = 1000000;
 
 bool status_clear(void* dev) { return edu_irq_status(static_cast<edu_device*>(dev)) == 0; }
+
+// The edu device on INTx for the test's duration, its mode put back afterwards.
+struct EduIntx {
+    edu_device* dev;
+    edu_irq_mode was;
+    int err = 0;
+    explicit EduIntx(edu_device* d) : dev(d), was(d->mode) {
+        if (was != EDU_MODE_INTX) err = edu_set_mode(dev, EDU_MODE_INTX);
+    }
+    ~EduIntx() {
+        if (was != EDU_MODE_INTX) (void)edu_set_mode(dev, was);
+    }
+};
 
 bool has_action(unsigned irq, const void* dev_id) {
     for (irqaction* a = irq_to_desc(irq)->action; a; a = a->next)
@@ -56,6 +70,8 @@ KTEST(edu, every_edu_function_is_bound) {
 KTEST(edu, pci_configuration) {
     edu_device* dev = edu_get(0);
     if (!dev) KSKIP("no edu device on this machine");
+    EduIntx intx(dev);
+    KASSERT_EQ(intx.err, 0);
     const pci_dev* p = dev->pdev;
     KEXPECT_EQ(pci_read_config_word(p, PCI_VENDOR_ID), EDU_VENDOR_ID);
     KEXPECT_EQ(pci_read_config_word(p, PCI_DEVICE_ID), EDU_DEVICE_ID);
@@ -95,6 +111,8 @@ KTEST(edu, raise_n_is_handled_exactly_n_times) {
 KTEST(edu, faulty_handler_returns_none_and_leaves_the_device_asserting) {
     edu_device* dev = edu_get(0);
     if (!dev) KSKIP("no edu device on this machine");
+    EduIntx intx(dev);
+    KASSERT_EQ(intx.err, 0);
     unsigned irq = edu_irq(dev);
     bool was_faulty = edu_is_faulty(dev);
     disable_irq(irq);  // masked: the handler runs only when this test calls it, no storm
@@ -123,6 +141,8 @@ KTEST(edu, faulty_handler_returns_none_and_leaves_the_device_asserting) {
 KTEST(edu, interrupt_on_a_disabled_line_is_not_served) {
     edu_device* dev = edu_get(0);
     if (!dev) KSKIP("no edu device on this machine");
+    EduIntx intx(dev);
+    KASSERT_EQ(intx.err, 0);
     unsigned irq = edu_irq(dev);
     disable_irq(irq);
     edu_stats before = edu_get_stats(dev);

@@ -157,6 +157,7 @@ KTEST(ioapic, level_taken_as_edge_counts_mis_and_is_ended_at_the_ioapic) {
     unsigned irq = 16;
     bool borrowed = false;
     IoApicRte saved;
+    EduIntx intx(edu_count() ? edu_get(0) : nullptr);  // QEMU: the edu's own level pin, as a driver has it
     if (edu_count() && edu_get(0)->mode == EDU_MODE_INTX) {
         irq = edu_get(0)->irq;
     } else {

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <vector>
 
@@ -80,6 +81,7 @@ public:
             return;
         }
         std::memcpy(&f->regs[where], &value, size);
+        if (after_write) after_write(writes.back());
     }
 
     // A capability at `pos` with `next` as its next pointer; the status register says there is a list
@@ -96,8 +98,9 @@ public:
         unsigned size;
         uint32_t value;
     };
-    std::vector<Write> writes;              // every write to a present function, in order
-    std::vector<uint16_t> sizing_commands;  // the command register at each all-ones BAR write
+    std::vector<Write> writes;                      // every write to a present function, in order
+    std::function<void(const Write&)> after_write;  // called after each such write (a device reacting)
+    std::vector<uint16_t> sizing_commands;          // the command register at each all-ones BAR write
     unsigned long reads = 0;
 
 private:
