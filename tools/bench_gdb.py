@@ -86,10 +86,18 @@ def measure(vector, irq, name):
         step()
         before += 1
     ret = u64(reg("rsp"))
-    rbp = gdb.Breakpoint(f"*{ret:#x}", internal=True, temporary=True)
-    gdb.execute("continue", to_string=True)
-    if rbp.is_valid():
-        rbp.delete()
+    # With several CPUs another one may pass the return address first (running the same flow for a
+    # line of its own): only the measured CPU's arrival ends the handler.
+    cpu = gdb.selected_thread().num
+    rbp = gdb.Breakpoint(f"*{ret:#x}", internal=True)
+    for _ in range(100):
+        gdb.execute("continue", to_string=True)
+        if gdb.selected_thread().num == cpu:
+            break
+    rbp.delete()
+    if gdb.selected_thread().num != cpu or reg("pc") != ret:
+        say(f"BENCH-ERROR line={name}: the measured CPU never returned from the handler")
+        return
     after = 0
     while True:
         text = insn_at(reg("pc"))

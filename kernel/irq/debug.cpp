@@ -1,6 +1,8 @@
 // A crash-style dump of one interrupt descriptor: every field the genirq core keeps, with the bit words
 // decoded by name, in the spirit of Linux's kernel/irq/debugfs.c (/sys/kernel/debug/irq/irqs/N) and the
 // crash utility's `irq` command. The shell's `irq N` prints it.
+#include "arch/x86/irq_vectors.h"
+#include "arch/x86/vector.h"
 #include "kernel/irq/internals.h"
 #include "kernel/irq/proc.h"
 #include "kernel/spinlock.h"
@@ -110,6 +112,7 @@ void print_bits(irq_out_fn out, void* ctx, const char* indent, const char* label
 }
 
 constexpr unsigned MAX_DUMP_ACTIONS = 8;  // a shared line rarely has more; the rest are counted
+constexpr unsigned MAX_DUMP_VECTORS = 4;  // one, or two while a move is in flight
 
 // Everything copied under the descriptor lock, then printed without it (the console may be slow).
 struct Snapshot {
@@ -123,6 +126,12 @@ struct Snapshot {
     unsigned counts[NR_CPUS];
     irqaction actions[MAX_DUMP_ACTIONS];
     unsigned nr_actions, more_actions;
+    // Where the line arrives: every (CPU, vector) whose vector_irq entry names this IRQ. Two during an
+    // affinity move (the old vector stays mapped until it is cleaned up).
+    struct {
+        unsigned cpu, vector;
+    } vectors[MAX_DUMP_VECTORS];
+    unsigned nr_vectors;
 };
 
 void snapshot(irq_desc* desc, Snapshot& s) {
@@ -143,6 +152,12 @@ void snapshot(irq_desc* desc, Snapshot& s) {
     s.last_unhandled = racy_read(desc->last_unhandled);
     s.threads_oneshot = desc->threads_oneshot;
     for_each_possible_cpu(cpu) s.counts[cpu] = per_cpu_read(*desc->kstat_irqs, cpu);
+    // vector_irq changes with this descriptor's lock held, so the scan sees one consistent state.
+    s.nr_vectors = 0;
+    for_each_online_cpu(cpu) {
+        for (unsigned v = FIRST_EXTERNAL_VECTOR; v < NR_VECTORS && s.nr_vectors < MAX_DUMP_VECTORS; v++)
+            if (vector_irq_get(cpu, v) == int(desc->irq_data.irq)) s.vectors[s.nr_vectors++] = {cpu, v};
+    }
     s.nr_actions = s.more_actions = 0;
     for (const irqaction* a = desc->action; a; a = a->next) {
         if (s.nr_actions < MAX_DUMP_ACTIONS)
@@ -175,6 +190,11 @@ int irq_desc_dump(unsigned irq, irq_out_fn out, void* ctx) {
     print_bits(out, ctx, "  ", "istate:", s.istate, irqs_names, 0);
     print_bits(out, ctx, "  ", "status:", s.status, status_names, IRQ_TYPE_SENSE_MASK);
 
+    irq_seq_printf(out, ctx, "  %-9s", "vector:");
+    if (!s.nr_vectors) irq_seq_printf(out, ctx, " (none)");
+    for (unsigned i = 0; i < s.nr_vectors; i++)
+        irq_seq_printf(out, ctx, " CPU%u:0x%02x", s.vectors[i].cpu, s.vectors[i].vector);
+    irq_seq_printf(out, ctx, "\n");
     irq_seq_printf(out, ctx, "  %-9s", "count:");
     for_each_online_cpu(cpu) irq_seq_printf(out, ctx, " CPU%u=%u", cpu, s.counts[cpu]);
     irq_seq_printf(out, ctx, "\n  %-9s %u\n", "tot:", s.tot_count);

@@ -1,6 +1,7 @@
 // Host tests for kernel/irq/proc.cpp and debug.cpp: the /proc/interrupts table byte for byte (column
 // widths from Linux show_interrupts and arch_show_interrupts) and the `irq N` dump
 // with every bit word decoded by name. Descriptors are wired with the real core and a fake chip.
+#include "arch/x86/vector.h"
 #include "kernel/irq/interrupt.h"
 #include "kernel/irq/proc.h"
 #include "kernel/irq/irq_stat.h"
@@ -167,6 +168,18 @@ TEST_F(Proc, DumpDecodesEveryWord) {
     EXPECT_NE(s.find("    flags:    0x00010080\n"), std::string::npos) << s;
     EXPECT_EQ(s.find("IRQD_IRQ_INPROGRESS"), std::string::npos) << "a bit that is clear is not listed";
     enable_irq(1);
+}
+
+TEST_F(Proc, DumpNamesEveryVectorTheLineArrivesOn) {
+    wire(9, &pic_, handle_edge_irq, "edge");
+    EXPECT_NE(dump(9).find("  vector:   (none)\n"), std::string::npos) << dump(9);
+    vector_irq_set(0, 0x41, 9);
+    EXPECT_NE(dump(9).find("  vector:   CPU0:0x41\n"), std::string::npos) << dump(9);
+    vector_irq_set(0, 0x52, 9);  // a move in flight: old and new vector both mapped
+    vector_irq_set(0, 0x53, 10);
+    EXPECT_NE(dump(9).find("  vector:   CPU0:0x41 CPU0:0x52\n"), std::string::npos) << dump(9);
+    for (unsigned v : {0x41u, 0x52u, 0x53u}) vector_irq_set(0, v, VECTOR_UNUSED);
+    EXPECT_NE(dump(9).find("  vector:   (none)\n"), std::string::npos) << dump(9);
 }
 
 TEST_F(Proc, DumpOfAnUnusedLineAndOutOfRange) {
