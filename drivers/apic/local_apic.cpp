@@ -28,9 +28,15 @@ LocalApic* the_local_apic;
 }  // namespace
 
 LocalApic* local_apic() { return __atomic_load_n(&the_local_apic, __ATOMIC_ACQUIRE); }
-void set_local_apic(LocalApic* apic) { __atomic_store_n(&the_local_apic, apic, __ATOMIC_RELEASE); }
+uintptr_t apic_eoi_reg;
 
-void apic_eoi() {
+void set_local_apic(LocalApic* apic) {
+    __atomic_store_n(&apic_eoi_reg, uintptr_t(0), __ATOMIC_RELAXED);  // never a stale window's register
+    __atomic_store_n(&the_local_apic, apic, __ATOMIC_RELEASE);
+    if (apic) __atomic_store_n(&apic_eoi_reg, apic->eoi_reg(), __ATOMIC_RELEASE);
+}
+
+void apic_eoi_slow() {
     if (LocalApic* a = local_apic()) a->eoi();
 }
 

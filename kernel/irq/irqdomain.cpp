@@ -256,11 +256,6 @@ void irq_domain_deactivate_irq(irq_data* irqd) {
     irqd_clear(irqd, IRQD_ACTIVATED);
 }
 
-void irq_chip_ack_parent(irq_data* d) {
-    d = d->parent_data;
-    if (d && d->chip->has(IRQCHIP_OP_ACK)) d->chip->irq_ack(d);
-}
-
 void irq_chip_eoi_parent(irq_data* d) {
     d = d->parent_data;
     if (d && d->chip->has(IRQCHIP_OP_EOI)) d->chip->irq_eoi(d);

@@ -104,8 +104,12 @@ int irq_domain_activate_irq(irq_data* irqd, bool reserve);
 void irq_domain_deactivate_irq(irq_data* irqd);
 
 // Chip helpers for a child chip that passes an operation to its parent level (Linux kernel/irq/chip.c).
-// Called as chip callbacks are: desc->lock held, interrupts off.
-void irq_chip_ack_parent(irq_data* d);
+// Called as chip callbacks are: desc->lock held, interrupts off. The ack is inline: every edge and MSI
+// interrupt passes through it.
+static inline void irq_chip_ack_parent(irq_data* d) {
+    d = d->parent_data;
+    if (d && d->chip->has(IRQCHIP_OP_ACK)) d->chip->irq_ack(d);
+}
 void irq_chip_eoi_parent(irq_data* d);
 void irq_chip_mask_parent(irq_data* d);
 void irq_chip_unmask_parent(irq_data* d);

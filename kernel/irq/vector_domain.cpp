@@ -102,6 +102,20 @@ void schedule_cleanup(apic_chip_data* a) {
         send_ipi(a->prev_cpu, IRQ_MOVE_CLEANUP_VECTOR);
 }
 
+// apic_ack_edge's work while the line moves (out of line, so that the common path needs no stack frame).
+__attribute__((noinline)) void ack_during_move(apic_chip_data* a) {
+    bool release_old = false;
+    raw_spin_lock(&vector_lock);
+    unsigned cpu = smp_processor_id();
+    if (a->move_in_progress && a->cpu == cpu)
+        schedule_cleanup(a);
+    else if (a->cleanup_pending && a->prev_cpu == cpu)
+        release_old = true;
+    raw_spin_unlock(&vector_lock);
+    apic_eoi();
+    if (release_old) vector_cleanup_this_cpu();
+}
+
 class ApicChip final : public IrqChip {
 public:
     constexpr ApicChip() : IrqChip("APIC", IRQCHIP_OP_ACK | IRQCHIP_OP_RETRIGGER | IRQCHIP_OP_SET_AFFINITY) {}
@@ -110,18 +124,10 @@ public:
     // local APIC EOI. Hard-IRQ context; the common path reads two flags and sends the EOI.
     void irq_ack(irq_data* d) override {
         auto* a = static_cast<apic_chip_data*>(d->chip_data);
-        bool release_old = false;
-        if (unlikely(a->move_in_progress || a->cleanup_pending)) {
-            raw_spin_lock(&vector_lock);
-            unsigned cpu = smp_processor_id();
-            if (a->move_in_progress && a->cpu == cpu)
-                schedule_cleanup(a);
-            else if (a->cleanup_pending && a->prev_cpu == cpu)
-                release_old = true;
-            raw_spin_unlock(&vector_lock);
-        }
-        apic_eoi();
-        if (unlikely(release_old)) vector_cleanup_this_cpu();
+        if (unlikely(a->move_in_progress || a->cleanup_pending))
+            ack_during_move(a);
+        else
+            apic_eoi();
     }
     // Linux apic_retrigger_irq: the vector again, by IPI to its CPU. 1: it will be re-raised.
     int irq_retrigger(irq_data* d) override {

@@ -105,6 +105,30 @@ TEST_F(LocalApicTest, ApicEoiReachesTheInstalledApicOnly) {
     EXPECT_EQ(mmio.log(), (V{MMIO_W(APIC_EOI, 0)}));
 }
 
+// A real (direct) window: apic_eoi is one store to the EOI register of the installed local APIC, and
+// nothing once the APIC is uninstalled. Host memory stands in for the 4 KiB register page.
+TEST_F(LocalApicTest, ApicEoiOnADirectWindowStoresToItsEoiRegister) {
+    static uint32_t page[0x400];
+    for (uint32_t& w : page) w = 0xdeadbeef;
+    MmioWindow window(reinterpret_cast<uintptr_t>(page));
+    LocalApic direct(window);
+    set_local_apic(&direct);
+    EXPECT_EQ(apic_eoi_reg, reinterpret_cast<uintptr_t>(&page[APIC_EOI / 4]));
+    apic_eoi();
+    EXPECT_EQ(page[APIC_EOI / 4], 0u);
+    for (unsigned i = 0; i < 0x400; i++)
+        if (i != APIC_EOI / 4) ASSERT_EQ(page[i], 0xdeadbeefu) << "register " << i * 4 << " written";
+    page[APIC_EOI / 4] = 0xdeadbeef;
+    set_local_apic(&apic);  // a fake again: through the object, not the old window
+    EXPECT_EQ(apic_eoi_reg, 0u);
+    apic_eoi();
+    EXPECT_EQ(page[APIC_EOI / 4], 0xdeadbeefu);
+    EXPECT_EQ(mmio.log(), (V{MMIO_W(APIC_EOI, 0)}));
+    set_local_apic(nullptr);
+    apic_eoi();
+    EXPECT_EQ(mmio.log().size(), 1u);
+}
+
 TEST_F(LocalApicTest, TmrIsrIrrBitsAreLookedUpByVector) {
     mmio.set(APIC_TMR + 0x10 * 1, 1u << 11);    // vector 0x2b
     mmio.set(APIC_ISR + 0x10 * 7, 1u << 31);    // vector 0xff
