@@ -47,22 +47,24 @@ void print_interrupt(const pci_dev* d) {
         return;
     }
     char pin = (char)('A' + d->interrupt_pin - 1);
-    if (!d->irq) {
+    // While MSI is on, dev->irq is the MSI's IRQ (as in Linux); the pin's routing is the INTx line's.
+    unsigned irq = pci_dev_msi_enabled(d) ? d->msi->msi_attrib.default_irq : d->irq;
+    if (!irq) {
         shell_printf("\tInterrupt: pin %c, not routed (line 0x%02x)\n", pin, d->interrupt_line);
         return;
     }
-    int level = legacy_pic_irq_is_level(d->irq);
+    int level = legacy_pic_irq_is_level(irq);
     if (level < 0 && irq_routing_is_ioapic()) {  // no 8259 pair: the line's IO-APIC pin says it
-        irq_desc* desc = irq_to_desc(d->irq);
+        irq_desc* desc = irq_to_desc(irq);
         if (desc && desc->irq_data.has_hwirq) {
-            shell_printf("\tInterrupt: pin %c routed to IRQ %u, %s (%s pin %lu)\n", pin, d->irq,
+            shell_printf("\tInterrupt: pin %c routed to IRQ %u, %s (%s pin %lu)\n", pin, irq,
                          irq_settings_is_level(desc) ? "level-triggered" : "edge-triggered",
                          desc->irq_data.chip->name(), desc->irq_data.hwirq);
             return;
         }
     }
     const char* trigger = level < 0 ? "trigger unknown (no 8259)" : level ? "level-triggered" : "edge-triggered";
-    shell_printf("\tInterrupt: pin %c routed to IRQ %u, %s (ELCR)\n", pin, d->irq, trigger);
+    shell_printf("\tInterrupt: pin %c routed to IRQ %u, %s (ELCR)\n", pin, irq, trigger);
 }
 
 // pciutils' "Capabilities: [40] MSI: Enable+ Count=1/1 Maskable- 64bit+" and the message under it.
@@ -80,6 +82,7 @@ void print_msi(const pci_dev* d, uint8_t pos) {
     if (cap.can_mask())
         shell_printf("\t\tMasking: %08x  Pending: %08x\n", pci_read_config_dword(d, cap.mask_pos()),
                      pci_read_config_dword(d, cap.pending_pos()));
+    if (cap.enabled() && pci_dev_msi_enabled(d)) shell_printf("\t\tIRQ %u (PCI-MSI), INTx disabled\n", d->msi->irq);
 }
 
 void print_capabilities(const pci_dev* d) {

@@ -1,19 +1,24 @@
-"""End-to-end checks of the edu device on MSI on QEMU (run by shell_e2e.py, one job per function in
-CHECKS; each function takes (iso, outdir, check) and records its results through `check(name, fn)`):
+"""End-to-end checks of the edu device on MSI on QEMU -smp 2 (run by shell_e2e.py, one job per function
+in CHECKS; each function takes (iso, outdir, check) and records its results through `check(name, fn)`):
 
-- `edu mode msi` moves 00:04.0 from its INTx line to an MSI IRQ of its own, `edu` shows the mode and the
-  message (address 0xfee0_0000 with the destination APIC ID, data = the vector), and `lspci` shows the
-  capability enabled ("Capabilities: [40] MSI: Enable+ Count=1/1 Maskable- 64bit+");
+- in APIC mode the driver binds 00:04.0 on MSI at boot ("IRQ N (MSI, edge)": Linux's drivers ask for MSI
+  first), `edu` shows the mode and the message (address 0xfee0_0000 with the destination APIC ID, data =
+  the vector), and `lspci` shows the capability enabled ("Capabilities: [40] MSI: Enable+ Count=1/1
+  Maskable- 64bit+") with the MSI's IRQ;
 - `edu raise 5` is served 5 times and the MSI's own row in `interrupts` ("PCI-MSI 65536-edge
   edu:00:04.0") grows by exactly 5 while the INTx line's count does not move;
-- `edu mode intx` goes back: the line serves the next raises, the MSI row is gone, and MSI is off in
-  `lspci`.
+- `irq N affinity 1` moves the MSI to CPU 1 ("IRQ N: affinity 1, effective 1", the message now names APIC
+  ID 1) and the next 5 raises land in its CPU1 column; `irq N affinity 0` brings the next 5 back;
+- `edu mode intx` goes back to the INTx line (which serves the next raises, the MSI row gone, MSI off in
+  `lspci`), and `edu mode msi` returns to MSI.
 """
 import re
 
 import emu
 
 BOOT_TIMEOUT = 60
+BOUND = re.compile(r"edu 00:04\.0: version \d+\.\d+, BAR0 0x[0-9a-f]+, IRQ (\d+) \(MSI, edge\)\n")
+LSPCI_INTX = re.compile(r"00:04\.0 Unclassified device.*?\n\tInterrupt: pin A routed to IRQ (\d+),", re.S)
 SWITCHED = re.compile(r"edu 00:04\.0: INTx IRQ (\d+) -> MSI IRQ (\d+)\n")
 MSI_STATUS = re.compile(r"edu 00:04\.0: IRQ (\d+) \(edge, MSI\), driver ok, status 0x00000000\n.*\n"
                         r"  mode MSI: address 0xfee([0-9a-f]{2})000 data 0x00([0-9a-f]{2}) \(vector 0x\3, "
@@ -22,39 +27,70 @@ RAISED = re.compile(r"edu 00:04\.0: raised (\d+), served (\d+) \(handler calls \
                     r"not mine \+(\d+)\)")
 
 
-def row(q, irq):
-    """The `interrupts` row of `irq` as (count summed over the CPUs, the rest of the line), or None."""
+def columns(q, irq):
+    """The `interrupts` row of `irq` as (per-CPU counts, the rest of the line), or None."""
     for line in emu.clean(q.command("interrupts")).splitlines():
         m = re.match(rf"\s*{irq}:((?:\s+\d+)+)\s+(\S.*)$", line)
         if m:
-            return sum(int(x) for x in m.group(1).split()), m.group(2).strip()
+            return [int(x) for x in m.group(1).split()], m.group(2).strip()
     return None
+
+
+def row(q, irq):
+    """The `interrupts` row of `irq` as (count summed over the CPUs, the rest of the line), or None."""
+    c = columns(q, irq)
+    return (sum(c[0]), c[1]) if c else None
+
+
+def move_and_raise(q, outdir, irq, target):
+    """Move the MSI to `target`, raise 5: None when all 5 landed in `target`'s column, else what went wrong."""
+    out = emu.clean(q.command(f"irq {irq} affinity {target}"))
+    emu.note(outdir, "edu-msi", f"irqos> irq {irq} affinity {target}\n{out}")
+    if f"IRQ {irq}: affinity {target}, effective {target}" not in out:
+        return f"irq {irq} affinity {target} said: {out!r}"
+    s = MSI_STATUS.search(emu.clean(q.command("edu")))
+    if not s or int(s.group(4)) != target:
+        return f"the message does not name CPU {target}'s APIC ID: {s.group(0) if s else 'no MSI status'}"
+    before = columns(q, irq)
+    out = emu.clean(q.command("edu raise 5"))
+    after = columns(q, irq)
+    emu.note(outdir, "edu-msi", f"irqos> edu raise 5\n{out}\nIRQ {irq} per CPU: {before} -> {after}")
+    m = RAISED.search(out)
+    if not m or m.groups() != ("5", "5", "5", "5", "0"):
+        return f"edu raise 5 said: {out!r}"
+    if not before or not after or len(before[0]) != 2 or len(after[0]) != 2:
+        return f"IRQ {irq} row with two CPU columns expected: {before} / {after}"
+    grew = [a - b for a, b in zip(after[0], before[0])]
+    want = [5 if cpu == target else 0 for cpu in range(2)]
+    return None if grew == want else f"IRQ {irq} per-CPU growth {grew}, expected {want}"
 
 
 def edu_on_msi(iso, outdir, check):
     log = f"{outdir}/e2e-edu-msi.serial.log"
     open(log, "w").close()
-    with emu.QemuSession(iso, log_path=log) as q:
+    with emu.QemuSession(iso, extra=["-smp", "2"], log_path=log) as q:
         check("edu-msi-boot-to-prompt", lambda: q.wait_for(r"irqos> ", BOOT_TIMEOUT) and None)
         state = {}
 
-        def switch():
-            out = emu.clean(q.command("edu mode msi"))
+        def at_boot():
+            b = BOUND.search(emu.clean(q.text()))
+            if not b:
+                return "the driver did not bind 00:04.0 on MSI at boot"
+            state["msi"] = int(b.group(1))
+            out = emu.clean(q.command("edu"))
             emu.note(outdir, "edu-msi", out)
-            m = SWITCHED.search(out)
-            if not m:
-                return f"edu mode msi said: {out!r}"
-            state["intx"], state["msi"] = int(m.group(1)), int(m.group(2))
             s = MSI_STATUS.search(out)
             if not s or int(s.group(1)) != state["msi"]:
-                return f"no MSI status after the switch: {out!r}"
-            if int(s.group(2), 16) != int(s.group(4)):
-                return f"address names APIC ID 0x{s.group(2)}, the status says {s.group(4)}"
+                return f"edu status is not MSI on IRQ {state['msi']}: {out!r}"
             caps = emu.clean(q.command("lspci"))
             if "\tCapabilities: [40] MSI: Enable+ Count=1/1 Maskable- 64bit+\n" not in caps:
                 return "lspci does not show MSI enabled: " + caps[-400:]
+            i = LSPCI_INTX.search(caps)
+            if not i:
+                return "lspci shows no INTx routing for 00:04.0"
+            state["intx"] = int(i.group(1))
             return None
-        check("edu-msi-mode-switch-shows-message", switch)
+        check("edu-msi-at-boot-in-apic-mode", at_boot)
 
         def raise5():
             if "msi" not in state:
@@ -78,6 +114,12 @@ def edu_on_msi(iso, outdir, check):
             return None
         check("edu-msi-raise-5-on-its-own-row", raise5)
 
+        def affinity():
+            if "msi" not in state:
+                return "no MSI IRQ"
+            return move_and_raise(q, outdir, state["msi"], 1) or move_and_raise(q, outdir, state["msi"], 0)
+        check("edu-msi-affinity-to-cpu1-and-back", affinity)
+
         def back():
             if "msi" not in state:
                 return "no MSI IRQ"
@@ -99,6 +141,17 @@ def edu_on_msi(iso, outdir, check):
                 return "lspci still shows MSI enabled"
             return None
         check("edu-msi-back-to-intx", back)
+
+        def again():
+            out = emu.clean(q.command("edu mode msi"))
+            m = SWITCHED.search(out)
+            if not m or int(m.group(1)) != state.get("intx"):
+                return f"edu mode msi said: {out!r}"
+            r = row(q, int(m.group(2)))
+            if not r or not re.fullmatch(r"PCI-MSI\s+65536-edge\s+edu:00:04\.0", r[1]):
+                return f"no PCI-MSI row for IRQ {m.group(2)}: {r}"
+            return None
+        check("edu-msi-and-back-to-msi", again)
 
 
 CHECKS = [edu_on_msi]

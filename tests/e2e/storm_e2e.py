@@ -7,8 +7,10 @@ function takes (iso, outdir, check) and records its results through `check(name,
   "Disabling IRQ #N", in that order; the timer's count stays exact; `irq N` shows the line disabled by the
   spurious detector (IRQS_SPURIOUS_DISABLED, depth 1, masked);
 - a command typed while the storm runs is answered once it is contained (nothing typed is lost);
-- `storm edu restore` re-arms the line and the device is served again (`edu raise`);
-- with a second edu device on the same line, the consequence is printed: the second device is not served.
+- `storm edu restore` re-arms the line and the device is served again (`edu raise`); the edu, on MSI
+  at boot in APIC mode, ran the storm on its INTx line and is back on MSI afterwards;
+- with a second edu device on the same line (switched to INTx first: it too starts on MSI), the
+  consequence is printed: the second device is not served.
 """
 import os
 import re
@@ -91,9 +93,15 @@ def storm_checks(iso, outdir, check):
             out = emu.clean(q.command("storm edu restore"))
             if "line re-armed" not in out:
                 return f"restore said: {out!r}"
-            view = emu.clean(q.command(f"irq {irq}"))
+            back = re.search(r"storm edu: edu 00:04\.0 back on MSI \(IRQ (\d+)\)", out)
+            if not back:
+                return f"restore did not put MSI back: {out!r}"
+            line = int(back.group(1))  # the edu's line now; its INTx line is free again
+            view = emu.clean(q.command(f"irq {line}"))
             if "IRQS_SPURIOUS_DISABLED" in view or not re.search(r"depth:\s+0\n", view):
-                return "the line is still disabled after restore"
+                return f"the edu's line IRQ {line} is disabled after restore"
+            if not re.search(r"edu 00:04\.0: IRQ \d+ \(edge, MSI\)", emu.clean(q.command("edu"))):
+                return "edu status does not show MSI after restore"
             out = emu.clean(q.command("edu raise 3", timeout=30))
             if "3" not in out or re.search(r"not served|timed out|error", out, re.I):
                 return f"edu raise after restore: {out!r}"
@@ -110,6 +118,9 @@ def shared_line_checks(iso, outdir, check):
         q.wait_for(r"irqos> ", BOOT_TIMEOUT)
 
         def consequence():
+            out = emu.clean(q.command("edu mode intx 1"))  # both start on MSI; the sharer needs the line
+            if "INTx" not in out:
+                return f"edu mode intx 1 said: {out!r}"
             start = q.mark()
             q.type("storm edu\r")
             m = q.wait_for(r"storm: per-tick rates recorded", STORM_TIMEOUT, start)
