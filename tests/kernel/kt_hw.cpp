@@ -5,6 +5,9 @@
 #include "arch/x86/portio.h"
 #include "kernel/idle.h"
 #include "kernel/spinlock.h"
+#include "arch/x86/vector.h"
+#include "kernel/cpumask.h"
+#include "kernel/irq/vector_domain.h"
 
 namespace {
 constexpr uint16_t BOCHS_E9_PORT = 0xE9;      // Bochs "port_e9_hack" (bochsrc port_e9_hack: enabled=1)
@@ -79,3 +82,17 @@ uint8_t kt_i8042_read_data() { return x86_port_io().inb(I8042_DATA); }
 bool kt_i8042_output_full() { return x86_port_io().inb(I8042_STATUS_CMD) & I8042_STR_OBF; }
 
 bool kt_apic_mode() { return irq_routing_is_ioapic(); }
+
+int kt_vector_alloc(unsigned* cpu) {
+    lock_vector_lock();
+    int vector = irq_matrix_alloc(&vector_matrix, cpumask_of(smp_processor_id()), false, cpu);
+    unlock_vector_lock();
+    return vector;
+}
+
+void kt_vector_free(unsigned cpu, unsigned vector) {
+    lock_vector_lock();
+    irq_matrix_free(&vector_matrix, cpu, vector, false);
+    unlock_vector_lock();
+    vector_irq_set(cpu, vector, VECTOR_UNUSED);
+}

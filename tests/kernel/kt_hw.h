@@ -34,3 +34,10 @@ bool kt_apic_mode();
     do {                                                                                     \
         if (kt_apic_mode()) KSKIP("APIC mode: the 8259 pair is masked (runs under noapic)"); \
     } while (0)
+
+// A vector for a test line, from the vector allocator (kernel/irq/matrix.h) on this CPU, so that no line
+// is given it while the test uses it and no vector number is written into a test: the vector, or a
+// negative errno. kt_vector_free returns it and leaves the CPU's vector_irq entry unused (the test knows
+// that nothing is in flight on it). Process context; this CPU's vector_irq entry is the caller's to set.
+int kt_vector_alloc(unsigned* cpu);
+void kt_vector_free(unsigned cpu, unsigned vector);

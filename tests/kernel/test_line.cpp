@@ -1,18 +1,22 @@
-// In-kernel tests on a test line: IRQ KT_IRQ on a chip of our own, reached through a real vector
+// In-kernel tests on a test line: an IRQ from irq_alloc_descs on a chip of our own, reached through a real
+// vector from the vector allocator
 // (INT n -> stub -> common_interrupt -> do_IRQ -> vector_irq -> flow). They check what host tests can
 // only simulate: lazy disable with software resend drained on the real enable path (edge replays once,
 // level does not), and note_interrupt's "nobody cared" on a line that really fires, with the window
 // shrunk through the tunables and restored afterwards.
 #include "tests/kernel/ktest.h"
+#include "tests/kernel/kt_hw.h"
 #include "arch/x86/ktest_helpers.h"
 #include "arch/x86/vector.h"
 #include "kernel/irq/interrupt.h"
 #include "kernel/printk.h"
+#include "lib/vsprintf.h"
 
 namespace {
 
-constexpr unsigned KT_IRQ = 100;                            // no device uses it
-constexpr unsigned KT_VECTOR = 0x64;                        // nor this vector
+unsigned kt_irq;     // the test line: an IRQ number nobody else holds (irq_alloc_descs)
+unsigned kt_vector;  // and its vector on this CPU, from the allocator
+unsigned kt_cpu;
 constexpr unsigned SMALL_WINDOW = 10, SMALL_THRESHOLD = 5;  // nobody-cared after 10 interrupts, >5 unhandled
 
 // A chip with ack/mask/unmask only: no irq_disable, so disable_irq is lazy (Linux's IO-APIC shape), and
@@ -32,64 +36,72 @@ irqreturn_t answer = IRQ_HANDLED;
 int dev;
 
 irqreturn_t kt_line_handler(int irq, void* dev_id) {
-    if (irq == (int)KT_IRQ && dev_id == &dev) calls++;
+    if (irq == (int)kt_irq && dev_id == &dev) calls++;
     return answer;
 }
 
-// Wire the test line; returns false (and the test fails) if the line is not free.
+// Wire the test line; returns false (and the test fails) if no IRQ number or vector is free.
 bool line_up(irq_flow_handler_t flow, const char* flow_name, bool level) {
-    if (vector_irq_get(0, KT_VECTOR) != VECTOR_UNUSED || irq_to_desc(KT_IRQ)->action) {
-        ktest_fail(__FILE__, __LINE__, "test line %u / vector 0x%x already in use", KT_IRQ, KT_VECTOR);
+    int irq = irq_alloc_descs(-1, NR_IRQS_LEGACY, 1);
+    if (irq < 0) {
+        ktest_fail(__FILE__, __LINE__, "no free IRQ number for the test line: %d", irq);
         return false;
     }
+    int vector = kt_vector_alloc(&kt_cpu);
+    if (vector < 0) {
+        irq_free_descs(unsigned(irq), 1);
+        ktest_fail(__FILE__, __LINE__, "no free vector for the test line: %d", vector);
+        return false;
+    }
+    kt_irq = unsigned(irq);
+    kt_vector = unsigned(vector);
     chip.acks = chip.masks = chip.unmasks = 0;
     calls = 0;
     answer = IRQ_HANDLED;
-    irq_set_chip_and_handler_name(KT_IRQ, &chip, flow, flow_name);
-    irq_modify_status(KT_IRQ, IRQ_LEVEL, level ? (unsigned)IRQ_LEVEL : 0u);
-    vector_irq_set(0, KT_VECTOR, (int)KT_IRQ);
-    int ret = request_irq(KT_IRQ, kt_line_handler, 0, "ktest-line", &dev);
+    irq_set_chip_and_handler_name(kt_irq, &chip, flow, flow_name);
+    irq_modify_status(kt_irq, IRQ_LEVEL, level ? (unsigned)IRQ_LEVEL : 0u);
+    vector_irq_set(kt_cpu, kt_vector, (int)kt_irq);
+    int ret = request_irq(kt_irq, kt_line_handler, 0, "ktest-line", &dev);
     KEXPECT_EQ(ret, 0);
     return ret == 0;
 }
 
 // Linux 6.12 keeps IRQS_PENDING across free_irq, and __setup_irq does not clear it, so an edge that
 // arrived while a line was disabled is replayed to the *next* owner (see the test below). Each test here
-// starts its line clean, so that results do not depend on the order the tests run in.
+// starts from a fresh descriptor (irq_free_descs resets it), so that results do not depend on the order
+// the tests run in.
 void line_down() {
-    if (irq_to_desc(KT_IRQ)->action) free_irq(KT_IRQ, &dev);
-    irq_to_desc(KT_IRQ)->istate &= ~IRQS_PENDING;
-    vector_irq_set(0, KT_VECTOR, VECTOR_UNUSED);
-    irq_set_chip_and_handler_name(KT_IRQ, nullptr, nullptr, nullptr);  // back to no_irq_chip, handle_bad_irq
-    irq_modify_status(KT_IRQ, IRQ_LEVEL, 0);
+    if (irq_to_desc(kt_irq)->action) free_irq(kt_irq, &dev);
+    kt_vector_free(kt_cpu, kt_vector);
+    irq_free_descs(kt_irq, 1);
 }
 
-void fire() { arch_raise_vector(KT_VECTOR); }
+void fire() { arch_raise_vector(kt_vector); }
 
 }  // namespace
 
 KTEST(line, edge_interrupt_reaches_the_handler_through_its_vector) {
     if (!line_up(handle_edge_irq, "edge", false)) return;
-    unsigned before = kstat_irqs(KT_IRQ);
+    unsigned before = kstat_irqs(kt_irq);
     fire();
     fire();
     KEXPECT_EQ(calls, 2u);
-    KEXPECT_EQ(kstat_irqs(KT_IRQ), before + 2);
+    KEXPECT_EQ(kstat_irqs(kt_irq), before + 2);
     KEXPECT_EQ(chip.acks, 2u);
     line_down();
 }
 
 KTEST(line, lazy_disable_marks_pending_and_enable_replays_an_edge_once) {
     if (!line_up(handle_edge_irq, "edge", false)) return;
-    irq_desc* d = irq_to_desc(KT_IRQ);
-    disable_irq(KT_IRQ);
+    irq_desc* d = irq_to_desc(kt_irq);
+    disable_irq(kt_irq);
     KEXPECT_EQ(chip.masks, 0u);  // lazy: the hardware stays live
     KEXPECT_FALSE(irqd_irq_masked(&d->irq_data));
     fire();
     KEXPECT_EQ(calls, 0u);                        // not run while disabled ...
     KEXPECT_TRUE(d->istate & IRQS_PENDING);       // ... but remembered
     KEXPECT_TRUE(irqd_irq_masked(&d->irq_data));  // and now masked (mask_ack on the first hit)
-    enable_irq(KT_IRQ);                           // replays in software, with interrupts on: runs now
+    enable_irq(kt_irq);                           // replays in software, with interrupts on: runs now
     KEXPECT_EQ(calls, 1u);
     KEXPECT_FALSE(d->istate & IRQS_PENDING);
     KEXPECT_FALSE(irqd_irq_masked(&d->irq_data));
@@ -100,11 +112,11 @@ KTEST(line, lazy_disable_marks_pending_and_enable_replays_an_edge_once) {
 
 KTEST(line, lazy_disable_does_not_replay_a_level_interrupt) {
     if (!line_up(handle_level_irq, "level", true)) return;
-    irq_desc* d = irq_to_desc(KT_IRQ);
-    disable_irq(KT_IRQ);
+    irq_desc* d = irq_to_desc(kt_irq);
+    disable_irq(kt_irq);
     fire();
     KEXPECT_EQ(calls, 0u);
-    enable_irq(KT_IRQ);  // a level source would still be asserting: no replay
+    enable_irq(kt_irq);  // a level source would still be asserting: no replay
     KEXPECT_EQ(calls, 0u);
     KEXPECT_FALSE(d->istate & IRQS_PENDING);
     fire();
@@ -121,8 +133,11 @@ KTEST(line, nobody_cared_disables_a_line_that_keeps_firing_unhandled) {
     spurious_window = SMALL_WINDOW;
     spurious_threshold = SMALL_THRESHOLD;
     noirqdebug = false;
-    irq_desc* d = irq_to_desc(KT_IRQ);
-    const char* report = "irq 100: nobody cared (try booting with the \"irqpoll\" option)";
+    irq_desc* d = irq_to_desc(kt_irq);
+    char report[80], disabling[32];
+    snprintf(report, sizeof(report), "irq %u: nobody cared (try booting with the \"irqpoll\" option)", kt_irq);
+    snprintf(disabling, sizeof(disabling), "Disabling IRQ #%u\n", kt_irq);
+    unsigned long mark = ktest_log_mark();  // the IRQ number may have been another line's earlier
 
     // First window: exactly SMALL_THRESHOLD unhandled of SMALL_WINDOW. Not more than the threshold.
     answer = IRQ_NONE;
@@ -131,7 +146,7 @@ KTEST(line, nobody_cared_disables_a_line_that_keeps_firing_unhandled) {
     for (unsigned i = SMALL_THRESHOLD; i < SMALL_WINDOW; i++) fire();
     KEXPECT_EQ(calls, SMALL_WINDOW);
     KEXPECT_FALSE(irqd_irq_disabled(&d->irq_data));  // threshold reached, not exceeded
-    KEXPECT_EQ(ktest_log_count(report), 0u);
+    KEXPECT_EQ(ktest_log_count_since(mark, report), 0u);
     KEXPECT_EQ(d->irq_count, 0u);  // the window closed and starts afresh
 
     // Second window: one more unhandled. The window's last interrupt shuts the line down.
@@ -145,10 +160,10 @@ KTEST(line, nobody_cared_disables_a_line_that_keeps_firing_unhandled) {
     KEXPECT_TRUE(irqd_irq_disabled(&d->irq_data));
     KEXPECT_TRUE(d->istate & IRQS_SPURIOUS_DISABLED);
     KEXPECT_EQ(d->depth, 1u);
-    KEXPECT_EQ(ktest_log_count(report), 1u);
-    KEXPECT_TRUE(ktest_log_contains("handlers:\n"));
-    KEXPECT_TRUE(ktest_log_contains("kt_line_handler"));
-    KEXPECT_TRUE(ktest_log_contains("Disabling IRQ #100\n"));
+    KEXPECT_EQ(ktest_log_count_since(mark, report), 1u);
+    KEXPECT_EQ(ktest_log_count_since(mark, "handlers:\n"), 1u);
+    KEXPECT_EQ(ktest_log_count_since(mark, "kt_line_handler"), 1u);
+    KEXPECT_EQ(ktest_log_count_since(mark, disabling), 1u);
     fire();
     KEXPECT_EQ(calls, 2 * SMALL_WINDOW);  // disabled: the handler no longer runs
 
@@ -160,12 +175,12 @@ KTEST(line, nobody_cared_disables_a_line_that_keeps_firing_unhandled) {
 
 KTEST(line, a_pending_edge_outlives_free_irq_and_reaches_the_next_owner) {
     if (!line_up(handle_edge_irq, "edge", false)) return;
-    disable_irq(KT_IRQ);
+    disable_irq(kt_irq);
     fire();  // latched while disabled: PENDING
-    free_irq(KT_IRQ, &dev);
-    KEXPECT_TRUE(irq_to_desc(KT_IRQ)->istate & IRQS_PENDING);
+    free_irq(kt_irq, &dev);
+    KEXPECT_TRUE(irq_to_desc(kt_irq)->istate & IRQS_PENDING);
     calls = 0;
-    KEXPECT_EQ(request_irq(KT_IRQ, kt_line_handler, 0, "ktest-line", &dev), 0);
+    KEXPECT_EQ(request_irq(kt_irq, kt_line_handler, 0, "ktest-line", &dev), 0);
     fire();                 // irq_exit drains the replay queued by the start-up
     KEXPECT_EQ(calls, 2u);  // the stale edge, then the real one
     line_down();
@@ -178,16 +193,21 @@ KTEST(line, handled_interrupts_never_trip_the_detector) {
     spurious_threshold = SMALL_THRESHOLD;
     for (unsigned i = 0; i < 3 * SMALL_WINDOW; i++) fire();
     KEXPECT_EQ(calls, 3 * SMALL_WINDOW);
-    KEXPECT_FALSE(irqd_irq_disabled(&irq_to_desc(KT_IRQ)->irq_data));
+    KEXPECT_FALSE(irqd_irq_disabled(&irq_to_desc(kt_irq)->irq_data));
     spurious_window = saved_window;
     spurious_threshold = saved_threshold;
     line_down();
 }
 
 KTEST(line, request_on_an_unwired_line_is_enosys_and_free_of_a_free_line_warns) {
-    KEXPECT_EQ(request_irq(KT_IRQ + 1, kt_line_handler, 0, "nochip", &dev), -ENOSYS);
+    int irq = irq_alloc_descs(-1, NR_IRQS_LEGACY, 1);  // a descriptor with no chip
+    KASSERT(irq > 0);
+    KEXPECT_EQ(request_irq(unsigned(irq), kt_line_handler, 0, "nochip", &dev), -ENOSYS);
     unsigned long warns = warn_count;
-    KEXPECT_TRUE(free_irq(KT_IRQ + 1, &dev) == nullptr);
+    KEXPECT_TRUE(free_irq(unsigned(irq), &dev) == nullptr);
     KEXPECT_EQ(warn_count, warns + 1);
-    KEXPECT_TRUE(ktest_log_contains("Trying to free already-free IRQ 101"));
+    char text[64];
+    snprintf(text, sizeof(text), "Trying to free already-free IRQ %d", irq);
+    KEXPECT_TRUE(ktest_log_contains(text));
+    irq_free_descs(unsigned(irq), 1);
 }
