@@ -257,6 +257,19 @@ def measure_ipi(iso, outdir):
     return int(m.group(2)), int(m.group(3)), int(m.group(4))
 
 
+def with_retry(what, measure):
+    """(figures, "") from measure(), which boots its own emulator; (None, the last error) when every
+    attempt failed. A failed attempt (emulator trouble) is reported and started over once."""
+    err = ""
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            return measure(), ""
+        except Exception as e:
+            err = str(e)
+            print(f"bench: {what} attempt {attempt} failed: {err}")
+    return None, err
+
+
 def fmt(values):
     return f"{min(values)} / {int(statistics.median(values))} / {max(values)}"
 
@@ -344,14 +357,7 @@ def main():
         print(f"BENCH path={name} irq={irq} config={tag} before={med[0]} after={med[1]} total={med[2]}")
     if not ok:
         print(f"bench: FAILED: {err}")
-    storm, storm_err = None, ""
-    for attempt in range(1, ATTEMPTS + 1):
-        try:
-            storm = measure_storm(iso, outdir)
-            break
-        except Exception as e:   # emulator trouble: one fresh attempt
-            storm_err = str(e)
-            print(f"bench: storm attempt {attempt} failed: {storm_err}")
+    storm, storm_err = with_retry("storm", lambda: measure_storm(iso, outdir))
     print("irqos interrupt storm (storm edu, handler returning IRQ_NONE), under -icount shift=0")
     if storm:
         b = base.get("storm-per-irq"), base.get("storm-total")
@@ -361,14 +367,7 @@ def main():
               f"   (median over {storm['ticks'] - 2} full ticks)")
         print(f"BENCH storm irq={storm['irq']} taken={storm['taken']} total={storm['total']} "
               f"per_irq={storm['per_irq']:.1f}")
-    ipi, ipi_err = None, ""
-    for attempt in range(1, ATTEMPTS + 1):
-        try:
-            ipi = measure_ipi(iso, outdir)
-            break
-        except Exception as e:   # emulator trouble: one fresh attempt
-            ipi_err = str(e)
-            print(f"bench: IPI attempt {attempt} failed: {ipi_err}")
+    ipi, ipi_err = with_retry("IPI", lambda: measure_ipi(iso, outdir))
     print("irqos call-function IPI round trip (smp_call_function_single, wait), -smp 2 under -icount shift=0")
     if ipi:
         b = base.get("ipi-round-trip")
