@@ -155,7 +155,7 @@ run-ktest: deps $(KTEST_ISO)
 
 # QEMU paused at the first instruction with its gdb stub on :1234; then `gdb -x tools/gdbinit`.
 debug: deps $(ISO)
-	@echo "QEMU waits for gdb on :1234. In another terminal: gdb -x tools/gdbinit"
+	@echo "QEMU waits for gdb on :1234. In another terminal: $(if $(filter build,$(BUILD)),,IRQOS_ELF=$(KERNEL_ELF) )gdb -x tools/gdbinit"
 	$(QEMU) $(QEMU_FLAGS) -serial mon:stdio $(QEMU_COM2) -display $(QEMU_DISPLAY) -cdrom $(ISO) -s -S
 
 # Bochs, headless (tools/run-bochs.sh: display_library term, COM1 to a file followed here; Ctrl-C stops).

@@ -349,16 +349,18 @@ REPO = os.path.abspath(os.path.join(HERE_DIR, "..", ".."))
 
 def debug_checks(iso, outdir):
     """`make debug` + `gdb -x tools/gdbinit`, as docs/running.md tells a user: QEMU paused with its gdb
-    stub on :1234, gdb loads build/kernel/irqos.elf, stops at kernel_main with source lines and the
+    stub on :1234, gdb loads the image's kernel/irqos.elf, stops at kernel_main with source lines and the
     Multiboot2 magic in its argument, and the backtrace names the assembly that called it."""
     log = os.path.join(outdir, "e2e-debug.serial.log")
     qemu = subprocess.Popen([emu.QEMU] + emu.QEMU_BASE + ["-serial", f"file:{log}", "-cdrom", iso, "-s", "-S"],
                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     try:
         def gdb_stops_at_kernel_main():
+            # The ELF of the ISO under test (BUILD=DIR puts both under DIR), as `make debug` tells the user.
+            elf = os.path.join(os.path.dirname(os.path.abspath(iso)), "kernel", "irqos.elf")
             r = subprocess.run(["gdb", "-q", "-batch", "-nx", "-x", "tools/gdbinit", "-ex", "continue", "-ex", "bt"],
                                cwd=REPO, stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                               timeout=GDB_TIMEOUT)
+                               timeout=GDB_TIMEOUT, env=dict(os.environ, IRQOS_ELF=elf))
             out = r.stdout + r.stderr
             if not re.search(r"Breakpoint 1, kernel_main \(magic=920085129, mbi_addr=\d+\) at init/main\.cpp:\d+", out):
                 return "no stop at kernel_main(magic=0x36d76289) with a source line: " + out[-300:].replace("\n", " | ")
