@@ -15,6 +15,7 @@
 #include "arch/x86/vector.h"
 #include "arch/x86/vector_init.h"
 #include "drivers/acpi/acpi.h"
+#include "arch/x86/irq_stack.h"
 #include "drivers/apic/irq_mode.h"
 #include "drivers/keyboard/i8042.h"
 #include "drivers/misc/edu.h"
@@ -58,6 +59,7 @@ extern "C" [[noreturn]] void kernel_main(uint32_t magic, uint32_t mbi_addr) {
     cpu_local_init(0);
     early_console_init();
     gdt_init(0);
+    irq_stack_init(0);
     idt_init();  // from here on every exception gets a report instead of a triple fault
     register_console(&early_serial_console);
 

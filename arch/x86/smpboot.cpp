@@ -5,6 +5,7 @@
 // for a modern CPU (no 10 ms INIT delay, 10 us around each STARTUP). The boot CPU polls for the AP's
 // call-in with a timeout; a CPU that does not answer is reported and left out, and if it wakes up
 // later it finds its slot withdrawn and halts. CPUs are numbered densely: CPUs 0 .. n-1 are online.
+#include "arch/x86/irq_stack.h"
 #include "arch/x86/smp.h"
 #include "arch/x86/apic.h"
 #include "arch/x86/cpu.h"
@@ -166,6 +167,7 @@ extern "C" [[noreturn]] void start_secondary(unsigned cpu) {
         }
     __atomic_store_n(&callin_done, int(cpu), __ATOMIC_RELEASE);
     gdt_init(cpu);
+    irq_stack_init(cpu);
     idt_load();
     apic_ap_setup(cpu);
     // Online: the boot CPU waits for this before starting the next CPU, so the count stays dense.

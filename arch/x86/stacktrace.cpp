@@ -6,7 +6,8 @@
 #include "kernel/printk.h"
 
 namespace {
-constexpr unsigned MAX_STACKS = 32;  // boot stack + 2 IST stacks per CPU (NR_CPUS = 8) + task stacks later
+// The boot stack, per CPU (NR_CPUS = 8) two IST stacks and an IRQ stack, the APs' stacks; task stacks later.
+constexpr unsigned MAX_STACKS = 48;
 struct StackRange {
     uintptr_t lo, hi;
 };
@@ -25,25 +26,34 @@ void register_kernel_stack(uintptr_t lo, uintptr_t hi) {
     __atomic_store_n(&nr_stacks, n + 1, __ATOMIC_RELEASE);
 }
 
-bool on_kernel_stack(uintptr_t addr, size_t len) {
+namespace {
+// The index of the registered stack holding [addr, addr + len), or -1.
+int stack_of(uintptr_t addr, size_t len) {
     unsigned n = __atomic_load_n(&nr_stacks, __ATOMIC_ACQUIRE);
     for (unsigned i = 0; i < n; i++)
-        if (addr >= stacks[i].lo && addr <= stacks[i].hi && len <= stacks[i].hi - addr) return true;
-    return false;
+        if (addr >= stacks[i].lo && addr <= stacks[i].hi && len <= stacks[i].hi - addr) return int(i);
+    return -1;
 }
+}  // namespace
+
+bool on_kernel_stack(uintptr_t addr, size_t len) { return stack_of(addr, len) >= 0; }
 
 // Any context. The frame must be 8-byte aligned, on a known stack, and above the previous frame
-// (stacks grow down, so callers' frames are at higher addresses).
+// (stacks grow down, so callers' frames are at higher addresses) unless the chain moves to another
+// stack: an interrupt handler's frames on the IRQ stack lead back to the interrupted code's stack.
 WalkEnd walk_stack(uintptr_t rbp, void (*out)(uintptr_t ret, void* ctx), void* ctx) {
     uintptr_t prev = 0;
+    int prev_stack = -1;
     for (unsigned depth = 0; depth < STACKTRACE_MAX_FRAMES; depth++) {
         if (rbp == 0) return WalkEnd::end_of_chain;
-        if ((rbp & 7) != 0 || rbp <= prev || !on_kernel_stack(rbp, 2 * sizeof(uintptr_t))) return WalkEnd::bad_frame;
+        int stack = stack_of(rbp, 2 * sizeof(uintptr_t));
+        if ((rbp & 7) != 0 || stack < 0 || (stack == prev_stack && rbp <= prev)) return WalkEnd::bad_frame;
         const uintptr_t* frame = reinterpret_cast<const uintptr_t*>(rbp);
         uintptr_t ret = frame[1];
         if (ret == 0) return WalkEnd::end_of_chain;
         out(ret, ctx);
         prev = rbp;
+        prev_stack = stack;
         rbp = frame[0];
     }
     return WalkEnd::too_deep;

@@ -114,14 +114,18 @@ void handle_edge_irq(irq_desc* desc) {
     IrqChip* chip = desc->irq_data.chip;
     raw_spin_lock(&desc->lock);
     irqs_clear(desc, IRQS_REPLAY | IRQS_WAITING);
-    if (!irq_may_run(desc) || irqd_has(&desc->irq_data, IRQD_IRQ_DISABLED) || !desc_first_action(desc)) {
-        irqs_set(desc, IRQS_PENDING);
-        mask_ack_irq(desc);
-        raw_spin_unlock(&desc->lock);
-        return;
+    // The common case in one look at the state: nobody in the handler, the line enabled, an action.
+    if (unlikely((irqd_state(&desc->irq_data) & (IRQD_IRQ_INPROGRESS | IRQD_IRQ_DISABLED)) ||
+                 !desc_first_action(desc))) {
+        if (!irq_may_run(desc) || irqd_has(&desc->irq_data, IRQD_IRQ_DISABLED) || !desc_first_action(desc)) {
+            irqs_set(desc, IRQS_PENDING);
+            mask_ack_irq(desc);
+            raw_spin_unlock(&desc->lock);
+            return;
+        }
     }
     kstat_incr_irqs_this_cpu(desc);
-    if (chip->has(IRQCHIP_OP_ACK)) chip->irq_ack(&desc->irq_data);
+    if (likely(chip->has(IRQCHIP_OP_ACK))) chip->irq_ack(&desc->irq_data);  // every edge chip has one
     do {
         if (unlikely(!desc_first_action(desc))) {  // freed while we ran the previous round
             mask_irq(desc);

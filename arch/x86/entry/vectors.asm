@@ -23,6 +23,7 @@ ERRCODE_VECTORS equ (1 << 8) | (1 << 10) | (1 << 11) | (1 << 12) | (1 << 13) | (
 
 global irqos_vector_stubs, common_interrupt, common_exception, common_sysvec_entry
 extern x86_exception_dispatch, do_IRQ, common_sysvec
+extern hardirq_stack_ptr, hardirq_stack_inuse   ; per-CPU (arch/x86/irq_stack.cpp): gs-relative
 
 ; Save the general-purpose registers below the vector and error code, in TrapFrame order, and clear DF
 ; (the SysV ABI wants it clear on function entry).
@@ -88,21 +89,39 @@ vector_stub_%[v]:
 %assign v v + 1
 %endrep
 
-; Every entry runs with interrupts off (every IDT gate is an interrupt gate) on the interrupted stack,
-; or on an IST stack for #DF and NMI. Device vectors (FIRST_EXTERNAL_VECTOR up to FIRST_SYSTEM_VECTOR)
+; Every entry runs with interrupts off (every IDT gate is an interrupt gate) and saves the TrapFrame on
+; the interrupted stack (an IST stack for #DF and NMI); device and system vectors then move to the IRQ
+; stack. Device vectors (FIRST_EXTERNAL_VECTOR up to FIRST_SYSTEM_VECTOR)
 ; go straight to do_IRQ, system vectors to common_sysvec (arch/x86/sysvec.cpp), CPU exceptions and the
 ; NMI to x86_exception_dispatch (arch/x86/traps.cpp).
+;
+; Device and system vectors run their C++ on this CPU's IRQ stack (arch/x86/irq_stack.h; Linux
+; call_on_irqstack_cond): unless the stack is already in use, mark it, keep the interrupted stack pointer
+; in rbx (saved in the TrapFrame, and preserved by the callee), switch, call, switch back. The TrapFrame
+; stays on the interrupted stack; its address is the handler's argument either way.
+%macro CALL_ON_IRQ_STACK 1
+    mov rdi, rsp                    ; TrapFrame* (16-byte aligned, see trapframe.h)
+    cmp byte [gs:hardirq_stack_inuse], 0
+    jne %%nested
+    mov byte [gs:hardirq_stack_inuse], 1
+    mov rbx, rsp
+    mov rsp, [gs:hardirq_stack_ptr]
+    call %1
+    mov rsp, rbx
+    mov byte [gs:hardirq_stack_inuse], 0
+    RESTORE_REGS_IRET
+%%nested:
+    call %1
+    RESTORE_REGS_IRET
+%endmacro
+
 common_interrupt:
     SAVE_REGS
-    mov rdi, rsp                    ; TrapFrame* (16-byte aligned, see trapframe.h)
-    call do_IRQ
-    RESTORE_REGS_IRET
+    CALL_ON_IRQ_STACK do_IRQ
 
 common_sysvec_entry:
     SAVE_REGS
-    mov rdi, rsp
-    call common_sysvec
-    RESTORE_REGS_IRET
+    CALL_ON_IRQ_STACK common_sysvec
 
 common_exception:
     SAVE_REGS
