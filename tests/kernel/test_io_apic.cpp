@@ -7,6 +7,7 @@
 // In PIC mode (`noapic`, no usable MADT) they skip.
 #include "tests/kernel/ktest.h"
 #include "tests/kernel/kt_hw.h"
+#include "tests/kernel/kt_edu_move.h"
 #include "arch/x86/irq_vectors.h"
 #include "drivers/apic/local_apic.h"
 #include "drivers/apic/io_apic_domain.h"
@@ -210,6 +211,15 @@ KTEST(ioapic, level_taken_as_edge_counts_mis_and_is_ended_at_the_ioapic) {
 // is left pending on the old vector while the pin is rewritten (taken once interrupts are back on, and
 // ended at the IO-APIC although the entry holds the new vector), then RAISES more all land on the new
 // CPU: every raise handled once, and the per-CPU counts move to the new CPU's column.
+namespace {
+// After a move: the pin's entry names the target's APIC ID, and the interrupt in flight was ended.
+void check_pin(unsigned irq, unsigned target) {
+    IoApicRte e = hw_entry(irq_to_desc(irq)->irq_data.hwirq);
+    KEXPECT_EQ(e.destination(), ioapic_cpu_apicid(target));
+    KEXPECT_FALSE(e.remote_irr());
+}
+}  // namespace
+
 KTEST(ioapic, edu_intx_follows_its_affinity_to_cpu1_and_back) {
     SKIP_UNLESS_APIC_MODE();
     if (edu_count() == 0) KSKIP("no edu device on Bochs");
@@ -220,33 +230,6 @@ KTEST(ioapic, edu_intx_follows_its_affinity_to_cpu1_and_back) {
     cpumask_t saved;
     KASSERT_EQ(irq_get_affinity(irq, &saved, nullptr), 0);
     const unsigned targets[] = {1, 0, 1, 0};
-    for (unsigned target : targets) {
-        unsigned before[2] = {kstat_irqs_cpu(irq, 0), kstat_irqs_cpu(irq, 1)};
-        edu_stats s0 = edu_get_stats(dev);
-        unsigned long flags;
-        local_irq_save(flags);
-        edu_raise_irq(dev);  // sent on the line's current vector; CPU 0 takes it only after the move
-        int ret = irq_set_affinity(irq, cpumask_of(target));
-        local_irq_restore(flags);
-        KEXPECT_EQ(ret, 0);
-        kt_settle_us(QUIET_US);
-        KEXPECT_EQ(edu_get_stats(dev).handled - s0.handled, 1ul);
-        cpumask_t eff;
-        KASSERT_EQ(irq_get_affinity(irq, nullptr, &eff), 0);
-        KEXPECT_TRUE(cpumask_equal(&eff, cpumask_of(target)));
-        IoApicRte e = hw_entry(irq_to_desc(irq)->irq_data.hwirq);
-        KEXPECT_EQ(e.destination(), ioapic_cpu_apicid(target));
-        KEXPECT_FALSE(e.remote_irr());  // the interrupt in flight was ended
-        KEXPECT_EQ(edu_raise(dev, RAISES, RAISE_TIMEOUT_MS), 0);
-        kt_settle_us(QUIET_US);
-        edu_stats s1 = edu_get_stats(dev);
-        KEXPECT_EQ(s1.handled - s0.handled, (unsigned long)RAISES + 1);
-        KEXPECT_EQ(s1.calls - s0.calls, (unsigned long)RAISES + 1);
-        unsigned on_target = kstat_irqs_cpu(irq, target) - before[target];
-        unsigned on_other = kstat_irqs_cpu(irq, target ^ 1) - before[target ^ 1];
-        KEXPECT_EQ(on_target + on_other, RAISES + 1);
-        if (!KEXPECT_TRUE(on_target >= RAISES))  // the one in flight may come on either CPU
-            ktest_fail(__FILE__, __LINE__, "to CPU%u: %u there, %u on CPU%u", target, on_target, on_other, target ^ 1);
-    }
+    for (unsigned target : targets) kt_edu_move_and_count(dev, irq, target, RAISES, check_pin);
     KEXPECT_EQ(irq_set_affinity(irq, &saved), 0);
 }
