@@ -46,9 +46,13 @@ KTEST(rtc, periodic_interrupt_fires_on_irq8_until_stopped) {
     kt_settle_us(QUIET_US);  // one may have been on its way when PIE went off
     unsigned stopped = kstat_irqs(RTC_IRQ);
     kt_settle_us(QUIET_US);
-    KEXPECT_EQ(kstat_irqs(RTC_IRQ), stopped);                                   // off means off
-    KEXPECT_EQ(rtc_irq_count() - periodic, (unsigned long)(stopped - before));  // each was a periodic one
-    KEXPECT_EQ(d->irqs_unhandled, unhandled);
+    KEXPECT_EQ(kstat_irqs(RTC_IRQ), stopped);  // off means off
+    // Each was a periodic one, except possibly the one on its way when PIE went off: clearing PIE reads
+    // register C (as Linux's cmos_irq_disable does), so that late interrupt finds no flag and is
+    // IRQ_NONE, counted by the spurious detector, as on Linux.
+    unsigned late = d->irqs_unhandled - unhandled;
+    KEXPECT_TRUE(late <= 1);
+    KEXPECT_EQ(rtc_irq_count() - periodic + late, (unsigned long)(stopped - before));
 
     KEXPECT_EQ(rtc_irq_set_freq(saved_freq), 0);
     KEXPECT_EQ(rtc_irq_set_state(saved_on), 0);
