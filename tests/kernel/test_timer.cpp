@@ -19,11 +19,11 @@ namespace {
 constexpr unsigned long TICKS_TO_WATCH = 50;
 constexpr uint64_t WAIT_LIMIT_US = 2000000;  // 50 ticks take 50 ms at HZ=1000; allow a slow host
 constexpr uint64_t RATE_WINDOW_US = 200000;  // measure the rate over 200 ms of TSC time
-// Under TCG the timers run on QEMU's virtual clock and a busy host delays them. QEMU's PIT then merges
-// the ticks it missed; its local APIC timer instead re-arms from the missed deadline, so ticks owed from
-// before the window can all come inside it (seen: 56 in a 50-tick window on -smp 4 with the host busy).
-// So the count may fall short, or run a little over; half to five quarters still catches a wrong
-// divisor or a wrong HZ by far (the nearest wrong answers are factors of 2).
+// Under TCG the timers run on QEMU's virtual clock and the TSC on the host's, and a busy host skews one
+// against the other: QEMU's PIT merges the ticks it missed (the count falls short), and with four vCPUs
+// on two host cores the count has also run over (56 in a 50-tick window on -smp 4, the host busy). Half
+// to five quarters still catches a wrong divisor or a wrong HZ by far (the nearest wrong answers are
+// factors of 2).
 constexpr unsigned long RATE_MIN_PERCENT = 50, RATE_MAX_PERCENT = 125;
 constexpr unsigned long PIT_INPUT_HZ = 1193182;  // 14.31818 MHz / 12, the PC's 8254 clock
 constexpr uint64_t PIT_SAMPLE_US = 30000;        // several periods at any HZ >= 100
