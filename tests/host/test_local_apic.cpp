@@ -116,8 +116,11 @@ TEST_F(LocalApicTest, ApicEoiOnADirectWindowStoresToItsEoiRegister) {
     EXPECT_EQ(apic_eoi_reg, reinterpret_cast<uintptr_t>(&page[APIC_EOI / 4]));
     apic_eoi();
     EXPECT_EQ(page[APIC_EOI / 4], 0u);
-    for (unsigned i = 0; i < 0x400; i++)
-        if (i != APIC_EOI / 4) ASSERT_EQ(page[i], 0xdeadbeefu) << "register " << i * 4 << " written";
+    for (unsigned i = 0; i < 0x400; i++) {
+        if (i != APIC_EOI / 4) {
+            ASSERT_EQ(page[i], 0xdeadbeefu) << "register " << i * 4 << " written";
+        }
+    }
     page[APIC_EOI / 4] = 0xdeadbeef;
     set_local_apic(&apic);  // a fake again: through the object, not the old window
     EXPECT_EQ(apic_eoi_reg, 0u);
