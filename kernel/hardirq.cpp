@@ -6,7 +6,7 @@
 #include "kernel/irq/internals.h"
 #include "kernel/printk.h"
 
-DEFINE_PER_CPU(unsigned, __preempt_count);
+DEFINE_PER_CPU(unsigned, __preempt_count) = PREEMPT_ENABLED;
 
 // Interrupts off. Leaving the outermost interrupt (not inside a softirq or another interrupt),
 // run queued resends, as Linux runs pending softirqs from here.

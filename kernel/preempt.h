@@ -20,9 +20,13 @@ constexpr unsigned NMI_MASK = ((1u << NMI_BITS) - 1) << NMI_SHIFT;
 constexpr unsigned PREEMPT_NEED_RESCHED = 0x80000000u;
 
 // One per-CPU word, changed with one gs-relative instruction (Linux arch/x86/include/asm/preempt.h).
+// Bit 31 is the need-resched bit folded in, inverted as on Linux x86: set means "no reschedule wanted",
+// so the whole word is 0 exactly when preemption is enabled and a reschedule is wanted. The return from
+// an interrupt and preempt_enable test that with one compare (or one decrement). preempt_count() masks it.
 DECLARE_PER_CPU(unsigned, __preempt_count);
+constexpr unsigned PREEMPT_ENABLED = PREEMPT_NEED_RESCHED;  // Linux's INIT_PREEMPT_COUNT for a running CPU
 
-static inline unsigned preempt_count() { return this_cpu_read(__preempt_count); }
+static inline unsigned preempt_count() { return this_cpu_read(__preempt_count) & ~PREEMPT_NEED_RESCHED; }
 static inline void preempt_count_add(unsigned v) {
     this_cpu_add(__preempt_count, v);
     barrier();
@@ -31,8 +35,29 @@ static inline void preempt_count_sub(unsigned v) {
     barrier();
     this_cpu_sub(__preempt_count, v);
 }
+// The folded need-resched bit of this CPU (the current task's flag is the scheduler's; see
+// kernel/sched/sched.h resched_curr and the reschedule IPI, which fold it in here).
+static inline void set_preempt_need_resched() { this_cpu_and(__preempt_count, ~PREEMPT_NEED_RESCHED); }
+static inline void clear_preempt_need_resched() { this_cpu_or(__preempt_count, PREEMPT_NEED_RESCHED); }
+static inline bool test_preempt_need_resched() { return !(this_cpu_read(__preempt_count) & PREEMPT_NEED_RESCHED); }
+// Preemption is allowed here and a reschedule is wanted, with `offset` still to be dropped from the
+// count (Linux should_resched).
+static inline bool should_resched(unsigned offset) { return this_cpu_read(__preempt_count) == offset; }
+
+// Reschedule now if preemption is allowed (kernel/sched/core.cpp; Linux preempt_schedule).
+void preempt_schedule();
+
 static inline void preempt_disable() { preempt_count_add(PREEMPT_OFFSET); }
-static inline void preempt_enable() { preempt_count_sub(PREEMPT_OFFSET); }
+// Dropping the last preemption-disabling count with a reschedule pending preempts here (Linux
+// CONFIG_PREEMPTION's preempt_enable): one decrement and one branch on the folded word.
+static inline void preempt_enable() {
+    barrier();
+    if (unlikely(this_cpu_dec_and_test(__preempt_count))) preempt_schedule();
+}
+static inline void preempt_enable_no_resched() { preempt_count_sub(PREEMPT_OFFSET); }
+static inline void preempt_check_resched() {
+    if (unlikely(should_resched(0))) preempt_schedule();
+}
 
 static inline unsigned hardirq_count() { return preempt_count() & HARDIRQ_MASK; }
 static inline unsigned softirq_count() { return preempt_count() & SOFTIRQ_MASK; }

@@ -201,6 +201,7 @@ int sched_task_init(task_struct* p, const char* name, int policy, int prio_or_ni
     p->sum_exec_runtime = p->slice_start = p->vruntime = 0;
     p->rr_left = RR_TIMESLICE_NS;
     p->nvcsw = p->nivcsw = 0;
+    p->usage = 1;
     INIT_LIST_HEAD(&p->run_list);
     cpumask_setall(&p->cpus_mask);
     unsigned i = 0;
@@ -276,7 +277,14 @@ void resched_curr(rq* q) {
     task_struct* c = q->curr;
     if (c->need_resched) return;
     WRITE_ONCE(c->need_resched, true);
-    if (q->cpu != smp_processor_id() && hooks.resched_cpu_ipi) hooks.resched_cpu_ipi(q->cpu);
+    if (q->cpu == smp_processor_id())
+        set_preempt_need_resched();  // folded: the next preempt_enable or interrupt return sees it
+    else if (hooks.resched_cpu_ipi)
+        hooks.resched_cpu_ipi(q->cpu);  // that CPU folds it in scheduler_ipi
+}
+
+void scheduler_ipi() {
+    if (need_resched()) set_preempt_need_resched();
 }
 
 void scheduler_tick() {
@@ -305,8 +313,17 @@ void scheduler_tick() {
 }
 
 void schedule_tail(task_struct* last) {
+    // Read the state before on_cpu drops: from then on a waker or kthread_stop may own the task.
+    bool dead = READ_ONCE(last->__state) == TASK_DEAD;
     __atomic_store_n(&last->on_cpu, 0, __ATOMIC_RELEASE);
     raw_spin_unlock(&cpu_rq(smp_processor_id())->lock);
+    // Linux finish_task_switch: a task that exited is off every CPU now; drop its own reference (its
+    // stack is freed here, never while it runs on it).
+    if (dead) put_task_struct(last);
+}
+
+void put_task_struct(task_struct* p) {
+    if (__atomic_sub_fetch(&p->usage, 1, __ATOMIC_ACQ_REL) == 0 && p->release) p->release(p);
 }
 
 void __schedule(bool preempt) {
@@ -325,6 +342,7 @@ void __schedule(bool preempt) {
     prev->rt_requeue_tail = false;
     task_struct* next = pick_next_task(q);
     WRITE_ONCE(prev->need_resched, false);
+    clear_preempt_need_resched();
     if (next == prev) {
         raw_spin_unlock(&q->lock);
         return;
@@ -344,6 +362,38 @@ void __schedule(bool preempt) {
     // held by the switch that resumed it.
     task_struct* last = hooks.context_switch ? hooks.context_switch(prev, next) : prev;
     schedule_tail(last);
+}
+
+void schedule() {
+    preempt_disable();
+    unsigned long flags;
+    local_irq_save(flags);
+    __schedule(false);
+    local_irq_restore(flags);
+    preempt_enable_no_resched();
+}
+
+// Linux preempt_schedule: preemption points (preempt_enable, preempt_check_resched) land here with the
+// count zero and a reschedule wanted. Nothing happens with interrupts off, or before this CPU has a
+// scheduler (its run queue has no current task yet).
+void preempt_schedule() {
+    if (preempt_count() || irqs_disabled() || !cpu_rq(smp_processor_id())->curr) return;
+    do {
+        preempt_disable();
+        local_irq_disable();
+        __schedule(true);
+        local_irq_enable();
+        preempt_enable_no_resched();
+    } while (need_resched());
+}
+
+// Linux preempt_schedule_irq: the return from an interrupt to preemptible code, interrupts off.
+void preempt_schedule_irq() {
+    do {
+        preempt_disable();
+        __schedule(true);
+        preempt_enable_no_resched();
+    } while (need_resched());
 }
 
 task_struct* sched_current() { return READ_ONCE(cpu_rq(smp_processor_id())->curr); }

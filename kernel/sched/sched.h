@@ -60,6 +60,8 @@ struct task_struct {
     list_head run_list;                   // on its class's queue while runnable and not running
     uintptr_t thread_sp = 0;              // arch: the saved stack pointer of a task not running
     char comm[TASK_COMM_LEN] = {};
+    int usage = 1;                            // references; the task's own one is dropped once it is dead
+    void (*release)(task_struct*) = nullptr;  // frees it when the last reference goes (kthreads: the stack)
 };
 
 struct rq {
@@ -122,6 +124,18 @@ void __schedule(bool preempt);
 // The end of a switch, in the task switched to (Linux finish_task_switch / schedule_tail): `last` is off
 // its CPU now, and this CPU's run queue lock is released (interrupts stay off).
 void schedule_tail(task_struct* last);
+// Sleep or yield: the current task's state says which (Linux schedule()). Process context, preemption
+// enabled; interrupts may be on or off and are as they were on return.
+void schedule();
+// Preemption points: see kernel/preempt.h (preempt_schedule) and the interrupt return
+// (preempt_schedule_irq: interrupts off, preempt count zero, a reschedule wanted).
+void preempt_schedule_irq();
+// The reschedule IPI's work on the CPU that received it: fold its current task's flag into the preempt
+// count, so the interrupt return preempts. Hard-IRQ context.
+void scheduler_ipi();
+// Task references (Linux get_task_struct / put_task_struct): the last put calls p->release.
+static inline void get_task_struct(task_struct* p) { __atomic_add_fetch(&p->usage, 1, __ATOMIC_RELAXED); }
+void put_task_struct(task_struct* p);
 // The current task of this CPU, and whether a reschedule is asked for it. Any context.
 task_struct* sched_current();
 bool need_resched();

@@ -55,6 +55,29 @@ template <typename T, typename V>
         IRQOS_PERCPU_SIZED(T, "sub", "%1, %%gs:%0" : "+m"(var) : "er"(v));
 }
 
+template <typename T, typename V>
+[[gnu::always_inline]] static inline void this_cpu_and(T& var, V value) {
+    T v = static_cast<T>(value);
+    IRQOS_PERCPU_SIZED(T, "and", "%1, %%gs:%0" : "+m"(var) : "er"(v));
+}
+
+template <typename T, typename V>
+[[gnu::always_inline]] static inline void this_cpu_or(T& var, V value) {
+    T v = static_cast<T>(value);
+    IRQOS_PERCPU_SIZED(T, "or", "%1, %%gs:%0" : "+m"(var) : "er"(v));
+}
+
+// Decrement and report whether the result is zero: one `dec` and one conditional jump (asm goto), as
+// Linux's __preempt_count_dec_and_test. 4-byte variables only (the preempt count).
+template <typename T>
+[[gnu::always_inline]] static inline bool this_cpu_dec_and_test(T& var) {
+    static_assert(sizeof(T) == 4, "this_cpu_dec_and_test: 4-byte variables only");
+    __asm__ goto("decl %%gs:%0\n\tje %l[zero]" : : "m"(var) : "memory", "cc" : zero);
+    return false;
+zero:
+    return true;
+}
+
 // The current CPU's copy of a per-CPU object, as an ordinary pointer (Linux this_cpu_ptr).
 template <typename T>
 [[gnu::always_inline]] static inline T* this_cpu_ptr(T* ptr) {

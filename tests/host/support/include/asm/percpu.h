@@ -34,3 +34,18 @@ template <typename T, typename V>
 static inline void this_cpu_sub(T& var, V value) {
     __atomic_fetch_sub(this_cpu_ptr(&var), static_cast<T>(value), __ATOMIC_RELAXED);
 }
+
+template <typename T, typename V>
+static inline void this_cpu_and(T& var, V value) {
+    __atomic_fetch_and(this_cpu_ptr(&var), static_cast<T>(value), __ATOMIC_RELAXED);
+}
+
+template <typename T, typename V>
+static inline void this_cpu_or(T& var, V value) {
+    __atomic_fetch_or(this_cpu_ptr(&var), static_cast<T>(value), __ATOMIC_RELAXED);
+}
+
+template <typename T>
+static inline bool this_cpu_dec_and_test(T& var) {
+    return __atomic_sub_fetch(this_cpu_ptr(&var), T(1), __ATOMIC_RELAXED) == 0;
+}
