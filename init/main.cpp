@@ -28,6 +28,9 @@
 #include "drivers/serial/uart16550.h"
 #include "drivers/vga/vga_console.h"
 #include "kernel/cmdline.h"
+#include "kernel/err.h"
+#include "kernel/kthread.h"
+#include "arch/x86/process.h"
 #include "kernel/irq/irqdesc.h"
 #include "kernel/jiffies.h"
 #include "kernel/printk.h"
@@ -52,6 +55,17 @@ constexpr const char* COMPILER = "gcc " __VERSION__;
 
 void check(int err, const char* what) {
     if (err < 0) pr_err("%s failed: %d\n", what, err);
+}
+
+// The init thread: the crash tests, then the in-kernel tests or the shell.
+int kernel_init(void*) {
+    crash_test_run();
+    if (cmdline_has_flag("ktest")) {
+        int failures = ktest_run_all();
+        emulator_exit(failures == 0);
+    }
+    shell_run();
+    return 0;
 }
 }  // namespace
 
@@ -110,14 +124,16 @@ extern "C" [[noreturn]] void kernel_main(uint32_t magic, uint32_t mbi_addr) {
     // drivers ask for MSI first) and INTx on the 8259 pair otherwise.
     if (have_pci) check(edu_init(), "edu_init");
 
+    x86_sched_init_cpu(0);  // from here the boot code is CPU 0's idle task, "swapper/0"
     local_irq_enable();
     pr_info("irqos: interrupts enabled, HZ=%u\n", HZ);
     smp_boot_cpus();
 
-    crash_test_run();
-    if (cmdline_has_flag("ktest")) {
-        int failures = ktest_run_all();
-        emulator_exit(failures == 0);
-    }
-    shell_run();
+    // Linux rest_init: the rest runs in the first thread, init (pid 1), and the boot code becomes the
+    // idle loop.
+    task_struct* init = kthread_create(kernel_init, nullptr, "init");
+    if (IS_ERR(init)) panic("cannot create the init thread (%ld)", PTR_ERR(init));
+    WRITE_ONCE(sched_running, true);
+    wake_up_process(init);
+    cpu_startup_entry();
 }

@@ -34,6 +34,12 @@ static inline void list_del_init(list_head* entry) {
     INIT_LIST_HEAD(entry);
 }
 static inline bool list_empty(const list_head* head) { return head->next == head; }
+// Without the list's lock, for a node that only other CPUs may unlink (Linux list_empty_careful): both
+// links must point back at it.
+static inline bool list_empty_careful(const list_head* head) {
+    const list_head* next = __atomic_load_n(&head->next, __ATOMIC_ACQUIRE);
+    return next == head && next == __atomic_load_n(&head->prev, __ATOMIC_RELAXED);
+}
 static inline bool list_is_singular(const list_head* head) { return !list_empty(head) && head->next == head->prev; }
 // Move `entry` to the tail of `head` (Linux list_move_tail).
 static inline void list_move_tail(list_head* entry, list_head* head) {

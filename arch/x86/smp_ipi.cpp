@@ -7,6 +7,7 @@
 #include "drivers/apic/local_apic.h"
 #include "kernel/irq/irq_stat.h"
 #include "kernel/printk.h"
+#include "kernel/sched/sched.h"
 #include "kernel/smp.h"
 
 namespace {
@@ -27,7 +28,7 @@ const smp_ops x86_smp_ops = {send_call_function_single_ipi, send_call_function_i
 void sysvec_reschedule_ipi(TrapFrame*) {
     apic_eoi();
     inc_irq_stat(irq_resched_count);
-    // No scheduler: waking the CPU from hlt is all a reschedule does.
+    scheduler_ipi();  // the interrupt return then preempts, if the woken task should run
 }
 void sysvec_call_function(TrapFrame*) {
     apic_eoi();

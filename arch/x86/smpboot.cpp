@@ -18,7 +18,9 @@
 #include "drivers/apic/local_apic.h"
 #include "kernel/cmdline.h"
 #include "kernel/errno.h"
+#include "arch/x86/process.h"
 #include "kernel/idle.h"
+#include "kernel/sched/sched.h"
 #include "kernel/printk.h"
 #include "kernel/smp.h"
 #include "kernel/spinlock.h"
@@ -142,18 +144,6 @@ int do_boot_cpu(LocalApic& apic, uintptr_t tramp, unsigned cpu, uint32_t apic_id
     return 0;
 }
 
-// The AP idle loop (Linux do_idle): interrupts off while checking for work, then sti; hlt.
-[[noreturn]] void ap_idle(unsigned cpu) {
-    for (;;) {
-        local_irq_disable();
-        if (smp_call_queue_pending(cpu)) {
-            generic_smp_call_function_single_interrupt();  // work queued without an IPI reaching us
-            local_irq_enable();
-            continue;
-        }
-        cpu_idle_once();
-    }
-}
 }  // namespace
 
 // The AP's first C++ (from ap_entry64, on its own stack, interrupts off, the trampoline's GDT).
@@ -170,10 +160,11 @@ extern "C" [[noreturn]] void start_secondary(unsigned cpu) {
     irq_stack_init(cpu);
     idt_load();
     apic_ap_setup(cpu);
+    x86_sched_init_cpu(cpu);  // this code becomes the CPU's idle task
     // Online: the boot CPU waits for this before starting the next CPU, so the count stays dense.
     __atomic_store_n(&x86_online_cpus, cpu + 1, __ATOMIC_RELEASE);
     __atomic_store_n(&online_done, int(cpu), __ATOMIC_RELEASE);
-    ap_idle(cpu);
+    cpu_startup_entry();
 }
 
 void smp_boot_cpus() {

@@ -1,6 +1,7 @@
 // Frame-pointer unwinding and arch::dump_stack (Linux arch/x86/kernel/dumpstack.c prints the same
 // "Call Trace:" block; it unwinds with ORC, we follow rbp as its frame-pointer unwinder does).
 #include "arch/x86/stacktrace.h"
+#include "kernel/sched/sched.h"
 #include "arch/x86/cpu.h"
 #include "kernel/arch.h"
 #include "kernel/printk.h"
@@ -28,10 +29,14 @@ void register_kernel_stack(uintptr_t lo, uintptr_t hi) {
 
 namespace {
 // The index of the registered stack holding [addr, addr + len), or -1.
+// The current task's own stack (a kernel thread's) counts as index MAX_STACKS.
 int stack_of(uintptr_t addr, size_t len) {
     unsigned n = __atomic_load_n(&nr_stacks, __ATOMIC_ACQUIRE);
     for (unsigned i = 0; i < n; i++)
         if (addr >= stacks[i].lo && addr <= stacks[i].hi && len <= stacks[i].hi - addr) return int(i);
+    if (const task_struct* t = sched_current();
+        t && t->stack_lo && addr >= t->stack_lo && addr <= t->stack_hi && len <= t->stack_hi - addr)
+        return int(MAX_STACKS);
     return -1;
 }
 }  // namespace

@@ -4,6 +4,7 @@
 #include "kernel/sched/sched.h"
 #include "kernel/arch.h"
 #include "kernel/errno.h"
+#include "kernel/jiffies.h"
 #include "kernel/printk.h"
 
 DEFINE_PER_CPU(rq, runqueues);
@@ -152,6 +153,7 @@ unsigned select_task_rq(const task_struct* p) {
 }  // namespace
 
 void sched_set_hooks(const SchedHooks& h) { hooks = h; }
+const SchedHooks& sched_hooks() { return hooks; }
 
 void sched_init_cpu(unsigned cpu, task_struct* idle) {
     rq* q = cpu_rq(cpu);
@@ -178,7 +180,9 @@ void sched_init_cpu(unsigned cpu, task_struct* idle) {
     q->clock = idle->exec_start = now();
 }
 
-int sched_task_init(task_struct* p, const char* name, int policy, int prio_or_nice) {
+namespace {
+// The policy fields of `p` (Linux __setscheduler_params / set_load_weight).
+int set_policy_fields(task_struct* p, int policy, int prio_or_nice) {
     if (policy == SCHED_FIFO || policy == SCHED_RR) {
         if (prio_or_nice < 1 || prio_or_nice >= MAX_RT_PRIO) return -EINVAL;
         p->rt_priority = unsigned(prio_or_nice);
@@ -193,6 +197,12 @@ int sched_task_init(task_struct* p, const char* name, int policy, int prio_or_ni
         return -EINVAL;
     }
     p->policy = policy;
+    return 0;
+}
+}  // namespace
+
+int sched_task_init(task_struct* p, const char* name, int policy, int prio_or_nice) {
+    if (int err = set_policy_fields(p, policy, prio_or_nice)) return err;
     raw_spin_lock_init(&p->pi_lock);
     p->__state = TASK_NEW;
     p->flags &= ~PF_IDLE;
@@ -221,16 +231,47 @@ int sched_set_cpus_allowed_new(task_struct* p, const cpumask_t* mask) {
 }
 
 int wake_up_new_task(task_struct* p) {
-    if (READ_ONCE(p->__state) != TASK_NEW) return -EINVAL;
-    unsigned cpu = select_task_rq(p);
-    if (cpu == UINT32_MAX) return -EINVAL;
-    rq* q = cpu_rq(cpu);
     unsigned long flags;
-    raw_spin_lock_irqsave(&q->lock, flags);
+    raw_spin_lock_irqsave(&p->pi_lock, flags);  // against a second starter, and against wakers
+    unsigned cpu = select_task_rq(p);
+    if (READ_ONCE(p->__state) != TASK_NEW || cpu == UINT32_MAX) {
+        raw_spin_unlock_irqrestore(&p->pi_lock, flags);
+        return -EINVAL;
+    }
+    rq* q = cpu_rq(cpu);
+    raw_spin_lock(&q->lock);
     p->vruntime = q->min_vruntime;  // Linux place_entity for a new task: start level with the queue
     activate_and_check(q, p);
-    raw_spin_unlock_irqrestore(&q->lock, flags);
+    raw_spin_unlock(&q->lock);
+    raw_spin_unlock_irqrestore(&p->pi_lock, flags);
     return 0;
+}
+
+bool wake_up_process(task_struct* p) {
+    if (READ_ONCE(p->__state) == TASK_NEW) return wake_up_new_task(p) == 0;
+    return try_to_wake_up(p, TASK_NORMAL);
+}
+
+int sched_setscheduler(task_struct* p, int policy, int prio_or_nice) {
+    if (p != sched_current()) {
+        unsigned long flags;
+        raw_spin_lock_irqsave(&p->pi_lock, flags);
+        int err = READ_ONCE(p->__state) == TASK_NEW ? set_policy_fields(p, policy, prio_or_nice) : -EINVAL;
+        raw_spin_unlock_irqrestore(&p->pi_lock, flags);
+        return err;
+    }
+    // The caller runs, so it is on no queue: its fields change under its run queue's lock, and a
+    // reschedule lets the picking see its new class.
+    rq* q = cpu_rq(smp_processor_id());
+    unsigned long flags;
+    raw_spin_lock_irqsave(&q->lock, flags);
+    update_curr(q);
+    bool was_rt = is_rt(p);
+    int err = set_policy_fields(p, policy, prio_or_nice);
+    if (!err && was_rt && !is_rt(p)) p->vruntime = q->min_vruntime;
+    if (!err) resched_curr(q);
+    raw_spin_unlock_irqrestore(&q->lock, flags);
+    return err;
 }
 
 bool try_to_wake_up(task_struct* p, unsigned state) {
@@ -288,6 +329,7 @@ void scheduler_ipi() {
 }
 
 void scheduler_tick() {
+    sched_tick_idle_work();
     rq* q = cpu_rq(smp_processor_id());
     raw_spin_lock(&q->lock);
     update_curr(q);
@@ -365,6 +407,12 @@ void __schedule(bool preempt) {
 }
 
 void schedule() {
+    // Linux schedule_debug: sleeping in atomic context is a bug, reported with who and the count.
+    if (unlikely(preempt_count() != 0 && sched_current() != cpu_rq(smp_processor_id())->idle)) {
+        pr_err("BUG: scheduling while atomic: %s/%d/0x%08x\n", sched_current()->comm, sched_current()->pid,
+               preempt_count());
+        arch::dump_stack();
+    }
     preempt_disable();
     unsigned long flags;
     local_irq_save(flags);
@@ -397,7 +445,10 @@ void preempt_schedule_irq() {
 }
 
 task_struct* sched_current() { return READ_ONCE(cpu_rq(smp_processor_id())->curr); }
-bool need_resched() { return READ_ONCE(sched_current()->need_resched); }
+bool need_resched() {
+    task_struct* c = sched_current();
+    return c && READ_ONCE(c->need_resched);
+}
 
 void sched_for_each_task_on(unsigned cpu, void (*fn)(task_struct* p, bool running, void* ctx), void* ctx) {
     rq* q = cpu_rq(cpu);
@@ -412,3 +463,32 @@ void sched_for_each_task_on(unsigned cpu, void (*fn)(task_struct* p, bool runnin
     list_for_each_entry(p, &q->cfs_queue, run_list) fn(p, false, ctx);
     raw_spin_unlock_irqrestore(&q->lock, flags);
 }
+
+namespace {
+unsigned long might_sleep_count;
+unsigned long might_sleep_last_jiffy;
+}  // namespace
+
+unsigned long might_sleep_reports() { return __atomic_load_n(&might_sleep_count, __ATOMIC_RELAXED); }
+
+// Linux __might_resched: atomic context (preemption disabled, interrupts off) or the idle task. Printed
+// at most once a second (jiffies), like Linux; counted every time.
+void __might_sleep(const char* file, int line) {
+    if (!READ_ONCE(sched_running)) return;
+    task_struct* c = sched_current();
+    unsigned pc = preempt_count();
+    bool irqs_off = irqs_disabled();
+    if (pc == 0 && !irqs_off && c && !(c->flags & PF_IDLE)) return;
+    __atomic_fetch_add(&might_sleep_count, 1, __ATOMIC_RELAXED);
+    unsigned long now_j = READ_ONCE(jiffies);
+    unsigned long last = READ_ONCE(might_sleep_last_jiffy);
+    if (last && time_before(now_j, last + HZ)) return;
+    WRITE_ONCE(might_sleep_last_jiffy, now_j ? now_j : 1);
+    pr_err("BUG: sleeping function called from invalid context at %s:%d\n", file, line);
+    pr_err("in_atomic(): %d, irqs_disabled(): %d, non_block: %d, pid: %d, name: %s\n", pc != 0, irqs_off, 0,
+           c ? c->pid : -1, c ? c->comm : "?");
+    pr_err("preempt_count: %x, expected: %x\n", pc, 0u);
+    arch::dump_stack();
+}
+
+void might_sleep_ratelimit_reset() { WRITE_ONCE(might_sleep_last_jiffy, 0ul); }

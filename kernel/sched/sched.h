@@ -26,7 +26,7 @@ constexpr int SCHED_NORMAL = 0, SCHED_FIFO = 1, SCHED_RR = 2;
 constexpr int MAX_RT_PRIO = 100, MAX_PRIO = 140, DEFAULT_PRIO = 120;
 constexpr int MIN_NICE = -20, MAX_NICE = 19;
 constexpr unsigned TASK_COMM_LEN = 16;
-constexpr unsigned PF_IDLE = 0x00000002, PF_KTHREAD = 0x00200000;
+constexpr unsigned PF_IDLE = 0x00000002, PF_KTHREAD = 0x00200000, PF_NO_SETAFFINITY = 0x04000000;
 
 // Time (nanoseconds of sched_clock). Linux's defaults for one CPU: the fair slice, the wake-up
 // preemption granularity, the SCHED_RR quantum.
@@ -62,6 +62,10 @@ struct task_struct {
     char comm[TASK_COMM_LEN] = {};
     int usage = 1;                            // references; the task's own one is dropped once it is dead
     void (*release)(task_struct*) = nullptr;  // frees it when the last reference goes (kthreads: the stack)
+    int pid = 0;                              // 0: an idle task ("swapper/N"), 1: init, then kthreads
+    uintptr_t stack_lo = 0, stack_hi = 0;     // its own stack (kthreads); 0 for the boot and idle stacks
+    list_head tasks;                          // on the list of every task (ps), see kernel/kthread.h
+    void* kthread = nullptr;                  // its struct kthread (kernel/kthread.cpp) if it is one
 };
 
 struct rq {
@@ -89,6 +93,8 @@ static inline rq* cpu_rq(unsigned cpu) { return &per_cpu(runqueues, cpu); }
 // another CPU to call schedule() (the reschedule IPI). clock: nanoseconds, monotonic per CPU.
 struct SchedHooks {
     task_struct* (*context_switch)(task_struct* prev, task_struct* next) = nullptr;
+    // Prepare p's stack (p->stack_lo/hi) so that the first switch to it enters ret_from_fork.
+    void (*init_task_stack)(task_struct* p) = nullptr;
     void (*resched_cpu_ipi)(unsigned cpu) = nullptr;
     uint64_t (*clock)() = nullptr;
 };
@@ -108,7 +114,12 @@ int wake_up_new_task(task_struct* p);
 // and a reschedule asked for there when it should preempt the running task. True if it was woken. Any
 // context (interrupts too); takes the run queue's lock.
 bool try_to_wake_up(task_struct* p, unsigned state);
-static inline bool wake_up_process(task_struct* p) { return try_to_wake_up(p, TASK_NORMAL); }
+// Wake a sleeping task, or start a new one (a kernel thread after kthread_create). True if it was woken.
+bool wake_up_process(task_struct* p);
+// Change the scheduling class of a task not started yet or of the caller itself: SCHED_FIFO/SCHED_RR
+// with priority 1-99, or SCHED_NORMAL with nice -20..19 (Linux sched_setscheduler_nocheck and
+// set_user_nice). -EINVAL for bad values or another task that already runs.
+int sched_setscheduler(task_struct* p, int policy, int prio_or_nice);
 // Change where `p` may run (kthread_bind, before it first runs). -EINVAL for a mask with no online CPU
 // or a task that already ran. Process context.
 int sched_set_cpus_allowed_new(task_struct* p, const cpumask_t* mask);
@@ -129,7 +140,7 @@ void schedule_tail(task_struct* last);
 void schedule();
 // Preemption points: see kernel/preempt.h (preempt_schedule) and the interrupt return
 // (preempt_schedule_irq: interrupts off, preempt count zero, a reschedule wanted).
-void preempt_schedule_irq();
+extern "C" void preempt_schedule_irq();
 // The reschedule IPI's work on the CPU that received it: fold its current task's flag into the preempt
 // count, so the interrupt return preempts. Hard-IRQ context.
 void scheduler_ipi();
@@ -139,6 +150,34 @@ void put_task_struct(task_struct* p);
 // The current task of this CPU, and whether a reschedule is asked for it. Any context.
 task_struct* sched_current();
 bool need_resched();
+// Linux's `current` (a macro there; a function here, since tests use the word).
+static inline task_struct* get_current() { return sched_current(); }
+// The task's state, as Linux's set_current_state: a full barrier after the store, so the condition the
+// caller checks next is read after the state is visible to a waker (which sets TASK_RUNNING after making
+// the condition true).
+static inline void set_current_state(unsigned state) {
+    __atomic_store_n(&sched_current()->__state, state, __ATOMIC_SEQ_CST);
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+static inline void __set_current_state(unsigned state) { WRITE_ONCE(sched_current()->__state, state); }
+// The scheduler's hooks as installed (kthread creation prepares stacks through them).
+const SchedHooks& sched_hooks();
+
+// Sleeping functions call might_sleep() first (Linux __might_sleep): in atomic context (preempt count
+// not zero, or interrupts off) after boot it reports "BUG: sleeping function called from invalid
+// context at FILE:LINE" with the stack, at most once a second, and counts every case.
+void __might_sleep(const char* file, int line);
+#define might_sleep() __might_sleep(__FILE__, __LINE__)
+unsigned long might_sleep_reports();  // every invalid-context case seen, printed or not
+void might_sleep_ratelimit_reset();   // the next case prints (tests)
+// kernel/sched/idle.cpp: make `idle` the idle task ("swapper/N") of `cpu`, which must be the caller's
+// CPU running on its boot stack with interrupts off; the loop every idle task ends in (never returns);
+// the tick's part of it (waking the tasks waiting in cpu_idle_once).
+void sched_init_idle(unsigned cpu, task_struct* idle);
+[[noreturn]] void cpu_startup_entry();
+void sched_tick_idle_work();
+// From when the first task other than the boot CPU's is started (Linux system_state >= SYSTEM_SCHEDULING).
+extern bool sched_running;
 // Ask `rq`'s CPU to reschedule (Linux resched_curr): the flag on its current task, and the IPI when it
 // is another CPU. rq->lock held.
 void resched_curr(rq* rq);

@@ -24,6 +24,8 @@ ERRCODE_VECTORS equ (1 << 8) | (1 << 10) | (1 << 11) | (1 << 12) | (1 << 13) | (
 global irqos_vector_stubs, common_interrupt, common_exception, common_sysvec_entry
 extern x86_exception_dispatch, do_IRQ, common_sysvec
 extern hardirq_stack_ptr, hardirq_stack_inuse   ; per-CPU (arch/x86/irq_stack.cpp): gs-relative
+extern __preempt_count                          ; per-CPU (kernel/preempt.h): gs-relative
+extern preempt_schedule_irq
 
 ; Save the general-purpose registers below the vector and error code, in TrapFrame order, and clear DF
 ; (the SysV ABI wants it clear on function entry).
@@ -99,6 +101,11 @@ vector_stub_%[v]:
 ; call_on_irqstack_cond): unless the stack is already in use, mark it, keep the interrupted stack pointer
 ; in rbx (saved in the TrapFrame, and preserved by the callee), switch, call, switch back. The TrapFrame
 ; stays on the interrupted stack; its address is the handler's argument either way.
+;
+; Back on the interrupted stack, the interrupt may preempt the task it interrupted (Linux
+; irqentry_exit_cond_resched): the per-CPU preempt count, with the need-resched bit folded in inverted
+; (kernel/preempt.h), is 0 exactly when preemption is allowed and a reschedule is wanted. A nested
+; entry (already on the IRQ stack) never preempts: the outer interrupt or softirq still runs.
 %macro CALL_ON_IRQ_STACK 1
     mov rdi, rsp                    ; TrapFrame* (16-byte aligned, see trapframe.h)
     cmp byte [gs:hardirq_stack_inuse], 0
@@ -109,6 +116,11 @@ vector_stub_%[v]:
     call %1
     mov rsp, rbx
     mov byte [gs:hardirq_stack_inuse], 0
+    cmp dword [gs:__preempt_count], 0
+    je %%preempt
+    RESTORE_REGS_IRET
+%%preempt:
+    call preempt_schedule_irq       ; interrupts off; returns when this task runs again
     RESTORE_REGS_IRET
 %%nested:
     call %1
