@@ -6,6 +6,8 @@
 #include "kernel/printk.h"
 
 // Any context, preemption already disabled by raw_spin_lock.
+void spin_debug_irqs_off() { WARN_ON_ONCE(!arch::irqs_disabled()); }
+
 void raw_spin_lock_contended(raw_spinlock_t* l) {
     do {
         while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED)) arch::cpu_relax();

@@ -28,6 +28,7 @@ void raw_spin_lock_contended(raw_spinlock_t* l);
 void spin_debug_lock(raw_spinlock_t* l);    // before taking it: the recursion check
 void spin_debug_locked(raw_spinlock_t* l);  // after: record the owner
 void spin_debug_unlock(raw_spinlock_t* l);
+void spin_debug_irqs_off();  // CONFIG_DEBUG_IRQFLAGS: WARN once if interrupts are on
 
 // Any context; spins. Interrupt-safety is the caller's business (the _irqsave forms): taking a lock
 // that an interrupt handler on this CPU also takes, with interrupts on, deadlocks this CPU (reported
@@ -57,6 +58,21 @@ static inline void raw_spin_unlock(raw_spinlock_t* l) {
 }
 static inline bool raw_spin_is_locked(const raw_spinlock_t* l) {
     return __atomic_load_n(&l->locked, __ATOMIC_RELAXED) != 0;
+}
+
+// The lock operation alone, without the preempt count (Linux do_raw_spin_lock / do_raw_spin_unlock,
+// what raw_spin_lock wraps in preempt_disable). Only with interrupts off, where nothing can preempt
+// this CPU anyway: the interrupt flow handlers take the descriptor lock this way, which keeps the
+// preemption check of the unlock (a decrement and a branch) off every interrupt's path.
+static inline void do_raw_spin_lock(raw_spinlock_t* l) {
+    if constexpr (debug_irqflags) spin_debug_irqs_off();
+    if constexpr (debug_spinlock) spin_debug_lock(l);
+    if (unlikely(__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))) raw_spin_lock_contended(l);
+    if constexpr (debug_spinlock) spin_debug_locked(l);
+}
+static inline void do_raw_spin_unlock(raw_spinlock_t* l) {
+    if constexpr (debug_spinlock) spin_debug_unlock(l);
+    __atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
 }
 
 #define raw_spin_lock_irqsave(l, flags) \

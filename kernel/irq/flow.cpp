@@ -1,7 +1,8 @@
 // Flow handlers: how one interrupt on a line is acknowledged, run and finished at the controller
 // (Linux kernel/irq/chip.c handle_simple_irq, handle_level_irq, handle_fasteoi_irq, handle_edge_irq,
 // handle_percpu_irq). Each is called from generic_handle_irq in hard-IRQ context with interrupts off,
-// takes desc->lock plainly (interrupts are already off) and drops it only while the actions run.
+// takes desc->lock plainly (interrupts are already off, so without the preempt count: do_raw_spin_lock)
+// and drops it only while the actions run.
 #include "kernel/irq/handle_event.h"
 
 // Linux irq_may_run. Another CPU already in the handler (INPROGRESS) means this interrupt must not run
@@ -15,7 +16,7 @@ bool irq_may_run(irq_desc* desc) {
 // No controller work at all (demultiplexed or software-raised lines). A disabled line just records
 // PENDING: nothing to mask.
 void handle_simple_irq(irq_desc* desc) {
-    raw_spin_lock(&desc->lock);
+    do_raw_spin_lock(&desc->lock);
     if (irq_may_run(desc)) {
         irqs_clear(desc, IRQS_REPLAY | IRQS_WAITING);
         if (unlikely(!desc_first_action(desc) || irqd_has(&desc->irq_data, IRQD_IRQ_DISABLED))) {
@@ -25,7 +26,7 @@ void handle_simple_irq(irq_desc* desc) {
             handle_irq_event(desc);
         }
     }
-    raw_spin_unlock(&desc->lock);
+    do_raw_spin_unlock(&desc->lock);
 }
 
 // Level lines keep asserting until the device is serviced, so the line is masked and acked first and
@@ -33,7 +34,7 @@ void handle_simple_irq(irq_desc* desc) {
 // spurious detector). A level interrupt that finds the line disabled stays masked and PENDING; it is
 // never replayed, because the hardware re-asserts it once unmasked.
 void handle_level_irq(irq_desc* desc) {
-    raw_spin_lock(&desc->lock);
+    do_raw_spin_lock(&desc->lock);
     mask_ack_irq(desc);
     if (irq_may_run(desc)) {
         irqs_clear(desc, IRQS_REPLAY | IRQS_WAITING);
@@ -49,7 +50,7 @@ void handle_level_irq(irq_desc* desc) {
                 unmask_irq(desc);
         }
     }
-    raw_spin_unlock(&desc->lock);
+    do_raw_spin_unlock(&desc->lock);
 }
 
 // Fasteoi chips always provide irq_eoi in Linux; the check keeps the "never call an unlisted op" rule.
@@ -77,7 +78,7 @@ static void cond_unmask_eoi_irq(IrqChip* chip, irq_desc* desc) {
 // mask in the common path. A disabled line is masked (and still EOIed) so it cannot storm.
 void handle_fasteoi_irq(irq_desc* desc) {
     IrqChip* chip = desc->irq_data.chip;
-    raw_spin_lock(&desc->lock);
+    do_raw_spin_lock(&desc->lock);
     if (!irq_may_run(desc)) {
         // Affinity change race: the next interrupt arrived on another CPU before this one finished.
         if (irqd_has(&desc->irq_data, IRQD_RESEND_WHEN_IN_PROGRESS)) irqs_set(desc, IRQS_PENDING);
@@ -94,11 +95,11 @@ void handle_fasteoi_irq(irq_desc* desc) {
     handle_irq_event(desc);
     cond_unmask_eoi_irq(chip, desc);
     if (unlikely(irqs_has(desc, IRQS_PENDING))) check_irq_resend(desc, false);
-    raw_spin_unlock(&desc->lock);
+    do_raw_spin_unlock(&desc->lock);
     return;
 out_eoi:
     if (!(chip->flags() & IRQCHIP_EOI_IF_HANDLED)) chip_eoi(chip, &desc->irq_data);
-    raw_spin_unlock(&desc->lock);
+    do_raw_spin_unlock(&desc->lock);
 }
 
 // Edge lines latch one event, so the ack comes first (the next edge can then be latched while the
@@ -112,7 +113,7 @@ out_eoi:
 //   sees PENDING: unmask, run again
 void handle_edge_irq(irq_desc* desc) {
     IrqChip* chip = desc->irq_data.chip;
-    raw_spin_lock(&desc->lock);
+    do_raw_spin_lock(&desc->lock);
     irqs_clear(desc, IRQS_REPLAY | IRQS_WAITING);
     // The common case in one look at the state: nobody in the handler, the line enabled, an action.
     if (unlikely((irqd_state(&desc->irq_data) & (IRQD_IRQ_INPROGRESS | IRQD_IRQ_DISABLED)) ||
@@ -120,7 +121,7 @@ void handle_edge_irq(irq_desc* desc) {
         if (!irq_may_run(desc) || irqd_has(&desc->irq_data, IRQD_IRQ_DISABLED) || !desc_first_action(desc)) {
             irqs_set(desc, IRQS_PENDING);
             mask_ack_irq(desc);
-            raw_spin_unlock(&desc->lock);
+            do_raw_spin_unlock(&desc->lock);
             return;
         }
     }
@@ -137,7 +138,7 @@ void handle_edge_irq(irq_desc* desc) {
         }
         handle_irq_event(desc);
     } while (irqs_has(desc, IRQS_PENDING) && !irqd_has(&desc->irq_data, IRQD_IRQ_DISABLED));
-    raw_spin_unlock(&desc->lock);
+    do_raw_spin_unlock(&desc->lock);
 }
 
 // Per-CPU lines (local timer, IPIs): every CPU raises the same descriptor for its own device, so

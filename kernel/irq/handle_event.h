@@ -35,9 +35,9 @@ void warn_no_thread(unsigned irq, irqaction* action);
 [[gnu::always_inline]] static inline irqreturn_t handle_irq_event(irq_desc* desc) {
     irqs_clear(desc, IRQS_PENDING);
     irqd_set(&desc->irq_data, IRQD_IRQ_INPROGRESS);
-    raw_spin_unlock(&desc->lock);
+    do_raw_spin_unlock(&desc->lock);
     irqreturn_t ret = __handle_irq_event_percpu(desc);
-    raw_spin_lock(&desc->lock);
+    do_raw_spin_lock(&desc->lock);
     irqd_clear(&desc->irq_data, IRQD_IRQ_INPROGRESS);
     return ret;
 }
