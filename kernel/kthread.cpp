@@ -116,8 +116,12 @@ int kthread_stop(task_struct* p) {
     // Linux do_task_dead: the last switch away; the scheduler drops the thread's own reference after it.
     preempt_disable();
     complete(&k->exited);
-    set_current_state(TASK_DEAD);
+    // Under pi_lock (Linux set_special_state): a waker still holding it, about to release it after
+    // waking us, must be done with the task before it can be freed.
     local_irq_disable();
+    raw_spin_lock(&c->pi_lock);
+    __atomic_store_n(&c->__state, TASK_DEAD, __ATOMIC_RELAXED);
+    raw_spin_unlock(&c->pi_lock);
     __schedule(false);
     BUG();
     for (;;) {}

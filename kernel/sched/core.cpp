@@ -134,7 +134,7 @@ void activate_and_check(rq* q, task_struct* p) {
     if (!is_rt(p)) place_waking(q, p);
     p->cpu = q->cpu;
     p->on_rq = 1;
-    WRITE_ONCE(p->__state, TASK_RUNNING);
+    __atomic_store_n(&p->__state, TASK_RUNNING, __ATOMIC_RELAXED);
     enqueue_task(q, p, false);
     q->nr_running++;
     if (should_preempt(q, p)) resched_curr(q);
@@ -221,7 +221,7 @@ int sched_task_init(task_struct* p, const char* name, int policy, int prio_or_ni
 }
 
 int sched_set_cpus_allowed_new(task_struct* p, const cpumask_t* mask) {
-    if (READ_ONCE(p->__state) != TASK_NEW) return -EINVAL;
+    if (__atomic_load_n(&p->__state, __ATOMIC_RELAXED) != TASK_NEW) return -EINVAL;
     bool any = false;
     for (unsigned c = 0; c < arch::num_online_cpus(); c++) any |= cpumask_test_cpu(c, mask);
     if (!any) return -EINVAL;
@@ -234,7 +234,7 @@ int wake_up_new_task(task_struct* p) {
     unsigned long flags;
     raw_spin_lock_irqsave(&p->pi_lock, flags);  // against a second starter, and against wakers
     unsigned cpu = select_task_rq(p);
-    if (READ_ONCE(p->__state) != TASK_NEW || cpu == UINT32_MAX) {
+    if (__atomic_load_n(&p->__state, __ATOMIC_RELAXED) != TASK_NEW || cpu == UINT32_MAX) {
         raw_spin_unlock_irqrestore(&p->pi_lock, flags);
         return -EINVAL;
     }
@@ -248,7 +248,7 @@ int wake_up_new_task(task_struct* p) {
 }
 
 bool wake_up_process(task_struct* p) {
-    if (READ_ONCE(p->__state) == TASK_NEW) return wake_up_new_task(p) == 0;
+    if (__atomic_load_n(&p->__state, __ATOMIC_RELAXED) == TASK_NEW) return wake_up_new_task(p) == 0;
     return try_to_wake_up(p, TASK_NORMAL);
 }
 
@@ -256,7 +256,9 @@ int sched_setscheduler(task_struct* p, int policy, int prio_or_nice) {
     if (p != sched_current()) {
         unsigned long flags;
         raw_spin_lock_irqsave(&p->pi_lock, flags);
-        int err = READ_ONCE(p->__state) == TASK_NEW ? set_policy_fields(p, policy, prio_or_nice) : -EINVAL;
+        int err = __atomic_load_n(&p->__state, __ATOMIC_RELAXED) == TASK_NEW
+                      ? set_policy_fields(p, policy, prio_or_nice)
+                      : -EINVAL;
         raw_spin_unlock_irqrestore(&p->pi_lock, flags);
         return err;
     }
@@ -277,7 +279,7 @@ int sched_setscheduler(task_struct* p, int policy, int prio_or_nice) {
 bool try_to_wake_up(task_struct* p, unsigned state) {
     unsigned long flags;
     raw_spin_lock_irqsave(&p->pi_lock, flags);  // one waker at a time
-    if (!(READ_ONCE(p->__state) & state)) {
+    if (!(__atomic_load_n(&p->__state, __ATOMIC_RELAXED) & state)) {
         raw_spin_unlock_irqrestore(&p->pi_lock, flags);
         return false;
     }
@@ -286,17 +288,17 @@ bool try_to_wake_up(task_struct* p, unsigned state) {
     if (p->on_rq) {
         // Linux ttwu_runnable: it set its state but has not switched away yet; it simply keeps running.
         // (__schedule reads the state under this lock, so it sees TASK_RUNNING and keeps it queued.)
-        WRITE_ONCE(p->__state, TASK_RUNNING);
+        __atomic_store_n(&p->__state, TASK_RUNNING, __ATOMIC_RELAXED);
         raw_spin_unlock(&q->lock);
         raw_spin_unlock_irqrestore(&p->pi_lock, flags);
         return true;
     }
-    WRITE_ONCE(p->__state, TASK_WAKING);
+    __atomic_store_n(&p->__state, TASK_WAKING, __ATOMIC_RELAXED);
     uint64_t rel = p->vruntime > q->min_vruntime ? p->vruntime - q->min_vruntime : 0;
     raw_spin_unlock(&q->lock);
     unsigned cpu = select_task_rq(p);
     if (cpu == UINT32_MAX) {
-        WRITE_ONCE(p->__state, TASK_UNINTERRUPTIBLE);
+        __atomic_store_n(&p->__state, TASK_UNINTERRUPTIBLE, __ATOMIC_RELAXED);
         raw_spin_unlock_irqrestore(&p->pi_lock, flags);
         WARN(true, "sched: %s may run on no online CPU\n", p->comm);
         return false;
@@ -356,7 +358,7 @@ void scheduler_tick() {
 
 void schedule_tail(task_struct* last) {
     // Read the state before on_cpu drops: from then on a waker or kthread_stop may own the task.
-    bool dead = READ_ONCE(last->__state) == TASK_DEAD;
+    bool dead = __atomic_load_n(&last->__state, __ATOMIC_RELAXED) == TASK_DEAD;
     __atomic_store_n(&last->on_cpu, 0, __ATOMIC_RELEASE);
     raw_spin_unlock(&cpu_rq(smp_processor_id())->lock);
     // Linux finish_task_switch: a task that exited is off every CPU now; drop its own reference (its
@@ -373,7 +375,7 @@ void __schedule(bool preempt) {
     raw_spin_lock(&q->lock);
     task_struct* prev = q->curr;
     update_curr(q);
-    bool sleeps = !preempt && READ_ONCE(prev->__state) != TASK_RUNNING && prev != q->idle;
+    bool sleeps = !preempt && __atomic_load_n(&prev->__state, __ATOMIC_RELAXED) != TASK_RUNNING && prev != q->idle;
     if (sleeps) {
         prev->on_rq = 0;  // Linux deactivate_task: off the queue until try_to_wake_up
         q->nr_running--;

@@ -159,7 +159,9 @@ static inline void set_current_state(unsigned state) {
     __atomic_store_n(&sched_current()->__state, state, __ATOMIC_SEQ_CST);
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
-static inline void __set_current_state(unsigned state) { WRITE_ONCE(sched_current()->__state, state); }
+static inline void __set_current_state(unsigned state) {
+    __atomic_store_n(&sched_current()->__state, state, __ATOMIC_RELAXED);
+}
 // The scheduler's hooks as installed (kthread creation prepares stacks through them).
 const SchedHooks& sched_hooks();
 

@@ -23,7 +23,7 @@ struct ps_row {
 // Linux's state letters (fs/proc/array.c task_state_array): R running or runnable, S interruptible
 // sleep, D uninterruptible sleep, X dead; N: created and never woken (irqos shows TASK_NEW apart).
 char state_letter(const task_struct* p) {
-    unsigned s = READ_ONCE(p->__state);
+    unsigned s = __atomic_load_n(&p->__state, __ATOMIC_RELAXED);
     if (s == TASK_RUNNING || s == TASK_WAKING) return 'R';
     if (s & TASK_INTERRUPTIBLE) return 'S';
     if (s & TASK_UNINTERRUPTIBLE) return 'D';

@@ -61,7 +61,7 @@ protected:
         return sched_current();
     }
     task_struct* sleep_now(unsigned state = TASK_INTERRUPTIBLE) {
-        WRITE_ONCE(sched_current()->__state, state);
+        __atomic_store_n(&sched_current()->__state, state, __ATOMIC_RELAXED);
         unsigned long flags;
         local_irq_save(flags);
         __schedule(false);

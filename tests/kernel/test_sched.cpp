@@ -59,7 +59,7 @@ KTEST(kthread, stopped_before_it_ran_returns_eintr_without_running) {
     task_struct* t = kthread_create(never_fn, &ran, "kt-never-%d", 7);
     KASSERT(!IS_ERR(t));
     KEXPECT_STREQ(t->comm, "kt-never-7");
-    KEXPECT_EQ(READ_ONCE(t->__state), TASK_NEW);
+    KEXPECT_EQ(__atomic_load_n(&t->__state, __ATOMIC_RELAXED), TASK_NEW);
     KEXPECT_EQ(kthread_stop(t), -EINTR);
     KEXPECT_EQ(ran, 0);
 }
@@ -206,7 +206,8 @@ int rt_fn(void* data) {
 }
 bool asleep(void* p) {
     auto* t = static_cast<task_struct*>(p);
-    return READ_ONCE(t->__state) == TASK_UNINTERRUPTIBLE && !__atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE);
+    return __atomic_load_n(&t->__state, __ATOMIC_RELAXED) == TASK_UNINTERRUPTIBLE &&
+           !__atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE);
 }
 
 // A FIFO thread bound to `cpu`, started and asleep on c->wq.

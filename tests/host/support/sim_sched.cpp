@@ -44,7 +44,7 @@ task_struct* host_context_switch(task_struct* prev, task_struct* next) {
     unsigned cpu = SimCpu::current();
     // A dead task is freed by the next one (schedule_tail): its thread must not touch it after the
     // hand-over, so it ends there.
-    bool dead = READ_ONCE(prev->__state) == TASK_DEAD;
+    bool dead = __atomic_load_n(&prev->__state, __ATOMIC_RELAXED) == TASK_DEAD;
     HostCtx* pc = ctx_of(prev);
     resume(next, prev, cpu);
     if (dead) pthread_exit(nullptr);
