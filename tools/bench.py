@@ -243,18 +243,37 @@ def measure_storm(iso, outdir):
 
 SMPCALL = re.compile(r"smpcall: CPU0 -> CPU1 round trip over (\d+) calls: min (\d+) median (\d+) max (\d+)")
 SMPCALL_CALLS = 200
+# In-guest figures of the scheduler (and, as they are added, of the bottom halves), measured in one boot
+# on -smp 2 under -icount shift=0 by shell commands that print "min X median Y max Z TSC cycles".
+# (key, command, what it measures)
+GUEST_BENCHES = [
+    ("context-switch", "schedbench switch 200",
+     "context switch: schedule() in one SCHED_FIFO thread to its return in the other, same CPU"),
+    ("wakeup-ipi", "schedbench wakeipi 1 200",
+     "wake-up IPI round trip: CPU 0 wakes a thread on CPU 1, which wakes it back (both from idle)"),
+]
+MIN_MED_MAX = re.compile(r"min (\d+) median (\d+) max (\d+) TSC cycles")
 
 
 def measure_ipi(iso, outdir):
-    """`smpcall 1 200` on -smp 2 under -icount shift=0. Returns (min, median, max); raises otherwise."""
+    """`smpcall 1 200` and the GUEST_BENCHES commands on -smp 2 under -icount shift=0. Returns
+    {key: (min, median, max)} with key "ipi" for smpcall; raises if one gives no figures."""
+    out = {}
     with emu.QemuSession(iso, extra=["-icount", "shift=0", "-smp", "2"],
                          log_path=os.path.join(outdir, "bench.ipi.serial.log")) as qemu:
         qemu.wait_for(r"irqos> ", 120)
-        out = qemu.command(f"smpcall 1 {SMPCALL_CALLS}", timeout=120)
-    m = SMPCALL.search(emu.clean(out))
-    if not m:
-        raise RuntimeError("smpcall gave no round trip: " + out.strip()[-300:])
-    return int(m.group(2)), int(m.group(3)), int(m.group(4))
+        text = qemu.command(f"smpcall 1 {SMPCALL_CALLS}", timeout=120)
+        m = SMPCALL.search(emu.clean(text))
+        if not m:
+            raise RuntimeError("smpcall gave no round trip: " + text.strip()[-300:])
+        out["ipi"] = (int(m.group(2)), int(m.group(3)), int(m.group(4)))
+        for key, cmd, _ in GUEST_BENCHES:
+            text = qemu.command(cmd, timeout=120)
+            m = MIN_MED_MAX.search(emu.clean(text))
+            if not m:
+                raise RuntimeError(f"`{cmd}` gave no figures: " + text.strip()[-300:])
+            out[key] = (int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    return out
 
 
 def with_retry(what, measure):
@@ -367,13 +386,21 @@ def main():
               f"   (median over {storm['ticks'] - 2} full ticks)")
         print(f"BENCH storm irq={storm['irq']} taken={storm['taken']} total={storm['total']} "
               f"per_irq={storm['per_irq']:.1f}")
-    ipi, ipi_err = with_retry("IPI", lambda: measure_ipi(iso, outdir))
+    guest, ipi_err = with_retry("IPI", lambda: measure_ipi(iso, outdir))
+    ipi = guest["ipi"] if guest else None
     print("irqos call-function IPI round trip (smp_call_function_single, wait), -smp 2 under -icount shift=0")
     if ipi:
         b = base.get("ipi-round-trip")
         print(f"  instructions, CPU 0 -> CPU 1 -> CPU 0 {fmt(list(ipi)):>17}   baseline {b[0] if b else '-'}"
               f"   (both CPUs' instructions; min / median / max over {SMPCALL_CALLS})")
         print(f"BENCH ipi min={ipi[0]} median={ipi[1]} max={ipi[2]}")
+    if guest:
+        print("irqos scheduler, in-guest TSC under -icount shift=0 (instructions; min / median / max), -smp 2")
+        for key, cmd, what in GUEST_BENCHES:
+            v = guest[key]
+            b = base.get(key)
+            print(f"  {key:<16} {fmt(list(v)):>22}   baseline {b[0] if b else '-':>8}   {what}")
+            print(f"BENCH {key} min={v[0]} median={v[1]} max={v[2]}")
     if len(sys.argv) > 5:
         with open(sys.argv[5], "w") as f:
             f.write("PASS bench/completes\n" if ok else f"FAIL bench/completes: {err}\n")
