@@ -5,7 +5,7 @@
 // own function; cancel; order; many timers in one bucket; add_timer_on and mod_timer moving a timer
 // between CPUs; the callback's context (interrupts on, off for TIMER_IRQSAFE; running_timer; a preempt
 // leak repaired); shutdown; the tick hook-up (raise only when due, the APIC and PIT handlers, the
-// scheduler tick only with a run queue); and, with simulated CPUs as threads (Smp),
+// scheduler tick only with a run queue); the `timers` command; and, with simulated CPUs as threads (Smp),
 // del_timer_sync waiting for a function running on another CPU, mod_timer leaving a running timer on its
 // CPU, and mod_timer racing from several CPUs keeping one queued instance. Tests drive jiffies
 // themselves and run the TIMER softirq where irq_exit would.
@@ -17,6 +17,7 @@
 #include "kernel/preempt.h"
 #include "kernel/printk.h"
 #include "kernel/sched/sched.h"
+#include "kernel/shell/shell.h"
 #include "kernel/softirq.h"
 #include "kernel/spinlock.h"
 
@@ -34,6 +35,9 @@
 #include "tests/host/support/fake_portio.h"
 #include "tests/host/support/host_env.h"
 #include "tests/host/support/sim_cpu.h"
+
+// External linkage, so the host's symbol lookup (the dynamic symbol table) can name it for `timers`.
+void timers_cmd_test_fn(timer_list*) {}
 
 namespace {
 
@@ -652,6 +656,48 @@ TEST_F(TimerWheel, TheSchedulerTickRunsOnlyOnceTheCpuHasARunQueue) {
     EXPECT_EQ(sched_current(), &a);
     EXPECT_EQ(a.sum_exec_runtime, 4000000u) << "scheduler_tick accounted the running task";
     sched_set_hooks(SchedHooks{});
+}
+
+// ---- The shell's view.
+
+std::string shell_out;
+void capture(const char* s, size_t n) { shell_out.append(s, n); }
+
+TEST_F(TimerWheel, TheTimersCommandListsEachCpusPendingTimersSoonestFirst) {
+    SimCpu::set_online(2);
+    start_at(1000);
+    timer_list a, b, c;
+    timer_setup(&a, timers_cmd_test_fn, 0);
+    timer_setup(&b, timers_cmd_test_fn, TIMER_IRQSAFE);
+    timer_setup(&c, timers_cmd_test_fn, 0);
+    mod_timer(&a, 1600);  // level 2: its bucket at 1664
+    mod_timer(&b, 1010);  // level 0: its bucket at 1011
+    c.expires = 1100;     // level 1: its bucket at 1104
+    add_timer_on(&c, 1);
+    shell_output_fn prev = shell_set_output(capture);
+    shell_out.clear();
+    char line[] = "timers";
+    EXPECT_EQ(shell_execute(line), 0);
+    shell_set_output(prev);
+    size_t cpu0 = shell_out.find("cpu: 0\n"), cpu1 = shell_out.find("cpu: 1\n");
+    ASSERT_NE(cpu0, std::string::npos) << shell_out;
+    ASSERT_NE(cpu1, std::string::npos) << shell_out;
+    EXPECT_NE(shell_out.find("at jiffies 1000 (HZ=1000): 9 levels"), std::string::npos) << shell_out;
+    EXPECT_NE(shell_out.find(" clk: 1000, pending: 2, next bucket in 11\n"), std::string::npos) << shell_out;
+    size_t first = shell_out.find(" #0: "), second = shell_out.find(" #1: ");
+    ASSERT_LT(first, second);
+    std::string l0 = shell_out.substr(first, shell_out.find('\n', first) - first);
+    std::string l1 = shell_out.substr(second, shell_out.find('\n', second) - second);
+    EXPECT_NE(l0.find("timers_cmd_test_fn, expires in 10, fires in 11 (level 0, granularity 1), flags IRQSAFE"),
+              std::string::npos)
+        << l0;
+    EXPECT_NE(l1.find("expires in 600, fires in 664 (level 2, granularity 64), flags -"), std::string::npos) << l1;
+    std::string after1 = shell_out.substr(cpu1);
+    EXPECT_NE(after1.find("expires in 100, fires in 104 (level 1, granularity 8), flags PINNED"), std::string::npos)
+        << after1;
+    del_timer(&a);
+    del_timer(&b);
+    del_timer(&c);
 }
 
 // ---- Simulated CPUs as threads.
