@@ -235,7 +235,10 @@ int __mod_timer(timer_list* timer, unsigned long expires, unsigned options) {
         }
         clk = base->clk;
         idx = calc_wheel_index(expires, clk, &bucket_expiry);
-        if (idx == timer_get_idx(timer)) {
+        // Linux 6.12 compares the bucket without looking again whether the timer is still pending: one
+        // that expired between the lockless look and the lock keeps its old bucket number in its flags,
+        // and a new time landing on that number (64 buckets on) would be dropped with "1". irqos checks.
+        if (timer_pending(timer) && idx == timer_get_idx(timer)) {
             if (!(options & MOD_TIMER_REDUCE) || time_after(texpires(timer), expires)) set_texpires(timer, expires);
             ret = 1;
             goto out_unlock;
