@@ -35,6 +35,7 @@
 #include "kernel/jiffies.h"
 #include "kernel/printk.h"
 #include "kernel/shell/shell.h"
+#include "kernel/time/timer.h"
 #include "kernel/slab.h"
 #include "mm/pmm.h"
 #include "tests/kernel/ktest.h"
@@ -98,6 +99,7 @@ extern "C" [[noreturn]] void kernel_main(uint32_t magic, uint32_t mbi_addr) {
     pmm_init(boot);
 
     early_irq_init();
+    init_timers();      // every CPU's timer wheel and the TIMER softirq, before the first tick
     x86_vector_init();  // the vector allocator and domain, the ISA vectors kept on CPU 0
     check(irq_mode_init(x86_port_io()), "irq_mode_init");  // IO-APIC or, with noapic / no MADT, the 8259 pair
     for (unsigned i = 0; i < NR_ISA_IRQS; i++) vector_irq_set(0, ISA_IRQ_VECTOR(i), int(i));

@@ -1,6 +1,7 @@
 // Circular doubly linked lists with the node embedded in the object (Linux include/linux/list.h's
 // list_head and its names), for run queues, wait queues, tasklet and work lists: adding and removing
 // never allocate, and an object can be unlinked knowing only itself. The caller provides the locking.
+// Below them Linux's hlist, the one-pointer-headed kind used for tables of lists (the timer wheel).
 #pragma once
 #include "kernel/types.h"
 
@@ -62,3 +63,72 @@ static inline void list_move_tail(list_head* entry, list_head* head) {
     for (pos = list_entry((head)->next, __typeof__(*pos), member),  \
         n = list_entry(pos->member.next, __typeof__(*pos), member); \
          &pos->member != (head); pos = n, n = list_entry(n->member.next, __typeof__(*n), member))
+
+// Singly headed lists (Linux's hlist_head / hlist_node): a head is one pointer, so a table of them stays
+// small (the timer wheel's buckets) and an all-zero head is already an empty list, constant-initialised.
+// Each node keeps the address of the pointer that points to it (pprev), so it can unlink itself; a NULL
+// pprev means "on no list" (hlist_unhashed). Linux writes next/pprev with WRITE_ONCE because
+// hlist_unhashed_lockless and hlist_empty may read them without the lock; here those stores and loads are
+// relaxed atomics, the same plain moves on x86, and ThreadSanitizer knows they are meant.
+struct hlist_node {
+    hlist_node* next = nullptr;
+    hlist_node** pprev = nullptr;
+};
+struct hlist_head {
+    hlist_node* first = nullptr;
+};
+
+// What a deleted node's next holds until it is added again (Linux's LIST_POISON2, non-canonical on x86-64):
+// following it faults at once instead of walking a list the node has left.
+#define HLIST_POISON reinterpret_cast<hlist_node*>(0xdead000000000122UL)
+
+template <typename T>
+static inline void hlist_write_once(T* p, T v) {
+    __atomic_store_n(p, v, __ATOMIC_RELAXED);
+}
+static inline void INIT_HLIST_HEAD(hlist_head* h) { hlist_write_once(&h->first, (hlist_node*)nullptr); }
+static inline void INIT_HLIST_NODE(hlist_node* n) {
+    n->next = nullptr;
+    hlist_write_once(&n->pprev, (hlist_node**)nullptr);
+}
+// On no list. The caller holds the list's lock; the _lockless form is for a racy peek (timer_pending).
+static inline bool hlist_unhashed(const hlist_node* n) { return !n->pprev; }
+static inline bool hlist_unhashed_lockless(const hlist_node* n) {
+    return !__atomic_load_n(&n->pprev, __ATOMIC_RELAXED);
+}
+static inline bool hlist_empty(const hlist_head* h) { return !__atomic_load_n(&h->first, __ATOMIC_RELAXED); }
+// Unlink `n`; its own fields are left as they were (the caller clears or poisons them).
+static inline void __hlist_del(hlist_node* n) {
+    hlist_node* next = n->next;
+    hlist_node** pprev = n->pprev;
+    hlist_write_once(pprev, next);
+    if (next) hlist_write_once(&next->pprev, pprev);
+}
+static inline void hlist_del_init(hlist_node* n) {
+    if (hlist_unhashed(n)) return;
+    __hlist_del(n);
+    INIT_HLIST_NODE(n);
+}
+static inline void hlist_add_head(hlist_node* n, hlist_head* h) {
+    hlist_node* first = h->first;
+    hlist_write_once(&n->next, first);
+    if (first) hlist_write_once(&first->pprev, &n->next);
+    hlist_write_once(&h->first, n);
+    hlist_write_once(&n->pprev, &h->first);
+}
+// `n` is the only node of `h`.
+static inline bool hlist_is_singular_node(const hlist_node* n, const hlist_head* h) {
+    return !n->next && n->pprev == &h->first;
+}
+// Move every node of `old` to `to` (which must be empty); `old` is left empty.
+static inline void hlist_move_list(hlist_head* old, hlist_head* to) {
+    hlist_write_once(&to->first, old->first);
+    if (to->first) hlist_write_once(&to->first->pprev, &to->first);
+    hlist_write_once(&old->first, (hlist_node*)nullptr);
+}
+#define hlist_entry(ptr, type, member) container_of(ptr, type, member)
+#define hlist_entry_safe(ptr, type, member) ((ptr) ? hlist_entry(ptr, type, member) : nullptr)
+// Walk the entries; `pos` must not be removed during the walk.
+#define hlist_for_each_entry(pos, head, member)                                  \
+    for (pos = hlist_entry_safe((head)->first, __typeof__(*(pos)), member); pos; \
+         pos = hlist_entry_safe((pos)->member.next, __typeof__(*(pos)), member))

@@ -9,6 +9,7 @@
 #include "kernel/printk.h"
 #include "kernel/scenario/irqrate.h"
 #include "kernel/scenario/storm.h"
+#include "kernel/time/timer.h"
 
 using namespace lapic;
 
@@ -102,11 +103,14 @@ void apic_timer_stop(LocalApic& apic) {
 
 void local_apic_timer_interrupt(unsigned cpu) {
     inc_irq_stat(apic_timer_irqs);
-    if (int(cpu) != READ_ONCE(tick_do_timer_cpu)) return;
-    // The global part of the tick, the same work the PIT's timer_interrupt does in PIC mode.
-    do_timer(1);
-    irqrate_tick();
-    storm_tick();
+    // Linux tick_periodic: the global part of the tick on tick_do_timer_cpu only (the same work the PIT's
+    // timer_interrupt does in PIC mode), then every CPU's own part: its timers and its scheduler tick.
+    if (int(cpu) == READ_ONCE(tick_do_timer_cpu)) {
+        do_timer(1);
+        irqrate_tick();
+        storm_tick();
+    }
+    update_process_times(0);
 }
 
 unsigned long tick_timer_irqs() {

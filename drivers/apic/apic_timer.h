@@ -37,8 +37,9 @@ int apic_tick_do_timer_cpu();
 void apic_set_tick_do_timer_cpu(int cpu);
 
 // The LOCAL_TIMER_VECTOR handler body after the EOI (Linux local_apic_timer_interrupt): count LOC on
-// `cpu`; on the tick CPU run the global tick (jiffies, the scenario hooks the PIT tick runs too).
-// Hard-IRQ context, interrupts off, on `cpu`.
+// `cpu`; on the tick CPU run the global tick (jiffies, the scenario hooks the PIT tick runs too); then on
+// every CPU its own part, update_process_times (timers due, scheduler tick). Hard-IRQ context,
+// interrupts off, on `cpu`.
 void local_apic_timer_interrupt(unsigned cpu);
 
 // The interrupts of the timer that advances jiffies, for code that checks "one timer interrupt per

@@ -1,5 +1,5 @@
 // 8254 channel 0 as the periodic tick (see pit.h). The divisor is LATCH = round(PIT_TICK_RATE / HZ) as in
-// Linux; the IRQ0 handler is Linux's timer_interrupt reduced to do_timer(1).
+// Linux; the IRQ0 handler is Linux's timer_interrupt reduced to do_timer(1) and the tick's per-CPU work.
 #include "drivers/pit/pit.h"
 #include "kernel/errno.h"
 #include "kernel/irq/interrupt.h"
@@ -8,6 +8,7 @@
 #include "kernel/scenario/irqrate.h"
 #include "kernel/scenario/storm.h"
 #include "kernel/spinlock.h"
+#include "kernel/time/timer.h"
 
 using namespace i8254;
 
@@ -24,8 +25,9 @@ irqreturn_t timer_interrupt(int, void*) {
     __atomic_fetch_add(&pit_ticks, 1, __ATOMIC_RELAXED);
     if (!READ_ONCE(pit_owns_tick)) return IRQ_HANDLED;  // the last interrupt of a stopped PIT
     do_timer(1);
-    irqrate_tick();  // the per-tick rate record, when armed
-    storm_tick();    // the storm scenario's watchdog, when a storm runs
+    irqrate_tick();           // the per-tick rate record, when armed
+    storm_tick();             // the storm scenario's watchdog, when a storm runs
+    update_process_times(0);  // Linux tick_periodic: this (only) CPU's timers and scheduler tick
     return IRQ_HANDLED;
 }
 }  // namespace

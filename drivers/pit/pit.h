@@ -30,7 +30,8 @@ constexpr unsigned PIT_MAX_DIVISOR = 0xFFFF;
 constexpr unsigned pit_divisor(unsigned hz) { return (i8254::PIT_TICK_RATE + hz / 2) / hz; }
 
 // Boot, interrupts off: program counter 0 as a rate generator at `hz` (HZ_MIN..HZ_MAX, else -EINVAL) and
-// request IRQ0 ("timer", IRQF_TIMER) whose handler advances jiffies by one per interrupt.
+// request IRQ0 ("timer", IRQF_TIMER) whose handler advances jiffies by one per interrupt and runs the
+// tick's per-CPU work (update_process_times) on the one CPU of PIC mode.
 // Returns 0 or request_irq's error.
 [[nodiscard]] int pit_init(PortIo& io, unsigned hz);
 

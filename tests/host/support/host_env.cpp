@@ -5,6 +5,7 @@
 #include "kernel/jiffies.h"
 #include "kernel/preempt.h"
 #include "kernel/printk.h"
+#include "kernel/time/timer.h"
 #include "tests/host/support/host_env.h"
 #include "tests/host/support/capture_console.h"
 #include "tests/host/support/host_heap.h"
@@ -28,6 +29,7 @@ void reset_all() {
     arch_ack_bad_irq = nullptr;
     kernel_hz = HZ_DEFAULT;
     jiffies = 0;
+    init_timers();  // every CPU's wheel empty at jiffies 0 (setup_per_cpu_areas left them at the template)
     spurious_window = SPURIOUS_WINDOW_DEFAULT;
     spurious_threshold = SPURIOUS_THRESHOLD_DEFAULT;
     noirqdebug = false;

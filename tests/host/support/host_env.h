@@ -6,8 +6,8 @@
 
 namespace host_env {
 // Free leftover irqactions, early_irq_init(), simulated CPUs back to one CPU 0 with interrupts on,
-// preempt counts 0, HZ 1000 and jiffies 0, spurious tunables and boot flags to their defaults,
-// kmalloc failure injection off, printk capture cleared, warn_count 0.
+// preempt counts 0, HZ 1000 and jiffies 0, every CPU's timer wheel empty, spurious tunables and boot flags
+// to their defaults, kmalloc failure injection off, printk capture cleared, warn_count 0.
 void reset_all();
 // Deliver `irq` on the calling thread's simulated CPU: interrupts off, irq_enter, generic_handle_irq,
 // irq_exit (which drains software resends), interrupts restored.
