@@ -132,8 +132,10 @@ void complete_all(completion* x) {
 }
 
 // Linux do_wait_for_common: exclusive waiters, woken one per complete(); the count is taken under the
-// queue's lock, so a complete() racing with the sleep is never lost.
-void wait_for_completion(completion* x) {
+// queue's lock, so a complete() racing with the sleep is never lost. Returns the jiffies left (at least
+// 1) or 0 when `timeout` ran out first.
+namespace {
+long wait_for_common(completion* x, long timeout) {
     might_sleep();
     unsigned long flags;
     raw_spin_lock_irqsave(&x->wait.lock, flags);
@@ -143,15 +145,28 @@ void wait_for_completion(completion* x) {
         w.func = default_wake_function;
         list_add_tail(&w.entry, &x->wait.head);
         do {
+            if (!timeout) break;
             __set_current_state(TASK_UNINTERRUPTIBLE);
             raw_spin_unlock_irq(&x->wait.lock);
-            schedule();
+            timeout = schedule_timeout(timeout);
             raw_spin_lock_irq(&x->wait.lock);
         } while (!x->done);
         list_del_init(&w.entry);
+        if (!x->done) {
+            raw_spin_unlock_irqrestore(&x->wait.lock, flags);
+            return 0;
+        }
     }
     if (x->done != UINT32_MAX) x->done--;
     raw_spin_unlock_irqrestore(&x->wait.lock, flags);
+    return timeout ? timeout : 1;
+}
+}  // namespace
+
+void wait_for_completion(completion* x) { wait_for_common(x, MAX_SCHEDULE_TIMEOUT); }
+
+unsigned long wait_for_completion_timeout(completion* x, unsigned long timeout) {
+    return (unsigned long)wait_for_common(x, long(timeout));
 }
 
 bool try_wait_for_completion(completion* x) {

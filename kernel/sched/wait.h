@@ -14,6 +14,7 @@
 // woken one at a time by wake_up; wake_up_all wakes every waiter.
 #pragma once
 #include "kernel/sched/sched.h"
+#include "kernel/time/timer.h"  // schedule_timeout, for the *_timeout forms
 
 struct wait_queue_entry;
 using wait_queue_func_t = int (*)(wait_queue_entry* wq_entry, unsigned mode, int flags, void* key);
@@ -66,10 +67,6 @@ unsigned __wake_up_locked(wait_queue_head* wq_head, unsigned mode, int nr_exclus
 #define wake_up_interruptible(x) __wake_up(x, TASK_INTERRUPTIBLE, 1, nullptr)
 #define wake_up_interruptible_all(x) __wake_up(x, TASK_INTERRUPTIBLE, 0, nullptr)
 
-// schedule_timeout (kernel/time/timer.h) for the *_timeout forms.
-constexpr long MAX_SCHEDULE_TIMEOUT = __LONG_MAX__;
-long schedule_timeout(long timeout);
-
 // Sleep until `condition` holds (Linux wait_event): process context, may sleep.
 #define wait_event(wq_head, condition)                                      \
     do {                                                                    \
@@ -119,6 +116,8 @@ void complete(completion* x);
 void complete_all(completion* x);
 // Process context, may sleep.
 void wait_for_completion(completion* x);
+// 0 on timeout, else the jiffies left (at least 1). Process context, may sleep.
+unsigned long wait_for_completion_timeout(completion* x, unsigned long timeout);
 // Any context: take one "done" without sleeping, if there is one.
 bool try_wait_for_completion(completion* x);
 bool completion_done(completion* x);

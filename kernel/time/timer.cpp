@@ -550,9 +550,6 @@ void process_timeout(timer_list* t) {
     process_timer* timeout = from_timer(timeout, t, timer);
     wake_up_process(timeout->task);
 }
-
-// Linux __set_current_state: the task's own store, no barrier (schedule() follows unconditionally).
-void __set_current_state(unsigned state) { WRITE_ONCE(sched_current()->__state, state); }
 }  // namespace
 
 long schedule_timeout(long timeout) {
@@ -593,6 +590,7 @@ long schedule_timeout_uninterruptible(long timeout) {
 // Linux 6.12 sleeps exactly msecs_to_jiffies(msecs): the wheel's round-up by one bucket already keeps the
 // sleep from ending early when it starts late in a jiffy (older kernels added one jiffy here for that).
 void msleep(unsigned int msecs) {
+    might_sleep();
     unsigned long timeout = msecs_to_jiffies(msecs);
     while (timeout) timeout = (unsigned long)schedule_timeout_uninterruptible(long(timeout));
 }
@@ -600,6 +598,7 @@ void msleep(unsigned int msecs) {
 // Linux loops `while (timeout && !signal_pending(current))`; irqos tasks have no signals yet, so only an
 // explicit wake-up ends one round early, and the loop sleeps again for the rest.
 unsigned long msleep_interruptible(unsigned int msecs) {
+    might_sleep();
     unsigned long timeout = msecs_to_jiffies(msecs);
     while (timeout) timeout = (unsigned long)schedule_timeout_interruptible(long(timeout));
     return jiffies_to_msecs(timeout);

@@ -126,7 +126,7 @@ protected:
         stopping = false;
         first_switch = true;
         running_task = &idle_task;
-        sched_set_hooks(SchedHooks{thread_switch, nullptr, clock_from_jiffies});
+        sched_set_hooks(SchedHooks{.context_switch = thread_switch, .clock = clock_from_jiffies});
         unsigned long flags = arch::irq_save();
         sched_init_cpu(0, &idle_task);
         arch::irq_restore(flags);

@@ -644,7 +644,7 @@ TEST_F(TimerWheel, TheSchedulerTickRunsOnlyOnceTheCpuHasARunQueue) {
     EXPECT_EQ(cpu_rq(0)->curr, nullptr);
 
     task_struct idle, a;
-    sched_set_hooks(SchedHooks{keep_prev, nullptr, test_sched_clock});
+    sched_set_hooks(SchedHooks{.context_switch = keep_prev, .clock = test_sched_clock});
     sched_init_cpu(0, &idle);
     ASSERT_EQ(sched_task_init(&a, "a", SCHED_NORMAL, 0), 0);
     ASSERT_EQ(wake_up_new_task(&a), 0);
