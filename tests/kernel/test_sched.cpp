@@ -343,3 +343,50 @@ KTEST(sched, sleeping_with_a_spinlock_held_is_reported) {
     KEXPECT_EQ(might_sleep_reports(), quiet);
 }
 }  // namespace
+
+// ---- preemption by the tick: a fair thread that never sleeps cannot keep its CPU from another one
+struct Hog {
+    int stop = 0;
+    int hog_running = 0;
+    int other_ran = 0;
+    uint64_t spun_cycles = 0;
+};
+int hog_fn(void* data) {
+    Hog* h = static_cast<Hog*>(data);
+    __atomic_store_n(&h->hog_running, 1, __ATOMIC_RELEASE);
+    uint64_t t0 = arch::cycles(), limit = uint64_t(arch::cycles_khz()) * WAIT_JIFFIES_MS;
+    while (!__atomic_load_n(&h->stop, __ATOMIC_ACQUIRE) && arch::cycles() - t0 < limit) arch::cpu_relax();
+    h->spun_cycles = arch::cycles() - t0;
+    return 0;
+}
+int other_fn(void* data) {
+    Hog* h = static_cast<Hog*>(data);
+    __atomic_store_n(&h->other_ran, 1, __ATOMIC_RELEASE);
+    __atomic_store_n(&h->stop, 1, __ATOMIC_RELEASE);
+    return 0;
+}
+
+KTEST(sched, the_tick_ends_a_busy_fair_threads_turn) {
+    unsigned cpu = arch::num_online_cpus() - 1;  // another CPU than the test's when there is one
+    Hog h;
+    task_struct* hog = kthread_create(hog_fn, &h, "kt-hog");
+    KASSERT(!IS_ERR(hog));
+    kthread_bind(hog, cpu);
+    get_task_struct(hog);
+    wake_up_process(hog);
+    KASSERT(wait_flag(&h.hog_running));
+    task_struct* other = kthread_create(other_fn, &h, "kt-other");
+    KASSERT(!IS_ERR(other));
+    kthread_bind(other, cpu);
+    wake_up_process(other);
+    KEXPECT_TRUE(wait_flag(&h.other_ran));
+    // Somebody ran on its CPU while it spun (the other thread, or on one CPU also this test's thread):
+    // the hog never gives the CPU up, so each of those turns began with a preemption.
+    KEXPECT_TRUE(READ_ONCE(hog->nivcsw) >= 1);
+    // Done well before the hog's own time limit: a few ticks, not seconds.
+    KEXPECT_TRUE(ktest_wait_jiffies(
+        [](void* p) { return __atomic_load_n(&static_cast<task_struct*>(p)->__state, __ATOMIC_RELAXED) == TASK_DEAD; },
+        hog, msecs_to_jiffies(WAIT_JIFFIES_MS)));
+    KEXPECT_TRUE(h.spun_cycles < uint64_t(arch::cycles_khz()) * WAIT_JIFFIES_MS / 2);
+    put_task_struct(hog);
+}
