@@ -21,6 +21,7 @@ unsigned periodic_freq;
 unsigned long periodic_irqs;
 bool irq_requested;
 int rtc_dev_id;  // dev_id cookie for request_irq/free_irq
+rtc_task* periodic_task;  // rtc_irq_register's, called by the interrupt (read with an atomic load)
 
 // rtc_lock held.
 uint8_t cmos_read(uint8_t reg) {
@@ -58,7 +59,10 @@ irqreturn_t cmos_interrupt(int, void*) {
     }
     irqstat &= (rtc_control & RTC_IRQMASK) | RTC_IRQF;
     if (!is_intr(irqstat)) return IRQ_NONE;
-    if (irqstat & RTC_PF) __atomic_fetch_add(&periodic_irqs, 1, __ATOMIC_RELAXED);
+    if (irqstat & RTC_PF) {
+        __atomic_fetch_add(&periodic_irqs, 1, __ATOMIC_RELAXED);
+        if (rtc_task* t = __atomic_load_n(&periodic_task, __ATOMIC_ACQUIRE)) t->func(t->private_data);
+    }
     return IRQ_HANDLED;
 }
 
@@ -175,6 +179,19 @@ bool rtc_irq_enabled() {
 
 unsigned long rtc_irq_count() { return READ_ONCE(periodic_irqs); }
 
+int rtc_irq_register(rtc_task* task) {
+    if (!task || !task->func) return -EINVAL;
+    rtc_task* expected = nullptr;
+    return __atomic_compare_exchange_n(&periodic_task, &expected, task, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)
+               ? 0
+               : -EBUSY;
+}
+
+void rtc_irq_unregister(rtc_task* task) {
+    rtc_task* expected = task;
+    __atomic_compare_exchange_n(&periodic_task, &expected, nullptr, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+}
+
 void rtc_cmos_shutdown() {
     {
         SpinLockIrqSave guard(rtc_lock);
@@ -186,4 +203,5 @@ void rtc_cmos_shutdown() {
     rtc_io = nullptr;
     periodic_freq = 0;
     periodic_irqs = 0;
+    periodic_task = nullptr;
 }

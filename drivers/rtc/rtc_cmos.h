@@ -62,5 +62,16 @@ bool rtc_irq_enabled();   // whether PIE is on
 // Periodic interrupts handled since boot (every interrupt whose register C had PF set with PIE on).
 unsigned long rtc_irq_count();
 
+// A function called on every periodic interrupt, in hard-IRQ context on the CPU that took it (Linux's
+// rtc_task of rtc_irq_register, from the 2.6 RTC API the classic bottom-half experiments used). One at
+// a time: -EBUSY if another is registered, -EINVAL for a null function. unregister waits for nothing;
+// call it with the periodic interrupt off, then synchronize_irq(RTC_IRQ) before freeing `data`.
+struct rtc_task {
+    void (*func)(void* private_data);
+    void* private_data;
+};
+int rtc_irq_register(rtc_task* task);
+void rtc_irq_unregister(rtc_task* task);
+
 // Turn the interrupts off, release IRQ 8, forget the ports and the count (host tests).
 void rtc_cmos_shutdown();

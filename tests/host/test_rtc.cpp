@@ -166,6 +166,30 @@ TEST_F(Rtc, PeriodicInterruptIsHandledAfterReadingRegisterC) {
     EXPECT_EQ(kstat_irqs(RTC_IRQ), 2u);
 }
 
+void count_task(void* data) { ++*static_cast<int*>(data); }
+
+TEST_F(Rtc, RegisteredTaskRunsOnEachPeriodicInterruptOnly) {
+    init();
+    int calls = 0, other_calls = 0;
+    rtc_task task{count_task, &calls}, other{count_task, &other_calls};
+    EXPECT_EQ(rtc_irq_register(nullptr), -EINVAL);
+    ASSERT_EQ(rtc_irq_register(&task), 0);
+    EXPECT_EQ(rtc_irq_register(&other), -EBUSY) << "one task at a time";
+    ASSERT_EQ(rtc_irq_set_state(true), 0);
+    EXPECT_EQ(fire(RTC_IRQF | RTC_PF), IRQ_HANDLED);
+    EXPECT_EQ(fire(RTC_PF), IRQ_NONE) << "not raised by the RTC: no call";
+    EXPECT_EQ(calls, 1);
+    rtc_irq_unregister(&other);  // not the registered one: changes nothing
+    EXPECT_EQ(fire(RTC_IRQF | RTC_PF), IRQ_HANDLED);
+    EXPECT_EQ(calls, 2);
+    rtc_irq_unregister(&task);
+    EXPECT_EQ(fire(RTC_IRQF | RTC_PF), IRQ_HANDLED);
+    EXPECT_EQ(calls, 2);
+    EXPECT_EQ(other_calls, 0);
+    EXPECT_EQ(rtc_irq_register(&other), 0) << "free again";
+    rtc_irq_unregister(&other);
+}
+
 TEST_F(Rtc, FlagsWithoutTheirEnableBitOrWithoutIrqfAreNotOurs) {
     init();  // PIE off
     EXPECT_EQ(fire(RTC_IRQF | RTC_PF), IRQ_NONE) << "PF is set even with PIE off; not an interrupt";
