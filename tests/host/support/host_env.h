@@ -6,11 +6,12 @@
 
 namespace host_env {
 // Free leftover irqactions, early_irq_init(), simulated CPUs back to one CPU 0 with interrupts on,
-// preempt counts 0, HZ 1000 and jiffies 0, spurious tunables and boot flags to their defaults,
+// preempt counts 0, no softirq pending or registered but the tasklet ones (softirq_init), HZ 1000 and jiffies 0, spurious tunables and boot flags to their defaults,
 // kmalloc failure injection off, printk capture cleared, warn_count 0.
 void reset_all();
 // Deliver `irq` on the calling thread's simulated CPU: interrupts off, irq_enter, generic_handle_irq,
-// irq_exit (which drains software resends), interrupts restored.
+// irq_exit (which runs the softirqs pending on that CPU, the resend tasklet among them), interrupts
+// restored.
 void fire_irq(unsigned irq);
 void set_jiffies(unsigned long j);
 // Everything waiting in the tty input queue, read without blocking.
