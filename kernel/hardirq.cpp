@@ -2,7 +2,6 @@
 // (Linux kernel/softirq.c irq_enter/irq_exit, include/linux/hardirq.h nmi_enter/nmi_exit).
 // irq_exit is where pending softirqs run once the outermost interrupt ends (kernel/softirq.cpp).
 #include "kernel/preempt.h"
-#include "kernel/irq/internals.h"
 #include "kernel/printk.h"
 #include "kernel/softirq.h"
 #include "kernel/spinlock.h"
@@ -16,7 +15,6 @@ DEFINE_PER_CPU(unsigned, __preempt_count) = PREEMPT_ENABLED;
 void irq_exit() {
     if constexpr (debug_irqflags) WARN_ON_ONCE(!irqs_disabled());
     preempt_count_sub(HARDIRQ_OFFSET);
-    if (!in_interrupt() && irq_resend_pending()) irq_resend_run();
     if (unlikely(local_softirq_pending()) && !in_interrupt()) invoke_softirq();
 }
 

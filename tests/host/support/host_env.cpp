@@ -51,6 +51,13 @@ void fire_irq(unsigned irq) {
     arch::irq_restore(flags);
 }
 
+void empty_interrupt() {
+    unsigned long flags = arch::irq_save();
+    irq_enter();
+    irq_exit();
+    arch::irq_restore(flags);
+}
+
 void set_jiffies(unsigned long j) { jiffies = j; }
 }  // namespace host_env
 

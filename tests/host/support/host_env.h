@@ -13,6 +13,9 @@ void reset_all();
 // irq_exit (which runs the softirqs pending on that CPU, the resend tasklet among them), interrupts
 // restored.
 void fire_irq(unsigned irq);
+// An interrupt with nothing to handle on the calling thread's CPU (irq_enter, irq_exit): its irq_exit runs
+// the softirqs pending there, as a timer tick's would.
+void empty_interrupt();
 void set_jiffies(unsigned long j);
 // Everything waiting in the tty input queue, read without blocking.
 std::string drain_tty();
