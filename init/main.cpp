@@ -85,7 +85,7 @@ extern "C" [[noreturn]] void kernel_main(uint32_t magic, uint32_t mbi_addr) {
     pmm_init(boot);
 
     early_irq_init();
-    softirq_init();  // the per-CPU tasklet lists, the HI and TASKLET softirqs (Linux start_kernel)
+    softirq_init();     // the per-CPU tasklet lists, the HI and TASKLET softirqs (Linux start_kernel)
     x86_vector_init();  // the vector allocator and domain, the ISA vectors kept on CPU 0
     check(irq_mode_init(x86_port_io()), "irq_mode_init");  // IO-APIC or, with noapic / no MADT, the 8259 pair
     for (unsigned i = 0; i < NR_ISA_IRQS; i++) vector_irq_set(0, ISA_IRQ_VECTOR(i), int(i));
