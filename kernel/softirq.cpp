@@ -10,7 +10,7 @@
 #include "lib/vsprintf.h"
 
 DEFINE_PER_CPU(unsigned, __softirq_pending);
-DEFINE_PER_CPU(kernel_stat, kstat);
+DEFINE_PER_CPU(kernel_stat, kstat) = {};
 DEFINE_PER_CPU(task_struct*, ksoftirqd);
 
 const char* const softirq_to_name[NR_SOFTIRQS] = {"HI",       "TIMER",   "NET_TX", "NET_RX",  "BLOCK",
