@@ -37,6 +37,7 @@
 #include "kernel/shell/shell.h"
 #include "kernel/time/timer.h"
 #include "kernel/slab.h"
+#include "kernel/softirq.h"
 #include "mm/pmm.h"
 #include "tests/kernel/ktest.h"
 
@@ -99,6 +100,7 @@ extern "C" [[noreturn]] void kernel_main(uint32_t magic, uint32_t mbi_addr) {
     pmm_init(boot);
 
     early_irq_init();
+    softirq_init();     // the per-CPU tasklet lists, the HI and TASKLET softirqs (Linux start_kernel)
     init_timers();      // every CPU's timer wheel and the TIMER softirq, before the first tick
     x86_vector_init();  // the vector allocator and domain, the ISA vectors kept on CPU 0
     check(irq_mode_init(x86_port_io()), "irq_mode_init");  // IO-APIC or, with noapic / no MADT, the 8259 pair
@@ -133,8 +135,9 @@ extern "C" [[noreturn]] void kernel_main(uint32_t magic, uint32_t mbi_addr) {
 
     // Linux rest_init: the rest runs in the first thread, init (pid 1), and the boot code becomes the
     // idle loop.
-    task_struct* init = kthread_create(kernel_init, nullptr, "init");
+    task_struct* init = kthread_create(kernel_init, nullptr, "init");  // pid 1, started last
     if (IS_ERR(init)) panic("cannot create the init thread (%ld)", PTR_ERR(init));
+    check(spawn_ksoftirqd(), "spawn_ksoftirqd");  // ksoftirqd/N on every CPU
     WRITE_ONCE(sched_running, true);
     wake_up_process(init);
     cpu_startup_entry();

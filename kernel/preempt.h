@@ -78,8 +78,8 @@ static inline bool in_task() { return !in_interrupt(); }
 #endif
 constexpr bool debug_irqflags = CONFIG_DEBUG_IRQFLAGS;
 
-// Hard interrupt entry/exit. Interrupts must be off. irq_exit (kernel/hardirq.cpp) also runs deferred
-// interrupt work queued during the handler (software resend).
+// Hard interrupt entry/exit. Interrupts must be off. irq_exit (kernel/hardirq.cpp) also runs the
+// softirqs raised during the handler, when it leaves the outermost interrupt (kernel/softirq.h).
 static inline void irq_enter() { preempt_count_add(HARDIRQ_OFFSET); }
 void irq_exit();
 void nmi_enter();

@@ -6,6 +6,7 @@
 #include "drivers/pic/legacy_pic.h"
 #include "drivers/serial/com2.h"
 #include "drivers/serial/uart16550.h"
+#include "kernel/jiffies.h"
 #include "kernel/printk.h"
 
 using namespace uart;
@@ -17,6 +18,11 @@ constexpr uint8_t IIR_RDI = 0x04;   // received data available (cleared by readi
 constexpr uint8_t IIR_CTI = 0x0C;   // character timeout (cleared by reading RBR)
 
 irqreturn_t halfduplex_interrupt(int, void* dev_id) { return static_cast<HalfDuplexBus*>(dev_id)->handle_irq(); }
+
+// How long to let interrupts in after enable_irq. What the unmasked line delivers comes at once; a lost
+// edge replayed in software comes from the resend tasklet, which runs at the next timer interrupt's exit
+// on this CPU (or in its ksoftirqd): one tick more, whatever HZ the kernel was booted with.
+unsigned late_settle_us() { return hdx::LATE_SETTLE_US + 1000000 / HZ; }
 
 // A byte pattern that changes from byte to byte, so a stuck receiver shows.
 uint8_t pattern(unsigned i) { return (uint8_t)(0x41 + (i % 26)); }
@@ -141,7 +147,7 @@ int HalfDuplexBus::probe_loopback(loopback_facts* f) {
     f->irr_after_read = legacy_pic->irq_pending(irq_);
     unsigned before = READ_ONCE(calls_);
     enable_irq(irq_);
-    io_->udelay(hdx::LATE_SETTLE_US);
+    io_->udelay(late_settle_us());
     f->calls_after_enable = READ_ONCE(calls_) - before;
     if (err) pr_err("halfduplex: no echo within %u us (LSR 0x%02x)\n", hdx::ECHO_TIMEOUT_US, lsr);
     return err;
@@ -249,7 +255,7 @@ int HalfDuplexBus::transmit(unsigned n, hdx_mode mode, hdx_result* out) {
     r.pending = line_pending(irq_);
     WRITE_ONCE(phase_, LATE);
     enable_irq(irq_);
-    io_->udelay(hdx::LATE_SETTLE_US);
+    io_->udelay(late_settle_us());
     WRITE_ONCE(phase_, IDLE);
     irq_clear_status_flags(irq_, IRQ_DISABLE_UNLAZY);
 

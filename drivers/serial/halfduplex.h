@@ -11,7 +11,7 @@ namespace hdx {
 constexpr unsigned N_MAX = 256;              // bytes per run at most
 constexpr unsigned TEMT_TIMEOUT_US = 10000;  // one byte takes 87 us at 115200 baud; 10 ms means a dead UART
 constexpr unsigned ECHO_TIMEOUT_US = 10000;  // the echo arrives as the byte leaves the shift register
-constexpr unsigned LATE_SETTLE_US = 2000;    // interrupts on after enable_irq: the late calls come at once
+constexpr unsigned LATE_SETTLE_US = 2000;    // interrupts on after a send or enable_irq (+ one tick after enable_irq)
 constexpr unsigned PASS_LIMIT = 16;          // IIR rounds per handler call
 constexpr unsigned NR_NS = 4;
 constexpr unsigned NS[NR_NS] = {1, 2, 16, 64};  // the table's columns
@@ -56,7 +56,8 @@ public:
 
     // One transmission of `n` bytes (1..hdx::N_MAX) in `mode`: disable_irq_nosync, for each byte write
     // THR, wait for TEMT and the echo (bounded), drain it; in unlazy_ack read IIR/LSR/MSR/RBR until the
-    // UART has nothing pending; enable_irq; let interrupts in for LATE_SETTLE_US and count the late calls.
+    // UART has nothing pending; enable_irq; let interrupts in for LATE_SETTLE_US and one timer tick (the
+    // software replay of a lost edge runs from the resend tasklet, at a tick's irq_exit) and count the late calls.
     // IRQ_DISABLE_UNLAZY is set for the run and cleared after it. Process context, interrupts enabled.
     // 0; -EINVAL (bad n, not open); -ETIMEDOUT (a byte or its echo did not come: printed); -EIO (the bytes
     // do not add up, or the handler ran while the line was disabled: printed). enable_irq always runs.

@@ -131,15 +131,12 @@ bool irq_wait_for_poll(irq_desc* desc);
 bool irq_may_run(irq_desc* desc);
 
 // ---- Replay of lost edges (kernel/irq/resend.cpp).
-// desc->lock held: the Linux rules (level: -EINVAL; REPLAY: -EBUSY; else retrigger or software resend).
+// desc->lock held: the Linux rules (level: -EINVAL; REPLAY: -EBUSY; else retrigger, or software resend:
+// queued here and run by resend_tasklet, in softirq context on this CPU).
 int check_irq_resend(irq_desc* desc, bool inject);
 // desc->lock held: forget a queued software resend (the line is being shut down).
 void clear_irq_resend(irq_desc* desc);
-// Run every queued software resend (desc->handle_irq with interrupts off, counted as softirq context).
-// Called from irq_exit() when leaving the outermost interrupt and from enable_irq() in process context
-// with interrupts on. No lock held by the caller; cheap when the queue is empty.
-void irq_resend_run();
-// The queue's first IRQ, or IRQ_RESEND_NONE; peeked without the lock by irq_exit on every interrupt.
+// The queue's first IRQ, or IRQ_RESEND_NONE. Any context; a racy peek (the tests and views read it).
 constexpr int IRQ_RESEND_NONE = -1;
 extern int irq_resend_head;
 static inline bool irq_resend_pending() {

@@ -61,20 +61,17 @@ bool disable_hardirq(unsigned irq) {
     return false;
 }
 
-// Any context. Takes desc->lock irqsave. In process context with interrupts on, a replay queued by
-// the enable runs right here (the software-resend stand-in for Linux's resend tasklet).
+// Any context. Takes desc->lock irqsave. A software replay of a lost edge that the enable queues runs
+// later, from resend_tasklet on this CPU (kernel/irq/resend.cpp), as on Linux.
 // Deviation: Linux warns "enable_irq before setup/request_irq" only for a NULL chip, which cannot
 // happen (lines start on no_irq_chip); irqos also warns for no_irq_chip, which is the case it means.
 void enable_irq(unsigned irq) {
     irq_desc* desc = irq_to_global_desc(irq);
     if (!desc) return;
-    {
-        SpinLockIrqSave guard(desc->lock);
-        IrqChip* chip = desc->irq_data.chip;
-        if (WARN(!chip || chip == &no_irq_chip, "enable_irq before setup/request_irq: irq %u\n", irq)) return;
-        __enable_irq(desc);
-    }
-    if (!irqs_disabled() && !in_interrupt()) irq_resend_run();
+    SpinLockIrqSave guard(desc->lock);
+    IrqChip* chip = desc->irq_data.chip;
+    if (WARN(!chip || chip == &no_irq_chip, "enable_irq before setup/request_irq: irq %u\n", irq)) return;
+    __enable_irq(desc);
 }
 
 // Linux __synchronize_hardirq without the chip's IRQCHIP_STATE_ACTIVE query (no chip here has one).

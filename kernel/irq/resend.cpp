@@ -1,10 +1,12 @@
 // Replaying an edge interrupt that was swallowed while its line was (lazily) disabled
 // (Linux kernel/irq/resend.c check_irq_resend with CONFIG_HARDIRQS_SW_RESEND, as on x86).
 // An edge is latched and acked once; if the flow consumed it as PENDING, nothing will signal it
-// again, so enable_irq asks the chip to retrigger it or queues it here. Until tasklets exist the queue
-// is drained by irq_exit() and by enable_irq() in process context, always with interrupts off.
+// again, so enable_irq asks the chip to retrigger it or queues it here and schedules resend_tasklet,
+// which runs the queued lines' flow handlers in softirq context on the CPU that scheduled it: at that
+// CPU's next irq_exit or local_bh_enable, or in its ksoftirqd.
 #include "kernel/irq/internals.h"
 #include "kernel/preempt.h"
+#include "kernel/tasklet.h"
 
 int irq_resend_head = IRQ_RESEND_NONE;
 
@@ -28,7 +30,26 @@ void resend_unlink(unsigned irq) {
     resend_queued[irq] = false;
 }
 
-// desc->lock held. Linux irq_sw_resend (no nested-thread parents in irqos).
+// Linux resend_irqs: TASKLET_SOFTIRQ context, so the replayed flow sees in_interrupt() true and an
+// interrupt arriving meanwhile does not run the queue again. Each flow runs with interrupts off, as
+// from an interrupt (raw_spin_lock_irq, and the unlock inside the loop leaves them off).
+void resend_irqs(tasklet_struct*) {
+    raw_spin_lock_irq(&irq_resend_lock);
+    while (irq_resend_head != IRQ_RESEND_NONE) {
+        unsigned irq = (unsigned)irq_resend_head;
+        resend_unlink(irq);
+        raw_spin_unlock(&irq_resend_lock);
+        irq_desc* desc = irq_to_desc(irq);
+        desc->handle_irq(desc);
+        raw_spin_lock(&irq_resend_lock);
+    }
+    raw_spin_unlock_irq(&irq_resend_lock);
+}
+
+DECLARE_TASKLET(resend_tasklet, resend_irqs);
+
+// desc->lock held. Linux irq_sw_resend (no nested-thread parents in irqos): queue it (once) and schedule
+// the tasklet on this CPU.
 int irq_sw_resend(irq_desc* desc) {
     unsigned irq = irq_desc_get_irq(desc);
     raw_spin_lock(&irq_resend_lock);
@@ -38,6 +59,7 @@ int irq_sw_resend(irq_desc* desc) {
         resend_queued[irq] = true;
     }
     raw_spin_unlock(&irq_resend_lock);
+    tasklet_schedule(&resend_tasklet);
     return 0;
 }
 
@@ -49,6 +71,8 @@ int try_retrigger(irq_desc* desc) {
 
 }  // namespace
 
+// Boot, or between host tests: an empty queue and a resend_tasklet that is neither queued nor running
+// (the per-CPU tasklet lists are emptied by softirq_init).
 void irq_resend_reset() {
     raw_spin_lock_init(&irq_resend_lock);
     irq_resend_head = IRQ_RESEND_NONE;
@@ -56,6 +80,7 @@ void irq_resend_reset() {
         resend_next[i] = IRQ_RESEND_NONE;
         resend_queued[i] = false;
     }
+    tasklet_setup(&resend_tasklet, resend_irqs);
 }
 
 // desc->lock held, interrupts off. Returns 0 when nothing was pending or the replay was arranged
@@ -80,26 +105,4 @@ void clear_irq_resend(irq_desc* desc) {
     raw_spin_lock(&irq_resend_lock);
     resend_unlink(irq_desc_get_irq(desc));
     raw_spin_unlock(&irq_resend_lock);
-}
-
-// Any context; a racy peek that lets irq_exit skip the lock in the common case.
-// No lock held by the caller; must not be in hard-IRQ context (the caller checks !in_interrupt()).
-// Linux resend_irqs runs as a tasklet: softirq context, so the replayed handler sees in_interrupt()
-// true and an interrupt arriving meanwhile does not drain the queue recursively.
-void irq_resend_run() {
-    if (!irq_resend_pending()) return;
-    unsigned long flags = arch::irq_save();
-    preempt_count_add(SOFTIRQ_OFFSET);
-    raw_spin_lock(&irq_resend_lock);
-    while (irq_resend_head != IRQ_RESEND_NONE) {
-        unsigned irq = (unsigned)irq_resend_head;
-        resend_unlink(irq);
-        raw_spin_unlock(&irq_resend_lock);
-        irq_desc* desc = irq_to_desc(irq);
-        desc->handle_irq(desc);
-        raw_spin_lock(&irq_resend_lock);
-    }
-    raw_spin_unlock(&irq_resend_lock);
-    preempt_count_sub(SOFTIRQ_OFFSET);
-    arch::irq_restore(flags);
 }

@@ -120,7 +120,8 @@ void run_case(const Device& dev, bool lazy, lazy_case_result& r) {
     else if (dev.level)
         say("check_irq_resend: level line, PENDING cleared, -EINVAL; unmasked, the device still asserts\n");
     else
-        say("check_irq_resend: edge line, software resend (irq_resend_run replayed handle_edge_irq)\n");
+        say("check_irq_resend: edge line, software resend (the resend tasklet replayed handle_edge_irq at the next "
+            "tick's irq_exit)\n");
     r.as_expected = check_case(r);
     say("    %s\n", r.as_expected ? "as Linux does" : "NOT what Linux's core does");
 }

@@ -23,7 +23,9 @@ constexpr unsigned IRQ = 3;
 // The model behind a small edge-latching 8259 input and a CPU with interrupts on: each rising edge of
 // the UART's INTR is latched, and delivered to IRQ 3 right after the I/O access or wait that raised it
 // while the line is unmasked, or once it is unmasked again (QEMU's 8259 keeps an edge request that way).
-// `on_wait` runs at each udelay (a test's way to change the UART while the driver waits).
+// Each udelay is long enough for a timer tick, whose irq_exit runs the pending softirqs (the resend
+// tasklet among them). `on_wait` runs at each udelay (a test's way to change the UART while the driver
+// waits).
 class DeliveringPort final : public PortIo {
 public:
     explicit DeliveringPort(ModelUart& m) : m_(m) {}
@@ -34,6 +36,7 @@ public:
         m_.udelay(us);
         if (on_wait) on_wait(++waits);
         deliver();
+        host_env::empty_interrupt();  // the tick
     }
 
 protected:

@@ -63,6 +63,7 @@ TEST_F(IrqCmds, DisableAndEnablePrintDepthAndStateByName) {
 
 TEST_F(IrqCmds, LazyDisableThenAnInterruptShowsMaskedAndPending) {
     FakeChip& chip = lazy_line();
+    irq_set_status_flags(IRQ, IRQ_LEVEL);
     EXPECT_EQ(sh("disable_irq 5"), 0);
     EXPECT_EQ(chip.log(), "") << "lazy: the chip is not touched";
     host_env::fire_irq(IRQ);
@@ -72,6 +73,22 @@ TEST_F(IrqCmds, LazyDisableThenAnInterruptShowsMaskedAndPending) {
     EXPECT_STREQ(line, "IRQ 5: depth 1, IRQD_IRQ_DISABLED IRQD_IRQ_MASKED IRQS_PENDING [FAKE level]");
     EXPECT_EQ(sh("enable_irq 5"), 0);
     EXPECT_EQ(g_out, "IRQ 5: depth 0, enabled, unmasked [FAKE level]\n") << "level: PENDING dropped, unmasked";
+}
+
+// An edge owed to the driver: enable_irq queues its software replay, which the state line shows until the
+// resend tasklet has run it (at the next interrupt's exit here).
+TEST_F(IrqCmds, EnableShowsAnEdgeReplayQueuedUntilTheTaskletRunsIt) {
+    lazy_line();
+    EXPECT_EQ(sh("disable_irq 5"), 0);
+    host_env::fire_irq(IRQ);
+    EXPECT_EQ(sh("enable_irq 5"), 0);
+    EXPECT_EQ(g_out, "IRQ 5: depth 0, IRQS_REPLAY [FAKE level]\n");
+    EXPECT_EQ(dev.calls, 0);
+    host_env::empty_interrupt();
+    EXPECT_EQ(dev.calls, 1);
+    char line[IRQ_LINE_STATE_MAX];
+    ASSERT_GT(irq_line_state(IRQ, line, sizeof(line)), 0);
+    EXPECT_STREQ(line, "IRQ 5: depth 0, enabled, unmasked [FAKE level]");
 }
 
 TEST_F(IrqCmds, UnbalancedEnableShowsLinuxsWarningAndFails) {

@@ -1,10 +1,13 @@
 // Lazy disable and the replay of a pending edge (Linux kernel/irq/chip.c __irq_disable, resend.c
-// check_irq_resend): logical DISABLED vs hardware MASKED, PENDING, REPLAY.
+// check_irq_resend): logical DISABLED vs hardware MASKED, PENDING, REPLAY; the software replay runs from
+// resend_tasklet, in softirq context on the CPU that enabled the line.
 #include "kernel/irq/internals.h"
 #include "kernel/preempt.h"
 #include "kernel/printk.h"
+#include "kernel/softirq.h"
 #include "tests/host/support/host_env.h"
 #include "tests/host/support/line_test.h"
+#include "tests/host/support/sim_cpu.h"
 #include <memory>
 
 namespace {
@@ -34,13 +37,23 @@ TEST_F(IrqLazy, EdgeWhileDisabledIsPendingAndReplayedOnceBySoftwareResend) {
     EXPECT_EQ(dev.calls, 0);
 
     chip.clear();
-    enable_irq(IRQ);  // process context, interrupts on: the resend runs right away
+    enable_irq(IRQ);  // queues the replay and schedules resend_tasklet: nothing runs yet (as on Linux)
+    EXPECT_EQ(chip.log(), "unmask 5");
+    EXPECT_EQ(dev.calls, 0);
+    EXPECT_TRUE(irq_resend_pending());
+    EXPECT_EQ(local_softirq_pending(), 1u << TASKLET_SOFTIRQ);
+    EXPECT_TRUE(desc->istate & IRQS_REPLAY);
+
+    run_ksoftirqd(0);  // what this CPU's ksoftirqd (woken by the raise) does
     EXPECT_EQ(chip.log(), "unmask 5, ack 5, handler a");
     EXPECT_EQ(dev.calls, 1);
     EXPECT_FALSE(desc->istate & (IRQS_PENDING | IRQS_REPLAY));
     EXPECT_FALSE(irq_resend_pending());
-    EXPECT_FALSE(dev.saw_in_irq) << "the replay runs as a softirq-like bottom half, not a hard irq";
+    EXPECT_FALSE(dev.saw_in_irq) << "the replay runs in a tasklet, not in a hard interrupt";
+    EXPECT_TRUE(dev.saw_serving_softirq);
+    EXPECT_TRUE(dev.saw_irqs_off) << "resend_irqs runs each flow with interrupts off";
     EXPECT_EQ(kstat_irqs(IRQ), 1u);
+    EXPECT_EQ(kstat_softirqs_cpu(TASKLET_SOFTIRQ, 0), 1u);
 
     chip.clear();
     host_env::fire_irq(IRQ);
@@ -71,6 +84,8 @@ TEST_F(IrqLazy, FailedRetriggerFallsBackToSoftware) {
     disable_and_fire();
     chip.clear();
     enable_irq(IRQ);
+    EXPECT_EQ(chip.log(), "unmask 5, retrigger 5");
+    host_env::fire_irq(40);  // any interrupt: its irq_exit runs the resend tasklet
     EXPECT_EQ(chip.log(), "unmask 5, retrigger 5, ack 5, handler a");
     EXPECT_EQ(dev.calls, 1);
 }
@@ -85,9 +100,31 @@ TEST_F(IrqLazy, EnableWithInterruptsOffLeavesTheReplayToIrqExit) {
     EXPECT_TRUE(desc->istate & IRQS_REPLAY);
     // A second enable/disable round must not queue it twice (REPLAY: -EBUSY).
     EXPECT_EQ(check_irq_resend(desc, true), -EBUSY);
-    host_env::fire_irq(40);  // any interrupt: irq_exit drains the queue
+    host_env::fire_irq(40);  // any interrupt: its irq_exit runs the resend tasklet
     EXPECT_EQ(dev.calls, 1);
     EXPECT_FALSE(irq_resend_pending());
+}
+
+TEST_F(IrqLazy, TheReplayRunsOnTheCpuThatEnabledTheLine) {
+    SimCpu::set_online(2);
+    FakeChip& chip = make_chip();
+    setup(chip, handle_edge_irq);
+    disable_and_fire();
+    {
+        SimCpu::Scope cpu1(1);
+        enable_irq(IRQ);
+        EXPECT_EQ(local_softirq_pending(), 1u << TASKLET_SOFTIRQ);
+    }
+    EXPECT_EQ(local_softirq_pending(), 0u) << "the tasklet was queued on CPU 1's list";
+    host_env::empty_interrupt();
+    EXPECT_EQ(dev.calls, 0);
+    {
+        SimCpu::Scope cpu1(1);
+        host_env::empty_interrupt();
+    }
+    EXPECT_EQ(dev.calls, 1);
+    EXPECT_EQ(kstat_softirqs_cpu(TASKLET_SOFTIRQ, 1), 1u);
+    EXPECT_EQ(kstat_softirqs_cpu(TASKLET_SOFTIRQ, 0), 0u);
 }
 
 TEST_F(IrqLazy, NestedIrqExitDoesNotDrain) {
@@ -133,6 +170,7 @@ TEST_F(IrqLazy, DisableUnlazyMasksAtOnce) {
     host_env::fire_irq(IRQ);  // cannot really happen while masked; the flow would just ack
     chip.clear();
     enable_irq(IRQ);
+    do_softirq();  // process context: run what the enable raised
     EXPECT_EQ(chip.log(), "unmask 5, ack 5, handler a");
 }
 

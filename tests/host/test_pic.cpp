@@ -406,7 +406,11 @@ TEST_F(Pic8259Lazy, EdgeLineDisableIsLazyTheInterruptMasksAndEnableReplaysItOnce
     EXPECT_TRUE(pending(1));
     EXPECT_EQ(kstat_irqs(1), 0u) << "6.12 does not count an interrupt on a disabled line";
     io.clear_log();
-    enable_irq(1);  // unmask, then the software resend runs the edge flow: ack (EOI), handler
+    enable_irq(1);  // unmask; the software resend is queued for the resend tasklet
+    EXPECT_EQ(g_lazy_calls, 0);
+    EXPECT_EQ(io.log(), (V{OUT(0x21, 0xF9)}));
+    EXPECT_TRUE(desc(1)->istate & IRQS_REPLAY);
+    host_env::empty_interrupt();  // the next tick's irq_exit runs it: the edge flow acks (EOI), handler
     EXPECT_EQ(g_lazy_calls, 1);
     EXPECT_EQ(io.log(), (V{OUT(0x21, 0xF9), OUT(0x20, 0x61)}));
     EXPECT_FALSE(pending(1));
@@ -459,6 +463,8 @@ TEST_F(Pic8259Lazy, BackToXtPicMasksALazilyDisabledLineAndRefusesAnOwedInterrupt
     EXPECT_EQ(i8259_set_lazy(1, false), -EBUSY) << "XT-PIC's level flow would drop the pending edge";
     EXPECT_TRUE(i8259_is_lazy(1));
     enable_irq(1);
+    EXPECT_EQ(i8259_set_lazy(1, false), -EBUSY) << "the replay is queued (IRQS_REPLAY) until the tasklet runs";
+    host_env::empty_interrupt();
     EXPECT_EQ(g_lazy_calls, 1);
     EXPECT_EQ(i8259_set_lazy(1, false), 0);
 }
@@ -596,6 +602,7 @@ TEST_F(PicCommand, LazyOffWithAnOwedEdgeIsRefused) {
     EXPECT_EQ(sh("pic lazy 1 off"), -EBUSY);
     EXPECT_NE(g_pic_out.find("enable_irq it first: -EBUSY"), std::string::npos) << g_pic_out;
     enable_irq(1);
+    host_env::empty_interrupt();  // the resend tasklet runs at the tick's irq_exit
     EXPECT_EQ(g_lazy_calls, 1);
 }
 

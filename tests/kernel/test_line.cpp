@@ -1,8 +1,8 @@
 // In-kernel tests on a test line: an IRQ from irq_alloc_descs on a chip of our own, reached through a real
 // vector from the vector allocator
 // (INT n -> stub -> common_interrupt -> do_IRQ -> vector_irq -> flow). They check what host tests can
-// only simulate: lazy disable with software resend drained on the real enable path (edge replays once,
-// level does not), and note_interrupt's "nobody cared" on a line that really fires, with the window
+// only simulate: lazy disable with the software resend run by the resend tasklet at a real interrupt's
+// exit (edge replays once, level does not), and note_interrupt's "nobody cared" on a line that really fires, with the window
 // shrunk through the tunables and restored afterwards.
 #include "tests/kernel/ktest.h"
 #include "tests/kernel/kt_hw.h"
@@ -17,6 +17,7 @@ namespace {
 unsigned kt_irq;     // the test line: an IRQ number nobody else holds (irq_alloc_descs)
 unsigned kt_vector;  // and its vector on this CPU, from the allocator
 unsigned kt_cpu;
+constexpr unsigned long REPLAY_WAIT_JIFFIES = 10;           // the resend tasklet runs at the next tick: one is enough
 constexpr unsigned SMALL_WINDOW = 10, SMALL_THRESHOLD = 5;  // nobody-cared after 10 interrupts, >5 unhandled
 
 // A chip with ack/mask/unmask only: no irq_disable, so disable_irq is lazy (Linux's IO-APIC shape), and
@@ -78,6 +79,8 @@ void line_down() {
 
 void fire() { arch_raise_vector(kt_vector); }
 
+bool called_once(void*) { return READ_ONCE(calls) >= 1; }
+
 }  // namespace
 
 KTEST(line, edge_interrupt_reaches_the_handler_through_its_vector) {
@@ -101,7 +104,8 @@ KTEST(line, lazy_disable_marks_pending_and_enable_replays_an_edge_once) {
     KEXPECT_EQ(calls, 0u);                        // not run while disabled ...
     KEXPECT_TRUE(d->istate & IRQS_PENDING);       // ... but remembered
     KEXPECT_TRUE(irqd_irq_masked(&d->irq_data));  // and now masked (mask_ack on the first hit)
-    enable_irq(kt_irq);                           // replays in software, with interrupts on: runs now
+    enable_irq(kt_irq);  // queues the replay for the resend tasklet (no ksoftirqd yet: a tick's irq_exit runs it)
+    KEXPECT_TRUE(ktest_wait_jiffies(called_once, nullptr, REPLAY_WAIT_JIFFIES));
     KEXPECT_EQ(calls, 1u);
     KEXPECT_FALSE(d->istate & IRQS_PENDING);
     KEXPECT_FALSE(irqd_irq_masked(&d->irq_data));

@@ -5,6 +5,7 @@
 #include "kernel/jiffies.h"
 #include "kernel/preempt.h"
 #include "kernel/printk.h"
+#include "kernel/softirq.h"
 #include "kernel/time/timer.h"
 #include "tests/host/support/host_env.h"
 #include "tests/host/support/capture_console.h"
@@ -15,6 +16,8 @@ namespace host_env {
 void reset_all() {
     SimCpu::reset();
     setup_per_cpu_areas();  // every CPU's per-CPU variables back to their initial values
+    softirq_reset_handlers();
+    softirq_init();  // the tasklet lists (their tails point into the fresh per-CPU copies)
     // Actions a test left requested would leak when early_irq_init forgets them.
     for (unsigned irq = 0; irq < NR_IRQS; irq++) {
         irq_desc* desc = irq_to_desc(irq);
@@ -46,6 +49,13 @@ void fire_irq(unsigned irq) {
     unsigned long flags = arch::irq_save();
     irq_enter();
     generic_handle_irq(irq);
+    irq_exit();
+    arch::irq_restore(flags);
+}
+
+void empty_interrupt() {
+    unsigned long flags = arch::irq_save();
+    irq_enter();
     irq_exit();
     arch::irq_restore(flags);
 }

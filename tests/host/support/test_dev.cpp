@@ -8,6 +8,7 @@ static irqreturn_t record(int, void* dev_id) {
     dev->calls++;
     dev->saw_in_irq = in_irq();
     dev->saw_irqs_off = irqs_disabled();
+    dev->saw_serving_softirq = in_serving_softirq();
     if (dev->chip) dev->chip->note("handler " + dev->tag);
     if (dev->hook) dev->hook(dev);
     return dev->ret;

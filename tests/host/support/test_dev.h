@@ -13,6 +13,7 @@ struct TestDev {
     std::atomic<int> calls{0};
     bool saw_in_irq = false;           // in_irq() inside the handler
     bool saw_irqs_off = false;         // interrupts were off inside the handler
+    bool saw_serving_softirq = false;  // in_serving_softirq() inside the handler (a software resend)
     void (*hook)(TestDev*) = nullptr;  // extra work inside the handler (e.g. disable_irq_nosync)
 };
 
