@@ -59,6 +59,8 @@ protected:
         IrqTest::SetUp();
         g_seen.clear();
         g_work = nullptr;
+        softirq_reset_handlers();  // the timer wheel's TIMER handler too: these tests own every number
+        softirq_init();
         open_softirq(TIMER_SOFTIRQ, handler<TIMER_SOFTIRQ>);
         open_softirq(NET_TX_SOFTIRQ, handler<NET_TX_SOFTIRQ>);
         open_softirq(NET_RX_SOFTIRQ, handler<NET_RX_SOFTIRQ>);
@@ -180,7 +182,7 @@ protected:
         Softirq::SetUp();
         g_switches.clear();
         g_clock_ns = 1000 * NSEC_PER_MSEC;
-        sched_set_hooks(SchedHooks{record_switch, nullptr, test_clock});
+        sched_set_hooks(SchedHooks{.context_switch = record_switch, .clock = test_clock});
         sched_init_cpu(0, &idle0);
         start_asleep(&kd, "ksoftirqd/0");
         per_cpu(ksoftirqd, 0) = &kd;
