@@ -1,0 +1,174 @@
+// In-kernel tests of the bottom halves on the real machine: the tasklet experiment's counts add up
+// (every top half's schedule is a run or a coalesced schedule, runs in softirq context on the CPU that
+// scheduled it) and coalesce when the top half outlasts the interval; a softirq flood is handed to
+// ksoftirqd and a thread on the same CPU keeps sleeping and waking on time; one tasklet scheduled from
+// every CPU at once never runs on two at a time and loses no schedule; timers fire on the CPU that armed
+// them within one tick of their expiry.
+#include "tests/kernel/ktest.h"
+#include "kernel/err.h"
+#include "kernel/errno.h"
+#include "kernel/jiffies.h"
+#include "kernel/kthread.h"
+#include "kernel/preempt.h"
+#include "kernel/scenario/bh.h"
+#include "kernel/sched/wait.h"
+#include "kernel/tasklet.h"
+#include "kernel/time/timer.h"
+
+namespace {
+constexpr unsigned long WAIT_MS = 10000;
+
+KTEST(bh, tasklet_runs_once_per_schedule_or_coalesces) {
+    bh_tasklet_result r;
+    int err = bh_tasklet_experiment(1024, 0, 200, &r);
+    if (err == -ENODEV) KSKIP("no CMOS RTC");
+    KASSERT_EQ(err, 0);
+    KEXPECT_TRUE(r.counter_th > 50);  // ~200 at 1024 Hz; emulators may merge some
+    KEXPECT_EQ(r.counter_th, r.counter_bh + r.coalesced);
+    KEXPECT_EQ(r.bh_not_in_softirq, 0ul);
+    KEXPECT_EQ(r.bh_off_cpu, 0ul);
+}
+
+KTEST(bh, a_top_half_longer_than_the_interval_coalesces_the_tasklet) {
+    bh_tasklet_result r;
+    // 8192 Hz is an interrupt every 122 us; the top half takes 200 us, so the next one is always
+    // pending when the softirq enables interrupts, before the tasklet ran.
+    int err = bh_tasklet_experiment(8192, 200, 100, &r);
+    if (err == -ENODEV) KSKIP("no CMOS RTC");
+    KASSERT_EQ(err, 0);
+    KEXPECT_TRUE(r.counter_th > 0);
+    KEXPECT_TRUE(r.coalesced > 0);
+    KEXPECT_TRUE(r.counter_bh < r.counter_th);
+    KEXPECT_EQ(r.counter_th, r.counter_bh + r.coalesced);
+    KEXPECT_EQ(r.bh_not_in_softirq, 0ul);
+}
+
+KTEST(bh, a_softirq_flood_goes_to_ksoftirqd_and_threads_still_run) {
+    bh_flood_result r;
+    KASSERT_EQ(bh_flood_experiment(300, &r), 0);
+    KEXPECT_TRUE(r.runs > 1000);
+    KEXPECT_TRUE(r.runs_in_ksoftirqd > 0);
+    KEXPECT_TRUE(r.ksoftirqd_ns > 0);
+    // 300 ms of 5 ms sleeps: 60 if every wake-up were on time; fair sharing with ksoftirqd keeps most.
+    KEXPECT_TRUE(r.sleeps >= 20);
+    KEXPECT_TRUE(r.worst_late_ms < 100);
+}
+
+// ---- one tasklet scheduled from every CPU at once
+constexpr unsigned SCHEDULES_PER_CPU = 2000;
+struct Shared {
+    tasklet_struct t;
+    int inside = 0;
+    int max_inside = 0;
+    unsigned long runs = 0;
+    unsigned long seq = 0;       // schedules so far (incremented before each tasklet_schedule)
+    unsigned long seen_seq = 0;  // seq when the latest run started
+    int started = 0;
+    int done_threads = 0;
+};
+Shared shared;
+
+void shared_fn(tasklet_struct* t) {
+    Shared* s = from_tasklet(s, t, t);
+    __atomic_store_n(&s->seen_seq, __atomic_load_n(&s->seq, __ATOMIC_ACQUIRE), __ATOMIC_RELEASE);
+    int in = __atomic_add_fetch(&s->inside, 1, __ATOMIC_ACQ_REL);
+    if (in > s->max_inside) s->max_inside = in;
+    for (int i = 0; i < 200; i++) arch::cpu_relax();  // widen the window another CPU could overlap in
+    s->runs++;
+    __atomic_sub_fetch(&s->inside, 1, __ATOMIC_ACQ_REL);
+}
+
+int scheduler_fn(void* data) {
+    Shared* s = static_cast<Shared*>(data);
+    __atomic_add_fetch(&s->started, 1, __ATOMIC_ACQ_REL);
+    while (__atomic_load_n(&s->started, __ATOMIC_ACQUIRE) < int(arch::num_online_cpus())) arch::cpu_relax();
+    for (unsigned i = 0; i < SCHEDULES_PER_CPU; i++) {
+        __atomic_add_fetch(&s->seq, 1, __ATOMIC_ACQ_REL);
+        tasklet_schedule(&s->t);
+        if (i % 64 == 0) msleep(1);  // let interrupt exits run it on this CPU in between
+    }
+    __atomic_add_fetch(&s->done_threads, 1, __ATOMIC_RELEASE);
+    return 0;
+}
+bool all_done(void* p) {
+    Shared* s = static_cast<Shared*>(p);
+    return __atomic_load_n(&s->done_threads, __ATOMIC_ACQUIRE) == int(arch::num_online_cpus()) &&
+           !tasklet_test_bit(&s->t, TASKLET_STATE_SCHED) && !tasklet_test_bit(&s->t, TASKLET_STATE_RUN);
+}
+
+KTEST(bh, one_tasklet_scheduled_from_every_cpu_never_runs_twice_at_once) {
+    shared = Shared{};
+    tasklet_setup(&shared.t, shared_fn);
+    unsigned n = arch::num_online_cpus();
+    for (unsigned cpu = 0; cpu < n; cpu++) {
+        task_struct* k = kthread_create(scheduler_fn, &shared, "kt-tasklet/%u", cpu);
+        KASSERT(!IS_ERR(k));
+        kthread_bind(k, cpu);
+        wake_up_process(k);
+    }
+    KASSERT(ktest_wait_jiffies(all_done, &shared, msecs_to_jiffies(WAIT_MS)));
+    KEXPECT_EQ(shared.max_inside, 1);
+    KEXPECT_TRUE(shared.runs >= 1);
+    // The last run started after the last schedule: none was lost.
+    KEXPECT_EQ(shared.seen_seq, (unsigned long)n * SCHEDULES_PER_CPU);
+    tasklet_kill(&shared.t);
+}
+
+// ---- timers on every CPU
+constexpr unsigned TIMERS_PER_CPU = 8;
+struct TimerCase {
+    timer_list timer;
+    unsigned long expires = 0;
+    unsigned long fired_at = 0;
+    int fired_cpu = -1;
+    int armed_cpu = -1;
+    int fired = 0;
+};
+struct PerCpuTimers {
+    TimerCase cases[TIMERS_PER_CPU];
+    completion done;
+};
+void timer_case_fn(timer_list* t) {
+    TimerCase* c = from_timer(c, t, timer);
+    c->fired_at = jiffies;
+    c->fired_cpu = int(smp_processor_id());
+    __atomic_store_n(&c->fired, 1, __ATOMIC_RELEASE);
+}
+int arm_timers_fn(void* data) {
+    PerCpuTimers* p = static_cast<PerCpuTimers*>(data);
+    for (unsigned i = 0; i < TIMERS_PER_CPU; i++) {
+        TimerCase& c = p->cases[i];
+        timer_setup(&c.timer, timer_case_fn, 0);
+        preempt_disable();
+        c.armed_cpu = int(smp_processor_id());
+        c.expires = jiffies + 1 + i * 3;  // 1 .. 22 jiffies: the wheel's first level, exact to a jiffy
+        mod_timer(&c.timer, c.expires);
+        preempt_enable();
+    }
+    for (unsigned i = 0; i < TIMERS_PER_CPU; i++)
+        while (!__atomic_load_n(&p->cases[i].fired, __ATOMIC_ACQUIRE)) msleep(1);
+    complete(&p->done);
+    return 0;
+}
+
+KTEST(timer, timers_fire_on_the_arming_cpu_within_one_tick_of_expiry) {
+    static PerCpuTimers per[NR_CPUS];
+    unsigned n = arch::num_online_cpus();
+    for (unsigned cpu = 0; cpu < n; cpu++) {
+        per[cpu] = PerCpuTimers{};
+        init_completion(&per[cpu].done);
+        task_struct* k = kthread_create(arm_timers_fn, &per[cpu], "kt-timers/%u", cpu);
+        KASSERT(!IS_ERR(k));
+        kthread_bind(k, cpu);
+        wake_up_process(k);
+    }
+    for (unsigned cpu = 0; cpu < n; cpu++) {
+        KASSERT(wait_for_completion_timeout(&per[cpu].done, msecs_to_jiffies(WAIT_MS)) != 0);
+        for (const TimerCase& c : per[cpu].cases) {
+            KEXPECT_EQ(c.fired_cpu, c.armed_cpu);
+            KEXPECT_TRUE(time_after_eq(c.fired_at, c.expires));  // never early
+            KEXPECT_TRUE(c.fired_at - c.expires <= 1);           // within one tick
+        }
+    }
+}
+}  // namespace
