@@ -19,6 +19,7 @@ struct bh_tasklet_result {
     unsigned long coalesced = 0;          // schedules that found it still scheduled
     unsigned long bh_not_in_softirq = 0;  // tasklet runs outside softirq context (must stay 0)
     unsigned long bh_off_cpu = 0;         // tasklet runs on another CPU than the top half that scheduled it
+    bool stopped_by_top_half = false;     // the top half turned the RTC off after rate * ms / 1000 interrupts
 };
 // 0, or -EINVAL (rate not a power of two in 2..8192, th_us > 10000, ms 1..60000), -ENODEV (no RTC),
 // -EBUSY (the RTC's periodic task is taken). Process context, sleeps.
