@@ -251,6 +251,8 @@ GUEST_BENCHES = [
      "context switch: schedule() in one SCHED_FIFO thread to its return in the other, same CPU"),
     ("wakeup-ipi", "schedbench wakeipi 1 200",
      "wake-up IPI round trip: CPU 0 wakes a thread on CPU 1, which wakes it back (both from idle)"),
+    ("softirq", "bhbench softirq 200", "raise_softirq (bottom halves off) to its handler, run by local_bh_enable"),
+    ("tasklet", "bhbench tasklet 200", "tasklet_schedule (bottom halves off) to the tasklet, run by local_bh_enable"),
 ]
 MIN_MED_MAX = re.compile(r"min (\d+) median (\d+) max (\d+) TSC cycles")
 

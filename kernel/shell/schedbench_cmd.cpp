@@ -11,7 +11,9 @@
 #include "kernel/err.h"
 #include "kernel/kthread.h"
 #include "kernel/sched/wait.h"
+#include "kernel/shell/bench_stats.h"
 #include "kernel/shell/shell.h"
+#include "lib/vsprintf.h"
 #include "kernel/cmdline.h"
 #include "lib/string.h"
 
@@ -90,15 +92,6 @@ int pp_a(void* data) {
     return 0;
 }
 
-void sort(uint64_t* v, unsigned long n) {
-    for (unsigned long i = 1; i < n; i++)
-        for (unsigned long j = i; j > 0 && v[j - 1] > v[j]; j--) {
-            uint64_t t = v[j];
-            v[j] = v[j - 1];
-            v[j - 1] = t;
-        }
-}
-
 PingPong pp;  // the shell is one thread: one run at a time
 
 int cmd_schedbench(int argc, char** argv) {
@@ -138,10 +131,9 @@ int cmd_schedbench(int argc, char** argv) {
     wake_up_process(pp.b);
     wake_up_process(pp.a);
     wait_for_completion(&pp.done);
-    sort(pp.samples, n);
-    shell_printf("schedbench: %s CPU%u -> CPU%lu over %lu: min %llu median %llu max %llu TSC cycles\n",
-                 sw ? "switch" : "wakeipi", cpu, cpu_b, n, (unsigned long long)pp.samples[0],
-                 (unsigned long long)pp.samples[n / 2], (unsigned long long)pp.samples[n - 1]);
+    char what[48];
+    irqos::snprintf(what, sizeof what, "%s CPU%u -> CPU%lu", sw ? "switch" : "wakeipi", cpu, cpu_b);
+    bench_report("schedbench", what, pp.samples, n);
     return 0;
 }
 }  // namespace
