@@ -7,6 +7,7 @@
 #include "kernel/errno.h"
 #include "kernel/idle.h"
 #include "kernel/printk.h"
+#include "kernel/sched/wait.h"
 #include "kernel/spinlock.h"
 
 namespace {
@@ -27,6 +28,15 @@ struct TtyInput {
 };
 
 TtyInput tty_in;
+// Readers sleeping for input (Linux's tty->read_wait): woken by each received character.
+DECLARE_WAIT_QUEUE_HEAD(tty_read_wait);
+
+// A task that may sleep (not an idle task, not before the scheduler runs): it waits on tty_read_wait
+// instead of halting the CPU.
+bool reader_can_sleep() {
+    task_struct* c = sched_current();
+    return c && !(c->flags & PF_IDLE);
+}
 
 // Output devices, registered at boot; tty_write walks the list without a lock (it may idle while
 // walking, and the list does not change after boot).
@@ -48,6 +58,7 @@ void tty_receive_char(char c) {
         tty_in.count++;
     }
     raw_spin_unlock_irqrestore(&tty_in.lock, flags);
+    if (waitqueue_active(&tty_read_wait)) wake_up_interruptible(&tty_read_wait);
 }
 
 void tty_set_flow(const tty_flow* flow) {
@@ -100,9 +111,16 @@ int tty_read_char(bool block) {
             arch::irq_restore(flags);
             return c;
         }
-        // Empty: sleep until the next interrupt (a keypress, a serial byte or the timer tick). Interrupts
-        // are still off from the check, so a character arriving now wakes the HLT instead of being missed.
-        cpu_idle_once();
+        // Empty. A thread sleeps until a character is received (wait_event re-checks after queueing
+        // itself, so one arriving in between is not missed). Early boot code halts until the next
+        // interrupt instead: interrupts are still off from the check, so a character arriving now wakes
+        // the HLT.
+        if (reader_can_sleep()) {
+            arch::irq_restore(flags);
+            wait_event_interruptible(tty_read_wait, READ_ONCE(tty_in.count) > 0);
+        } else {
+            cpu_idle_once();
+        }
     }
 }
 

@@ -34,6 +34,8 @@ struct wait_queue_head {
     list_head head;
 };
 
+// A wait queue head at namespace scope, ready before any code runs (Linux DECLARE_WAIT_QUEUE_HEAD).
+#define DECLARE_WAIT_QUEUE_HEAD(name) wait_queue_head name = {{}, LIST_HEAD_INIT(name.head)}
 // Any context. The head must be initialised before use (a per-CPU or static one too: list heads point
 // to themselves, so they cannot be constant-initialised).
 void init_waitqueue_head(wait_queue_head* wq_head);
@@ -80,6 +82,23 @@ unsigned __wake_up_locked(wait_queue_head* wq_head, unsigned mode, int nr_exclus
         }                                                                   \
         finish_wait(&(wq_head), &__wq_entry);                               \
     } while (0)
+
+// The same in an interruptible sleep (Linux wait_event_interruptible; `S` rather than `D` in ps). irqos
+// has no signals, so nothing interrupts it and it returns 0.
+#define wait_event_interruptible(wq_head, condition)                          \
+    ({                                                                        \
+        might_sleep();                                                        \
+        if (!(condition)) {                                                   \
+            DEFINE_WAIT(__wq_entry);                                          \
+            for (;;) {                                                        \
+                prepare_to_wait(&(wq_head), &__wq_entry, TASK_INTERRUPTIBLE); \
+                if (condition) break;                                         \
+                schedule();                                                   \
+            }                                                                 \
+            finish_wait(&(wq_head), &__wq_entry);                             \
+        }                                                                     \
+        0;                                                                    \
+    })
 
 // The same, giving up after `timeout` jiffies (Linux wait_event_timeout): 0 if the condition still does
 // not hold when the time is up, else the jiffies left (at least 1).
