@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """`make bench`: the instruction count of the interrupt dispatch path, measured from outside the guest. An
 ISO boots in QEMU with its gdb stub; at the shell prompt tools/bench_gdb.py single-steps one interrupt from
-its IDT vector stub to iretq, stepping over the handler, for each line below. The line's vector is read
+its IDT vector stub to iretq, stepping over the handler, for each line below. When the handler woke a
+thread that preempts the interrupted one (a key wakes the shell), the path ends where the return switches
+to it (preempt_schedule_irq): the thread's own work is not the dispatch path's. The line's vector is read
 from the shell (`irq N`'s "vector:" row), so nothing here knows the vector layout.
 
   APIC mode (the default image), at -smp 1 and at -smp 4:

@@ -98,8 +98,13 @@ def measure(vector, irq, name):
     if gdb.selected_thread().num != cpu or reg("pc") != ret:
         say(f"BENCH-ERROR line={name}: the measured CPU never returned from the handler")
         return
+    # The path ends at iretq, or where the return from the interrupt switches to a thread the handler
+    # woke (preempt_schedule_irq: what runs from there is that thread, measured by schedbench).
+    switch_to = int(gdb.parse_and_eval("(unsigned long)&preempt_schedule_irq")) & 0xFFFFFFFFFFFFFFFF
     after = 0
     while True:
+        if reg("pc") == switch_to:
+            break
         text = insn_at(reg("pc"))
         trace(reg("pc"), text)
         step()
