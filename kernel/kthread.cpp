@@ -95,6 +95,8 @@ bool kthread_should_stop() {
     return c->kthread && READ_ONCE(to_kthread(c)->should_stop);
 }
 
+void* kthread_data(task_struct* k) { return to_kthread(k)->data; }
+
 int kthread_stop(task_struct* p) {
     might_sleep();
     kthread* k = to_kthread(p);

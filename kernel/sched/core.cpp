@@ -6,6 +6,7 @@
 #include "kernel/errno.h"
 #include "kernel/jiffies.h"
 #include "kernel/printk.h"
+#include "kernel/workqueue_internal.h"
 
 DEFINE_PER_CPU(rq, runqueues);
 
@@ -408,7 +409,22 @@ void __schedule(bool preempt) {
     schedule_tail(last);
 }
 
+namespace {
+// Linux sched_submit_work: a workqueue worker about to sleep lets its pool keep the CPU busy (the pool
+// wakes an idle worker if work waits and no other worker of it runs). Before the run queue lock: it
+// takes the pool's lock and may wake a task.
+void sched_submit_work(task_struct* tsk) {
+    if (tsk->flags & PF_WQ_WORKER) wq_worker_sleeping(tsk);
+}
+// Linux sched_update_worker: the worker runs again and counts as running for its pool.
+void sched_update_worker(task_struct* tsk) {
+    if (tsk->flags & PF_WQ_WORKER) wq_worker_running(tsk);
+}
+}  // namespace
+
 void schedule() {
+    task_struct* tsk = sched_current();
+    if (tsk && __atomic_load_n(&tsk->__state, __ATOMIC_RELAXED) != TASK_RUNNING) sched_submit_work(tsk);
     // Linux schedule_debug: sleeping in atomic context is a bug, reported with who and the count.
     if (unlikely(preempt_count() != 0 && sched_current() != cpu_rq(smp_processor_id())->idle)) {
         pr_err("BUG: scheduling while atomic: %s/%d/0x%08x\n", sched_current()->comm, sched_current()->pid,
@@ -421,6 +437,7 @@ void schedule() {
     __schedule(false);
     local_irq_restore(flags);
     preempt_enable_no_resched();
+    if (tsk) sched_update_worker(tsk);
 }
 
 // Linux preempt_schedule: preemption points (preempt_enable, preempt_check_resched) land here with the
