@@ -96,7 +96,7 @@ void update_curr(rq* q) {
     task_struct* c = q->curr;
     if (t > c->exec_start) {
         uint64_t delta = t - c->exec_start;
-        c->sum_exec_runtime += delta;
+        WRITE_ONCE(c->sum_exec_runtime, c->sum_exec_runtime + delta);  // ps reads it
         if (!is_rt(c) && c != q->idle) c->vruntime += delta * NICE_0_LOAD / c->weight;
         if (c->policy == SCHED_RR) c->rr_left = c->rr_left > delta ? c->rr_left - delta : 0;
     }
@@ -133,7 +133,7 @@ bool should_preempt(rq* q, const task_struct* p) {
 void activate_and_check(rq* q, task_struct* p) {
     update_curr(q);
     if (!is_rt(p)) place_waking(q, p);
-    p->cpu = q->cpu;
+    WRITE_ONCE(p->cpu, q->cpu);
     p->on_rq = 1;
     __atomic_store_n(&p->__state, TASK_RUNNING, __ATOMIC_RELAXED);
     enqueue_task(q, p, false);
@@ -186,18 +186,18 @@ namespace {
 int set_policy_fields(task_struct* p, int policy, int prio_or_nice) {
     if (policy == SCHED_FIFO || policy == SCHED_RR) {
         if (prio_or_nice < 1 || prio_or_nice >= MAX_RT_PRIO) return -EINVAL;
-        p->rt_priority = unsigned(prio_or_nice);
-        p->prio = MAX_RT_PRIO - 1 - prio_or_nice;
+        WRITE_ONCE(p->rt_priority, unsigned(prio_or_nice));  // (ps reads these without a lock)
+        WRITE_ONCE(p->prio, MAX_RT_PRIO - 1 - prio_or_nice);
         p->weight = NICE_0_LOAD;
     } else if (policy == SCHED_NORMAL) {
         if (prio_or_nice < MIN_NICE || prio_or_nice > MAX_NICE) return -EINVAL;
-        p->rt_priority = 0;
-        p->prio = DEFAULT_PRIO + prio_or_nice;
+        WRITE_ONCE(p->rt_priority, 0u);
+        WRITE_ONCE(p->prio, DEFAULT_PRIO + prio_or_nice);
         p->weight = prio_to_weight[prio_or_nice - MIN_NICE];
     } else {
         return -EINVAL;
     }
-    p->policy = policy;
+    WRITE_ONCE(p->policy, policy);
     return 0;
 }
 }  // namespace
@@ -227,7 +227,7 @@ int sched_set_cpus_allowed_new(task_struct* p, const cpumask_t* mask) {
     for (unsigned c = 0; c < arch::num_online_cpus(); c++) any |= cpumask_test_cpu(c, mask);
     if (!any) return -EINVAL;
     cpumask_copy(&p->cpus_mask, mask);
-    p->cpu = cpumask_first(mask);
+    WRITE_ONCE(p->cpu, cpumask_first(mask));
     return 0;
 }
 
@@ -393,14 +393,14 @@ void __schedule(bool preempt) {
         return;
     }
     if (sleeps)
-        prev->nvcsw++;
+        WRITE_ONCE(prev->nvcsw, prev->nvcsw + 1);  // ps reads the counts
     else
-        prev->nivcsw++;
+        WRITE_ONCE(prev->nivcsw, prev->nivcsw + 1);
     q->nr_switches++;
     q->curr = next;
     next->exec_start = q->clock;
     next->slice_start = next->sum_exec_runtime;
-    next->cpu = q->cpu;
+    WRITE_ONCE(next->cpu, q->cpu);
     __atomic_store_n(&next->on_cpu, 1, __ATOMIC_RELAXED);
     update_min_vruntime(q);
     // Returns in this task when it runs again, perhaps on another CPU, with that CPU's run queue lock

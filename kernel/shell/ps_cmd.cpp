@@ -56,9 +56,9 @@ int cmd_ps(int, char**) {
         r.cpu = READ_ONCE(p->cpu);
         r.state = state_letter(p);
         r.on_cpu = __atomic_load_n(&p->on_cpu, __ATOMIC_RELAXED) != 0;
-        r.policy = p->policy;
-        r.prio = p->prio;
-        r.rt_priority = p->rt_priority;
+        r.policy = READ_ONCE(p->policy);
+        r.prio = READ_ONCE(p->prio);
+        r.rt_priority = READ_ONCE(p->rt_priority);
         r.runtime_ns = __atomic_load_n(&p->sum_exec_runtime, __ATOMIC_RELAXED);
         r.nvcsw = READ_ONCE(p->nvcsw);
         r.nivcsw = READ_ONCE(p->nivcsw);
