@@ -36,6 +36,7 @@
 #include "kernel/printk.h"
 #include "kernel/shell/shell.h"
 #include "kernel/slab.h"
+#include "kernel/workqueue.h"
 #include "mm/pmm.h"
 #include "tests/kernel/ktest.h"
 
@@ -127,7 +128,9 @@ extern "C" [[noreturn]] void kernel_main(uint32_t magic, uint32_t mbi_addr) {
     x86_sched_init_cpu(0);  // from here the boot code is CPU 0's idle task, "swapper/0"
     local_irq_enable();
     pr_info("irqos: interrupts enabled, HZ=%u\n", HZ);
+    workqueue_init_early();  // the worker pools and system workqueues: works may be queued from here
     smp_boot_cpus();
+    workqueue_init();  // every CPU schedules now: the first kworker of each pool, works start running
 
     // Linux rest_init: the rest runs in the first thread, init (pid 1), and the boot code becomes the
     // idle loop.
