@@ -130,8 +130,8 @@ struct workqueue_struct {
     for (unsigned pwq_cpu_ = 0; pwq_cpu_ < NR_CPUS && ((pwq) = (wq)->cpu_pwq[pwq_cpu_], true); pwq_cpu_++)
 
 namespace {
-DEFINE_PER_CPU(worker_pool[NR_STD_WORKER_POOLS], cpu_worker_pools);
-DEFINE_MUTEX(wq_pool_mutex);  // protects `workqueues`
+DEFINE_PER_CPU(worker_pool[NR_STD_WORKER_POOLS], cpu_worker_pools) = {};
+mutex wq_pool_mutex;  // protects `workqueues` (set up by workqueue_init_early)
 list_head workqueues = LIST_HEAD_INIT(workqueues);
 bool wq_online;  // the first workers exist: flushes may wait
 
