@@ -152,7 +152,7 @@ void copy_name(char* dst, const char* src, size_t size) {
 
 worker_pool* cpu_pool(unsigned cpu, bool highpri) { return &per_cpu(cpu_worker_pools, cpu)[highpri ? 1 : 0]; }
 worker_pool* pool_by_id(unsigned long id) {
-    if (WARN_ON_ONCE(id >= NR_CPUS * NR_STD_WORKER_POOLS)) return nullptr;
+    if (WARN_ON_ONCE(id >= (unsigned long)NR_CPUS * NR_STD_WORKER_POOLS)) return nullptr;
     return cpu_pool(unsigned(id / NR_STD_WORKER_POOLS), id % NR_STD_WORKER_POOLS != 0);
 }
 
@@ -942,8 +942,8 @@ workqueue_struct* alloc_workqueue(const char* fmt, unsigned flags, int max_activ
     INIT_LIST_HEAD(&wq->list);
     INIT_LIST_HEAD(&wq->flusher_queue);
     INIT_LIST_HEAD(&wq->flusher_overflow);
-    auto* pwqs =
-        reinterpret_cast<pool_workqueue*>((reinterpret_cast<uintptr_t>(wq->pwq_mem) + align - 1) & ~(align - 1));
+    char* mem = static_cast<char*>(wq->pwq_mem);
+    auto* pwqs = reinterpret_cast<pool_workqueue*>(mem + (align - reinterpret_cast<uintptr_t>(mem) % align) % align);
     for_each_possible_cpu(cpu) {
         pool_workqueue* pwq = &pwqs[cpu];
         pwq->pool = cpu_pool(cpu, flags & WQ_HIGHPRI);
