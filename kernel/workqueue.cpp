@@ -40,9 +40,6 @@ constexpr unsigned WORKER_PREP = 1u << 3;
 constexpr unsigned WORKER_CPU_INTENSIVE = 1u << 6;
 constexpr unsigned WORKER_NOT_RUNNING = WORKER_PREP | WORKER_CPU_INTENSIVE;
 
-// __cancel_work flags.
-constexpr unsigned WORK_CANCEL_DISABLE = 1u << 1;
-
 struct worker_pool;
 struct pool_workqueue;
 
@@ -357,6 +354,11 @@ bool is_chained_work(workqueue_struct* wq) {
     return w && w->current_pwq && w->current_pwq->wq == wq;
 }
 
+}  // namespace
+
+// ---- Queueing, grabbing PENDING, flushing and cancelling one work (workqueue_internal.h: delayed work
+// builds on these).
+
 // Linux __queue_work: the caller owns PENDING, interrupts off.
 void __queue_work(int cpu, workqueue_struct* wq, work_struct* work) {
     // A draining (or dying) workqueue takes works only from its own works. Linux drops the rest with a
@@ -417,8 +419,10 @@ bool clear_pending_if_disabled(work_struct* work) {
 // Linux try_to_grab_pending: 1 if the work was queued and is taken off its queue, 0 if it was idle and
 // PENDING is ours now, -EAGAIN if somebody is queueing it (or it just started running) and a retry
 // will do. On >= 0 the caller owns PENDING with interrupts off (restored from *irq_flags later).
-int try_to_grab_pending(work_struct* work, unsigned long* irq_flags) {
+int try_to_grab_pending(work_struct* work, work_steal_fn steal, unsigned long* irq_flags) {
     local_irq_save(*irq_flags);
+    // A delayed work on its timer: deleting the timer gives us its PENDING (Linux WORK_CANCEL_DELAYED).
+    if (steal && steal(work)) return 1;
     if (!test_and_set_pending(work)) return 0;
     worker_pool* pool = get_work_pool(work);
     if (pool) {
@@ -442,21 +446,21 @@ int try_to_grab_pending(work_struct* work, unsigned long* irq_flags) {
     return -EAGAIN;
 }
 
-bool work_grab_pending(work_struct* work, unsigned long* irq_flags) {
+bool work_grab_pending(work_struct* work, work_steal_fn steal, unsigned long* irq_flags) {
     for (;;) {
-        int ret = try_to_grab_pending(work, irq_flags);
+        int ret = try_to_grab_pending(work, steal, irq_flags);
         if (ret >= 0) return ret != 0;
         arch::cpu_relax();
     }
 }
 
-void work_offqd_disable(work_offq_data* offqd) {
+static void work_offqd_disable(work_offq_data* offqd) {
     if (likely(offqd->disable < (1ul << WORK_OFFQ_DISABLE_BITS) - 1))
         offqd->disable++;
     else
         WARN_ONCE(true, "workqueue: work disable count overflowed\n");
 }
-void work_offqd_enable(work_offq_data* offqd) {
+static void work_offqd_enable(work_offq_data* offqd) {
     if (likely(offqd->disable > 0))
         offqd->disable--;
     else
@@ -464,12 +468,12 @@ void work_offqd_enable(work_offq_data* offqd) {
 }
 
 // ---- flush_work's barrier.
-void wq_barrier_func(work_struct* work) { complete(&container_of(work, wq_barrier, work)->done); }
+static void wq_barrier_func(work_struct* work) { complete(&container_of(work, wq_barrier, work)->done); }
 
 // Queue `barr` right after `target`: on the worker running it (its scheduled list, first) or after it on
 // its queue, linked so that it moves with it. It counts in the target's colour and never in nr_active.
 // pool->lock held.
-void insert_wq_barrier(pool_workqueue* pwq, wq_barrier* barr, work_struct* target, worker* w) {
+static void insert_wq_barrier(pool_workqueue* pwq, wq_barrier* barr, work_struct* target, worker* w) {
     INIT_WORK(&barr->work, wq_barrier_func);
     __atomic_fetch_or(&barr->work.data, WORK_STRUCT_PENDING, __ATOMIC_RELAXED);
     init_completion(&barr->done);
@@ -492,7 +496,7 @@ void insert_wq_barrier(pool_workqueue* pwq, wq_barrier* barr, work_struct* targe
     insert_work(pwq, &barr->work, head, work_flags);
 }
 
-bool start_flush_work(work_struct* work, wq_barrier* barr) {
+static bool start_flush_work(work_struct* work, wq_barrier* barr) {
     worker_pool* pool = get_work_pool(work);
     if (!pool) return false;
     raw_spin_lock_irq(&pool->lock);
@@ -522,9 +526,9 @@ bool __flush_work(work_struct* work) {
     return true;
 }
 
-bool __cancel_work(work_struct* work, unsigned cflags) {
+bool __cancel_work(work_struct* work, unsigned cflags, work_steal_fn steal) {
     unsigned long irq_flags;
-    bool ret = work_grab_pending(work, &irq_flags);
+    bool ret = work_grab_pending(work, steal, &irq_flags);
     work_offq_data offqd = work_offqd_unpack(work_data(work));
     if (cflags & WORK_CANCEL_DISABLE) work_offqd_disable(&offqd);
     set_work_pool_and_clear_pending(work, offqd.pool_id, work_offqd_pack_flags(offqd));
@@ -535,13 +539,15 @@ bool __cancel_work(work_struct* work, unsigned cflags) {
 // Linux 6.12 __cancel_work_sync: disabled while it waits, so neither the running instance nor anybody
 // else can queue it again before the flush returns (earlier Linux kept PENDING with WORK_OFFQ_CANCELING
 // for the same purpose); enabled again after unless the caller wants it disabled.
-bool __cancel_work_sync(work_struct* work, unsigned cflags) {
-    bool ret = __cancel_work(work, cflags | WORK_CANCEL_DISABLE);
+bool __cancel_work_sync(work_struct* work, unsigned cflags, work_steal_fn steal) {
+    bool ret = __cancel_work(work, cflags | WORK_CANCEL_DISABLE, steal);
     might_sleep();
     if (READ_ONCE(wq_online)) __flush_work(work);
     if (!(cflags & WORK_CANCEL_DISABLE)) enable_work(work);
     return ret;
 }
+
+namespace {
 
 // ---- Workers.
 void process_one_work(worker* w, work_struct* work);
@@ -786,14 +792,14 @@ bool flush_work(work_struct* work) {
     return __flush_work(work);
 }
 
-bool cancel_work(work_struct* work) { return __cancel_work(work, 0); }
-bool cancel_work_sync(work_struct* work) { return __cancel_work_sync(work, 0); }
-bool disable_work(work_struct* work) { return __cancel_work(work, WORK_CANCEL_DISABLE); }
-bool disable_work_sync(work_struct* work) { return __cancel_work_sync(work, WORK_CANCEL_DISABLE); }
+bool cancel_work(work_struct* work) { return __cancel_work(work, 0, nullptr); }
+bool cancel_work_sync(work_struct* work) { return __cancel_work_sync(work, 0, nullptr); }
+bool disable_work(work_struct* work) { return __cancel_work(work, WORK_CANCEL_DISABLE, nullptr); }
+bool disable_work_sync(work_struct* work) { return __cancel_work_sync(work, WORK_CANCEL_DISABLE, nullptr); }
 
 bool enable_work(work_struct* work) {
     unsigned long irq_flags;
-    work_grab_pending(work, &irq_flags);
+    work_grab_pending(work, nullptr, &irq_flags);
     work_offq_data offqd = work_offqd_unpack(work_data(work));
     work_offqd_enable(&offqd);
     set_work_pool_and_clear_pending(work, offqd.pool_id, work_offqd_pack_flags(offqd));

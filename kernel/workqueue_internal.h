@@ -4,6 +4,24 @@
 #include "kernel/sched/sched.h"
 #include "kernel/workqueue.h"
 
+// The one-work primitives of kernel/workqueue.cpp, for delayed work (a work_struct on a timer) to build
+// on, with Linux's names and rules (kernel/workqueue.c).
+// Queue a work whose PENDING the caller owns, interrupts off.
+void __queue_work(int cpu, workqueue_struct* wq, work_struct* work);
+// A disabled work the caller just took PENDING of: give PENDING back; true if it was disabled.
+bool clear_pending_if_disabled(work_struct* work);
+// Take a work off a timer it waits on; true if it was there (its PENDING is then the caller's).
+using work_steal_fn = bool (*)(work_struct* work);
+// Own PENDING: 1 if the work was queued (or on its timer, with `steal`) and is now off it, 0 if it was
+// idle, -EAGAIN if it is being queued (or just started running): retry. On >= 0 interrupts are off,
+// restored from *irq_flags by the caller.
+int try_to_grab_pending(work_struct* work, work_steal_fn steal, unsigned long* irq_flags);
+bool work_grab_pending(work_struct* work, work_steal_fn steal, unsigned long* irq_flags);  // retries
+constexpr unsigned WORK_CANCEL_DISABLE = 1u << 1;  // __cancel_work: also raise the disable count
+bool __cancel_work(work_struct* work, unsigned cflags, work_steal_fn steal);
+bool __cancel_work_sync(work_struct* work, unsigned cflags, work_steal_fn steal);
+bool __flush_work(work_struct* work);  // flush_work without might_sleep
+
 // Concurrency management, called by schedule() for a PF_WQ_WORKER task only: it is about to sleep
 // (its state is not TASK_RUNNING; interrupts on or off), and it runs again after schedule().
 void wq_worker_sleeping(task_struct* task);
