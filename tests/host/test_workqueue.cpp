@@ -569,6 +569,17 @@ TEST_F(WorkqueueSmp, RefusesUnboundAndClampsMaxActive) {
     EXPECT_TRUE(destroy_wq(wq));
 }
 
+TEST_F(WorkqueueSmp, AWorkQueuedOnACpuThatIsNotOnlineWarnsOnceAndRunsOnCpu0) {
+    TWork t;
+    init_twork(&t, system_wq);
+    unsigned long warns = warn_count;
+    ASSERT_TRUE(queue_work_on(int(CPUS) + 1, system_wq, &t.work));
+    EXPECT_EQ(warn_count, warns + 1);
+    ASSERT_TRUE(SimSched::wait_until([&] { return t.runs.load() == 1; }));
+    EXPECT_EQ(t.last_cpu.load(), 0);
+    EXPECT_TRUE(settle(&t));
+}
+
 // ---- The views: ps names and the `workqueues` shell command.
 std::string g_out;
 void capture(const char* s, size_t n) { g_out.append(s, n); }
@@ -607,7 +618,10 @@ TEST_F(WorkqueueSmp, ShellViewShowsWorkqueuesPoolsAndTheBusyWorkersFunction) {
     EXPECT_NE(view.find(std::string(t.comm)), std::string::npos) << view;
     // ps: the busy kworker with the workqueue it works for, an idle highpri one.
     EXPECT_NE(ps.find(std::string(t.comm) + "+events"), std::string::npos) << ps;
-    EXPECT_NE(ps.find("kworker/3:0H"), std::string::npos) << ps;
+    size_t idle = ps.find("kworker/3:0H");
+    ASSERT_NE(idle, std::string::npos) << ps;
+    size_t bol = ps.rfind('\n', idle) + 1;
+    EXPECT_NE(ps.substr(bol, idle - bol).find(" I  TS"), std::string::npos) << ps;  // TASK_IDLE, ps's I
     EXPECT_TRUE(settle(&t));
 }
 }  // namespace
