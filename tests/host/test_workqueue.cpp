@@ -331,6 +331,54 @@ TEST_F(WorkqueueSmp, ConcurrentFlushersOfOneWorkqueueEachWaitForTheirOwnWorks) {
     EXPECT_TRUE(destroy_wq(wq));
 }
 
+// Flush colours run out: 15 flushers in flight take colours 0..14 (one colour always stays free), the
+// others wait on the overflow list and get a colour when the first flush completes: the colour of the
+// works queued meanwhile, so (as on Linux) they also wait for those, never for works queued later.
+TEST_F(WorkqueueSmp, MoreFlushersThanFlushColoursWaitOnTheOverflowListAndAllReturn) {
+    workqueue_struct* wq = alloc_wq("wq-overflow", 0, 0);
+    ASSERT_NE(wq, nullptr);
+    constexpr int IN_FLIGHT = int(WORK_NR_COLORS) - 1;
+    constexpr int N = IN_FLIGHT + 5;
+    TWork before, during, later;
+    init_twork(&before, wq);
+    init_twork(&during, wq);
+    init_twork(&later, wq);
+    before.hold_run = during.hold_run = later.hold_run = 1;
+    ASSERT_TRUE(queue_work_on(1, wq, &before.work));
+    ASSERT_TRUE(SimSched::wait_until([&] { return before.entered.load() == 1; }));
+    TaskCall* f[N];
+    std::atomic<int> flushed[N] = {};
+    for (int i = 0; i < N; i++) {
+        f[i] = start_on(unsigned(i) % CPUS, [wq, &flushed, i] {
+            flush_workqueue(wq);
+            flushed[i] = 1;
+        });
+        ASSERT_TRUE(asleep(f[i])) << i;
+    }
+    auto count = [&] {
+        int n = 0;
+        for (auto& x : flushed) n += x.load();
+        return n;
+    };
+    ASSERT_TRUE(queue_work_on(2, wq, &during.work));  // while the last five wait for a colour
+    ASSERT_TRUE(SimSched::wait_until([&] { return during.entered.load() == 1; }));
+    SimSched::wait_until([&] { return count() > 0; }, SETTLE_MS);
+    EXPECT_EQ(count(), 0);  // everybody waits for `before`
+    complete(&before.gate);
+    ASSERT_TRUE(SimSched::wait_until([&] { return count() == IN_FLIGHT; }));
+    SimSched::wait_until([&] { return count() > IN_FLIGHT; }, SETTLE_MS);
+    for (int i = 0; i < N; i++) EXPECT_EQ(flushed[i].load(), i < IN_FLIGHT ? 1 : 0) << "flusher " << i;
+    // Queued now, after the overflowed flushers got their colour: nobody waits for it.
+    ASSERT_TRUE(queue_work_on(3, wq, &later.work));
+    ASSERT_TRUE(SimSched::wait_until([&] { return later.entered.load() == 1; }));
+    complete(&during.gate);
+    for (TaskCall* c : f) EXPECT_TRUE(finish(c));
+    EXPECT_EQ(count(), N);
+    EXPECT_EQ(later.inside.load(), 1);
+    complete(&later.gate);
+    EXPECT_TRUE(destroy_wq(wq));
+}
+
 TEST_F(WorkqueueSmp, CancelWorkSyncStopsASelfRequeueingWorkForGood) {
     TWork t;
     init_twork(&t, system_wq);
