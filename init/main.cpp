@@ -38,6 +38,7 @@
 #include "kernel/time/timer.h"
 #include "kernel/slab.h"
 #include "kernel/softirq.h"
+#include "kernel/workqueue.h"
 #include "mm/pmm.h"
 #include "tests/kernel/ktest.h"
 
@@ -131,13 +132,15 @@ extern "C" [[noreturn]] void kernel_main(uint32_t magic, uint32_t mbi_addr) {
     x86_sched_init_cpu(0);  // from here the boot code is CPU 0's idle task, "swapper/0"
     local_irq_enable();
     pr_info("irqos: interrupts enabled, HZ=%u\n", HZ);
+    workqueue_init_early();  // the worker pools and system workqueues: works may be queued from here
     smp_boot_cpus();
 
-    // Linux rest_init: the rest runs in the first thread, init (pid 1), and the boot code becomes the
-    // idle loop.
-    task_struct* init = kthread_create(kernel_init, nullptr, "init");  // pid 1, started last
+    // Linux rest_init: the rest runs in the first thread, init (pid 1, created first, started last), and
+    // the boot code becomes the idle loop.
+    task_struct* init = kthread_create(kernel_init, nullptr, "init");
     if (IS_ERR(init)) panic("cannot create the init thread (%ld)", PTR_ERR(init));
     check(spawn_ksoftirqd(), "spawn_ksoftirqd");  // ksoftirqd/N on every CPU
+    workqueue_init();  // every CPU schedules now: the first kworker of each pool, works start running
     WRITE_ONCE(sched_running, true);
     wake_up_process(init);
     cpu_startup_entry();

@@ -86,14 +86,16 @@ void kthread_bind(task_struct* k, unsigned cpu) {
         return;
     }
     int err = sched_set_cpus_allowed_new(k, cpumask_of(cpu));
-    WARN(err, "kthread_bind: %s is running already\n", k->comm);  // Linux: wait_task_inactive fails
-    if (!err) k->flags |= PF_NO_SETAFFINITY;
+    WARN(err, "kthread_bind: %s is running already\n", k->comm);                  // Linux: wait_task_inactive fails
+    if (!err) __atomic_fetch_or(&k->flags, PF_NO_SETAFFINITY, __ATOMIC_RELAXED);  // ps may read flags meanwhile
 }
 
 bool kthread_should_stop() {
     task_struct* c = sched_current();
     return c->kthread && READ_ONCE(to_kthread(c)->should_stop);
 }
+
+void* kthread_data(task_struct* k) { return to_kthread(k)->data; }
 
 int kthread_stop(task_struct* p) {
     might_sleep();

@@ -32,6 +32,9 @@ void kthread_bind(task_struct* k, unsigned cpu);
 int kthread_stop(task_struct* k);
 // In the thread: whether kthread_stop has been called for it.
 bool kthread_should_stop();
+// The `data` a kernel thread was created with (Linux kthread_data; the workqueue finds a kworker's
+// struct worker this way). Any context; `k` must be a kernel thread.
+void* kthread_data(task_struct* k);
 // End the current kernel thread with `result` (also what returning from threadfn does).
 [[noreturn]] void kthread_exit(int result);
 

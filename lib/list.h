@@ -13,16 +13,18 @@ struct list_head {
 // An empty list, or a node that is on no list (list_del_init leaves it so).
 #define LIST_HEAD_INIT(name) \
     { &(name), &(name) }
+// The links are stored whole (WRITE_ONCE, as Linux's list.h does): list_empty_careful reads a node's
+// links without the list's lock while other nodes are added and removed around it.
 static inline void INIT_LIST_HEAD(list_head* list) {
-    list->next = list;
-    list->prev = list;
+    WRITE_ONCE(list->next, list);
+    WRITE_ONCE(list->prev, list);
 }
 
 static inline void list_insert_between(list_head* node, list_head* prev, list_head* next) {
-    next->prev = node;
+    WRITE_ONCE(next->prev, node);
     node->next = next;
     node->prev = prev;
-    prev->next = node;
+    WRITE_ONCE(prev->next, node);
 }
 // After `head`: a stack (or a node placed after another).
 static inline void list_add(list_head* node, list_head* head) { list_insert_between(node, head, head->next); }
@@ -30,8 +32,8 @@ static inline void list_add(list_head* node, list_head* head) { list_insert_betw
 static inline void list_add_tail(list_head* node, list_head* head) { list_insert_between(node, head->prev, head); }
 // Unlink `entry` and make it an empty list again, so list_empty(entry) tells that it is on no list.
 static inline void list_del_init(list_head* entry) {
-    entry->next->prev = entry->prev;
-    entry->prev->next = entry->next;
+    WRITE_ONCE(entry->next->prev, entry->prev);
+    WRITE_ONCE(entry->prev->next, entry->next);
     INIT_LIST_HEAD(entry);
 }
 static inline bool list_empty(const list_head* head) { return head->next == head; }

@@ -6,6 +6,7 @@
 #include "kernel/errno.h"
 #include "kernel/jiffies.h"
 #include "kernel/printk.h"
+#include "kernel/workqueue_internal.h"
 
 DEFINE_PER_CPU(rq, runqueues);
 
@@ -95,7 +96,7 @@ void update_curr(rq* q) {
     task_struct* c = q->curr;
     if (t > c->exec_start) {
         uint64_t delta = t - c->exec_start;
-        c->sum_exec_runtime += delta;
+        WRITE_ONCE(c->sum_exec_runtime, c->sum_exec_runtime + delta);  // ps reads it
         if (!is_rt(c) && c != q->idle) c->vruntime += delta * NICE_0_LOAD / c->weight;
         if (c->policy == SCHED_RR) c->rr_left = c->rr_left > delta ? c->rr_left - delta : 0;
     }
@@ -132,7 +133,7 @@ bool should_preempt(rq* q, const task_struct* p) {
 void activate_and_check(rq* q, task_struct* p) {
     update_curr(q);
     if (!is_rt(p)) place_waking(q, p);
-    p->cpu = q->cpu;
+    WRITE_ONCE(p->cpu, q->cpu);
     p->on_rq = 1;
     __atomic_store_n(&p->__state, TASK_RUNNING, __ATOMIC_RELAXED);
     enqueue_task(q, p, false);
@@ -185,18 +186,18 @@ namespace {
 int set_policy_fields(task_struct* p, int policy, int prio_or_nice) {
     if (policy == SCHED_FIFO || policy == SCHED_RR) {
         if (prio_or_nice < 1 || prio_or_nice >= MAX_RT_PRIO) return -EINVAL;
-        p->rt_priority = unsigned(prio_or_nice);
-        p->prio = MAX_RT_PRIO - 1 - prio_or_nice;
+        WRITE_ONCE(p->rt_priority, unsigned(prio_or_nice));  // (ps reads these without a lock)
+        WRITE_ONCE(p->prio, MAX_RT_PRIO - 1 - prio_or_nice);
         p->weight = NICE_0_LOAD;
     } else if (policy == SCHED_NORMAL) {
         if (prio_or_nice < MIN_NICE || prio_or_nice > MAX_NICE) return -EINVAL;
-        p->rt_priority = 0;
-        p->prio = DEFAULT_PRIO + prio_or_nice;
+        WRITE_ONCE(p->rt_priority, 0u);
+        WRITE_ONCE(p->prio, DEFAULT_PRIO + prio_or_nice);
         p->weight = prio_to_weight[prio_or_nice - MIN_NICE];
     } else {
         return -EINVAL;
     }
-    p->policy = policy;
+    WRITE_ONCE(p->policy, policy);
     return 0;
 }
 }  // namespace
@@ -226,7 +227,7 @@ int sched_set_cpus_allowed_new(task_struct* p, const cpumask_t* mask) {
     for (unsigned c = 0; c < arch::num_online_cpus(); c++) any |= cpumask_test_cpu(c, mask);
     if (!any) return -EINVAL;
     cpumask_copy(&p->cpus_mask, mask);
-    p->cpu = cpumask_first(mask);
+    WRITE_ONCE(p->cpu, cpumask_first(mask));
     return 0;
 }
 
@@ -392,14 +393,14 @@ void __schedule(bool preempt) {
         return;
     }
     if (sleeps)
-        prev->nvcsw++;
+        WRITE_ONCE(prev->nvcsw, prev->nvcsw + 1);  // ps reads the counts
     else
-        prev->nivcsw++;
+        WRITE_ONCE(prev->nivcsw, prev->nivcsw + 1);
     q->nr_switches++;
     q->curr = next;
     next->exec_start = q->clock;
     next->slice_start = next->sum_exec_runtime;
-    next->cpu = q->cpu;
+    WRITE_ONCE(next->cpu, q->cpu);
     __atomic_store_n(&next->on_cpu, 1, __ATOMIC_RELAXED);
     update_min_vruntime(q);
     // Returns in this task when it runs again, perhaps on another CPU, with that CPU's run queue lock
@@ -408,7 +409,22 @@ void __schedule(bool preempt) {
     schedule_tail(last);
 }
 
+namespace {
+// Linux sched_submit_work: a workqueue worker about to sleep lets its pool keep the CPU busy (the pool
+// wakes an idle worker if work waits and no other worker of it runs). Before the run queue lock: it
+// takes the pool's lock and may wake a task.
+void sched_submit_work(task_struct* tsk) {
+    if (tsk->flags & PF_WQ_WORKER) wq_worker_sleeping(tsk);
+}
+// Linux sched_update_worker: the worker runs again and counts as running for its pool.
+void sched_update_worker(task_struct* tsk) {
+    if (tsk->flags & PF_WQ_WORKER) wq_worker_running(tsk);
+}
+}  // namespace
+
 void schedule() {
+    task_struct* tsk = sched_current();
+    if (tsk && __atomic_load_n(&tsk->__state, __ATOMIC_RELAXED) != TASK_RUNNING) sched_submit_work(tsk);
     // Linux schedule_debug: sleeping in atomic context is a bug, reported with who and the count.
     if (unlikely(preempt_count() != 0 && sched_current() != cpu_rq(smp_processor_id())->idle)) {
         pr_err("BUG: scheduling while atomic: %s/%d/0x%08x\n", sched_current()->comm, sched_current()->pid,
@@ -421,6 +437,7 @@ void schedule() {
     __schedule(false);
     local_irq_restore(flags);
     preempt_enable_no_resched();
+    if (tsk) sched_update_worker(tsk);
 }
 
 // Linux preempt_schedule: preemption points (preempt_enable, preempt_check_resched) land here with the

@@ -17,8 +17,10 @@ constexpr unsigned TASK_INTERRUPTIBLE = 0x0001;
 constexpr unsigned TASK_UNINTERRUPTIBLE = 0x0002;
 constexpr unsigned TASK_DEAD = 0x0080;
 constexpr unsigned TASK_WAKING = 0x0200;  // a waker owns it between the state check and the enqueue
+constexpr unsigned TASK_NOLOAD = 0x0400;  // with TASK_UNINTERRUPTIBLE: an idle wait, not a blocked one
 constexpr unsigned TASK_NEW = 0x0800;
 constexpr unsigned TASK_NORMAL = TASK_INTERRUPTIBLE | TASK_UNINTERRUPTIBLE;
+constexpr unsigned TASK_IDLE = TASK_UNINTERRUPTIBLE | TASK_NOLOAD;  // kworkers waiting for work (ps: I)
 
 // Policies and priorities (Linux uapi sched.h, sched/prio.h): prio 0-99 is real time (99 - rt_priority,
 // lower is more urgent), 100-139 fair (120 + nice).
@@ -27,6 +29,8 @@ constexpr int MAX_RT_PRIO = 100, MAX_PRIO = 140, DEFAULT_PRIO = 120;
 constexpr int MIN_NICE = -20, MAX_NICE = 19;
 constexpr unsigned TASK_COMM_LEN = 16;
 constexpr unsigned PF_IDLE = 0x00000002, PF_KTHREAD = 0x00200000, PF_NO_SETAFFINITY = 0x04000000;
+// A workqueue worker (kernel/workqueue.cpp): schedule() tells its pool when it sleeps and runs again.
+constexpr unsigned PF_WQ_WORKER = 0x00000020;
 
 // Time (nanoseconds of sched_clock). Linux's defaults for one CPU: the fair slice, the wake-up
 // preemption granularity, the SCHED_RR quantum.
@@ -136,7 +140,9 @@ void __schedule(bool preempt);
 // its CPU now, and this CPU's run queue lock is released (interrupts stay off).
 void schedule_tail(task_struct* last);
 // Sleep or yield: the current task's state says which (Linux schedule()). Process context, preemption
-// enabled; interrupts may be on or off and are as they were on return.
+// enabled; interrupts may be on or off and are as they were on return. A workqueue worker (PF_WQ_WORKER)
+// that goes to sleep here tells its pool first, and again when it runs (Linux sched_submit_work and
+// sched_update_worker: kernel/workqueue_internal.h), so the pool can wake another worker meanwhile.
 void schedule();
 // Preemption points: see kernel/preempt.h (preempt_schedule) and the interrupt return
 // (preempt_schedule_irq: interrupts off, preempt count zero, a reschedule wanted).

@@ -1,12 +1,15 @@
 // `ps`: every task, as Linux's `ps -eLo pid,psr,stat,cls,rtprio,ni,time,comm` would list kernel threads:
 // pid, the CPU it runs or last ran on, its state letter, class and priority, its CPU time and its
-// voluntary and involuntary context switches.
+// voluntary and involuntary context switches. A kworker's name says which workqueue it works for
+// ("kworker/0:1+events") or last worked for ("-events"), as Linux's ps shows it.
 #include "kernel/kthread.h"
 #include "kernel/shell/shell.h"
+#include "kernel/workqueue_internal.h"
 #include "lib/vsprintf.h"
 
 namespace {
-constexpr unsigned PS_MAX = 64;  // tasks listed in one call (more are counted, not shown)
+constexpr unsigned PS_MAX = 64;                                // tasks listed in one call (more are counted, not shown)
+constexpr unsigned PS_COMM_LEN = TASK_COMM_LEN + WQ_NAME_LEN;  // a kworker's name with its workqueue
 
 struct ps_row {
     int pid;
@@ -17,14 +20,16 @@ struct ps_row {
     unsigned rt_priority;
     uint64_t runtime_ns;
     unsigned long nvcsw, nivcsw;
-    char comm[TASK_COMM_LEN];
+    char comm[PS_COMM_LEN];
 };
 
 // Linux's state letters (fs/proc/array.c task_state_array): R running or runnable, S interruptible
-// sleep, D uninterruptible sleep, X dead; N: created and never woken (irqos shows TASK_NEW apart).
+// sleep, D uninterruptible sleep, I idle (TASK_IDLE: an uninterruptible wait that is not blocked on
+// anything, such as an idle kworker's), X dead; N: created and never woken (irqos shows TASK_NEW apart).
 char state_letter(const task_struct* p) {
     unsigned s = __atomic_load_n(&p->__state, __ATOMIC_RELAXED);
     if (s == TASK_RUNNING || s == TASK_WAKING) return 'R';
+    if ((s & TASK_IDLE) == TASK_IDLE) return 'I';
     if (s & TASK_INTERRUPTIBLE) return 'S';
     if (s & TASK_UNINTERRUPTIBLE) return 'D';
     if (s & TASK_DEAD) return 'X';
@@ -51,13 +56,13 @@ int cmd_ps(int, char**) {
         r.cpu = READ_ONCE(p->cpu);
         r.state = state_letter(p);
         r.on_cpu = __atomic_load_n(&p->on_cpu, __ATOMIC_RELAXED) != 0;
-        r.policy = p->policy;
-        r.prio = p->prio;
-        r.rt_priority = p->rt_priority;
+        r.policy = READ_ONCE(p->policy);
+        r.prio = READ_ONCE(p->prio);
+        r.rt_priority = READ_ONCE(p->rt_priority);
         r.runtime_ns = __atomic_load_n(&p->sum_exec_runtime, __ATOMIC_RELAXED);
         r.nvcsw = READ_ONCE(p->nvcsw);
         r.nivcsw = READ_ONCE(p->nivcsw);
-        for (unsigned i = 0; i < TASK_COMM_LEN; i++) r.comm[i] = p->comm[i];
+        wq_worker_comm(r.comm, sizeof r.comm, p);
     }
     raw_spin_unlock_irqrestore(&tasklist_lock, flags);
 
