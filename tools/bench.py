@@ -255,6 +255,8 @@ GUEST_BENCHES = [
      "wake-up IPI round trip: CPU 0 wakes a thread on CPU 1, which wakes it back (both from idle)"),
     ("softirq", "bhbench softirq 200", "raise_softirq (bottom halves off) to its handler, run by local_bh_enable"),
     ("tasklet", "bhbench tasklet 200", "tasklet_schedule (bottom halves off) to the tasklet, run by local_bh_enable"),
+    ("work-same-cpu", "bhbench work 0 200", "queue_work_on this CPU to the work function on its kworker"),
+    ("work-other-cpu", "bhbench work 1 200", "queue_work_on CPU 1 from CPU 0 to the work function there"),
 ]
 MIN_MED_MAX = re.compile(r"min (\d+) median (\d+) max (\d+) TSC cycles")
 

@@ -13,6 +13,7 @@
 #include "kernel/softirq.h"
 #include "kernel/tasklet.h"
 #include "kernel/time/timer.h"
+#include "kernel/workqueue.h"
 #include "lib/string.h"
 
 namespace {
@@ -26,11 +27,25 @@ void busy_us(unsigned us) {
 // ---- tasklet
 struct TaskletExp {
     tasklet_struct t;
+    work_struct work;  // the work-item variant: queued instead of the tasklet
+    bool use_work;
     bh_tasklet_result* r;
     unsigned last_th_cpu;
     unsigned long limit;  // interrupts the run expects: rate * ms / 1000
 };
 TaskletExp texp;
+
+void exp_work(work_struct* w) {
+    TaskletExp* e = container_of(w, TaskletExp, work);
+    e->r->counter_bh++;
+    if (!in_task()) e->r->bh_not_in_softirq++;  // for a work item: outside process context
+    if (smp_processor_id() != READ_ONCE(e->last_th_cpu)) e->r->bh_off_cpu++;
+    if (strncmp(sched_current()->comm, "kworker/", 8) == 0) e->r->on_kworker++;
+    if (e->r->work_sleep_ms) {
+        msleep(e->r->work_sleep_ms);  // process context: a work item may sleep
+        e->r->slept++;
+    }
+}
 
 void exp_bh(tasklet_struct* t) {
     TaskletExp* e = from_tasklet(e, t, t);
@@ -51,12 +66,18 @@ void exp_th(void* data) {
     }
     WRITE_ONCE(e->last_th_cpu, smp_processor_id());
     busy_us(e->r->th_us);
+    if (e->use_work) {
+        if (!queue_work(system_wq, &e->work)) e->r->coalesced++;  // still pending: nothing queued
+        return;
+    }
     if (tasklet_test_bit(&e->t, TASKLET_STATE_SCHED)) e->r->coalesced++;
     tasklet_schedule(&e->t);
 }
 }  // namespace
 
-int bh_tasklet_experiment(unsigned rate_hz, unsigned th_us, unsigned ms, bh_tasklet_result* r) {
+namespace {
+int run_irq_experiment(bool use_work, unsigned rate_hz, unsigned th_us, unsigned ms, unsigned sleep_ms,
+                       bh_tasklet_result* r) {
     if (rate_hz < mc146818::RTC_FREQ_MIN || rate_hz > mc146818::RTC_FREQ_MAX || (rate_hz & (rate_hz - 1)) ||
         th_us > TH_US_MAX || ms == 0 || ms > MS_MAX)
         return -EINVAL;
@@ -64,10 +85,13 @@ int bh_tasklet_experiment(unsigned rate_hz, unsigned th_us, unsigned ms, bh_task
     r->rate_hz = rate_hz;
     r->th_us = th_us;
     r->ms = ms;
+    r->work_sleep_ms = sleep_ms;
     unsigned old_freq = rtc_irq_freq();
     if (!old_freq) return -ENODEV;
     bool old_on = rtc_irq_enabled();
     tasklet_setup(&texp.t, exp_bh);
+    INIT_WORK(&texp.work, exp_work);
+    texp.use_work = use_work;
     texp.r = r;
     texp.limit = (unsigned long)rate_hz * ms / 1000;
     rtc_task task{exp_th, &texp};
@@ -79,8 +103,19 @@ int bh_tasklet_experiment(unsigned rate_hz, unsigned th_us, unsigned ms, bh_task
     rtc_irq_set_freq(old_freq);
     synchronize_irq(mc146818::RTC_IRQ);  // a top half still running on another CPU finishes
     rtc_irq_unregister(&task);
-    tasklet_kill(&texp.t);  // the last scheduled run has happened
+    tasklet_kill(&texp.t);   // the last scheduled run has happened
+    flush_work(&texp.work);  // and the last queued work item's
     return 0;
+}
+}  // namespace
+
+int bh_tasklet_experiment(unsigned rate_hz, unsigned th_us, unsigned ms, bh_tasklet_result* r) {
+    return run_irq_experiment(false, rate_hz, th_us, ms, 0, r);
+}
+
+int bh_work_experiment(unsigned rate_hz, unsigned th_us, unsigned ms, unsigned sleep_ms, bh_tasklet_result* r) {
+    if (sleep_ms > 1000) return -EINVAL;
+    return run_irq_experiment(true, rate_hz, th_us, ms, sleep_ms, r);
 }
 
 namespace {
@@ -132,6 +167,8 @@ int bh_flood_experiment(unsigned ms, bh_flood_result* r) {
 namespace {
 int usage() {
     shell_printf("usage: bh tasklet [RATE_HZ [TH_US [MS]]]   (RTC periodic interrupt; default 8192 100 1000)\n");
+    shell_printf(
+        "       bh work [RATE_HZ [TH_US [MS [SLEEP_MS]]]] (the same with a work item; default 1024 0 1000 2)\n");
     shell_printf("       bh flood [MS]                        (a self-rescheduling HI tasklet; default 1000)\n");
     return -EINVAL;
 }
@@ -166,6 +203,28 @@ int cmd_bh(int argc, char** argv) {
         shell_printf("  so one run serves several interrupts. The tasklet must handle everything that came.\n");
         return 0;
     }
+    if (!strcmp(argv[1], "work")) {
+        unsigned long rate = 1024, th_us = 0, ms = 1000, sleep_ms = 2;
+        if ((argc > 2 && !parse_uint(argv[2], &rate)) || (argc > 3 && !parse_uint(argv[3], &th_us)) ||
+            (argc > 4 && !parse_uint(argv[4], &ms)) || (argc > 5 && !parse_uint(argv[5], &sleep_ms)) || argc > 6)
+            return usage();
+        bh_tasklet_result r;
+        int err = bh_work_experiment(unsigned(rate), unsigned(th_us), unsigned(ms), unsigned(sleep_ms), &r);
+        if (err) return err == -EINVAL ? usage() : err;
+        shell_printf("bh work: RTC periodic interrupt at %u Hz for %u ms, top half busy %u us, work sleeps %u ms\n",
+                     r.rate_hz, r.ms, r.th_us, r.work_sleep_ms);
+        shell_printf("  counter_th %10lu  top half, hard-IRQ context, once per interrupt\n", r.counter_th);
+        shell_printf("  counter_bh %10lu  work item, process context on a kworker (%lu of them; outside\n",
+                     r.counter_bh, r.on_kworker);
+        shell_printf("             %10s  process context: %lu; on another CPU: %lu; slept: %lu)\n", "",
+                     r.bh_not_in_softirq, r.bh_off_cpu, r.slept);
+        shell_printf("  coalesced  %10lu  queue_work calls that found it still pending\n", r.coalesced);
+        shell_printf("  counter_th %s counter_bh + coalesced\n",
+                     r.counter_th == r.counter_bh + r.coalesced ? "=" : "!=");
+        shell_printf("  The work item runs later, on a kworker thread of the CPU that queued it: it may sleep,\n");
+        shell_printf("  so while it sleeps the interrupts keep coming and their queue_work finds it pending.\n");
+        return 0;
+    }
     if (!strcmp(argv[1], "flood")) {
         unsigned long ms = 1000;
         if ((argc > 2 && !parse_uint(argv[2], &ms)) || argc > 3) return usage();
@@ -187,4 +246,6 @@ int cmd_bh(int argc, char** argv) {
 }
 }  // namespace
 
-SHELL_COMMAND("bh", "bottom-half experiments: bh tasklet [RATE [TH_US [MS]]] | bh flood [MS]", cmd_bh);
+SHELL_COMMAND("bh",
+              "bottom-half experiments: bh tasklet [RATE [TH_US [MS]]] | work [RATE [TH_US [MS [SLEEP]]]] | flood [MS]",
+              cmd_bh);

@@ -19,11 +19,18 @@ struct bh_tasklet_result {
     unsigned long coalesced = 0;          // schedules that found it still scheduled
     unsigned long bh_not_in_softirq = 0;  // tasklet runs outside softirq context (must stay 0)
     unsigned long bh_off_cpu = 0;         // tasklet runs on another CPU than the top half that scheduled it
-    bool stopped_by_top_half = false;     // the top half turned the RTC off after rate * ms / 1000 interrupts
+    bool stopped_by_top_half = false;
+    // The work-item variant (bh_work_experiment): how long each run sleeps, the runs on a kworker, the
+    // runs that slept. bh_not_in_softirq then counts runs outside process context.
+    unsigned work_sleep_ms = 0;
+    unsigned long on_kworker = 0, slept = 0;  // the top half turned the RTC off after rate * ms / 1000 interrupts
 };
 // 0, or -EINVAL (rate not a power of two in 2..8192, th_us > 10000, ms 1..60000), -ENODEV (no RTC),
 // -EBUSY (the RTC's periodic task is taken). Process context, sleeps.
 int bh_tasklet_experiment(unsigned rate_hz, unsigned th_us, unsigned ms, bh_tasklet_result* r);
+
+// The same with a work item on system_wq instead of the tasklet; each run sleeps sleep_ms (0..1000).
+int bh_work_experiment(unsigned rate_hz, unsigned th_us, unsigned ms, unsigned sleep_ms, bh_tasklet_result* r);
 
 struct bh_flood_result {
     unsigned ms = 0;
