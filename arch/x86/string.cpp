@@ -65,4 +65,12 @@ char* strchr(const char* s, int c) {
     }
 }
 
+// The first occurrence of `needle` in `haystack` (the empty needle is found at the start).
+char* strstr(const char* haystack, const char* needle) {
+    size_t n = strlen(needle);
+    for (; *haystack; haystack++)
+        if (strncmp(haystack, needle, n) == 0) return const_cast<char*>(haystack);
+    return n == 0 ? const_cast<char*>(haystack) : nullptr;
+}
+
 }  // extern "C"
