@@ -20,7 +20,7 @@ raw_spinlock_t rtc_lock;  // the index/data pair is one conversation at a time (
 unsigned periodic_freq;
 unsigned long periodic_irqs;
 bool irq_requested;
-int rtc_dev_id;  // dev_id cookie for request_irq/free_irq
+int rtc_dev_id;           // dev_id cookie for request_irq/free_irq
 rtc_task* periodic_task;  // rtc_irq_register's, called by the interrupt (read with an atomic load)
 
 // rtc_lock held.

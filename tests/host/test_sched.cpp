@@ -40,7 +40,8 @@ protected:
         clock_ns = 1000 * NSEC_PER_MSEC;
         switches.clear();
         for (auto& c : resched_ipis) c = 0;
-        sched_set_hooks(SchedHooks{.context_switch = record_switch, .resched_cpu_ipi = record_ipi, .clock = test_clock});
+        sched_set_hooks(
+            SchedHooks{.context_switch = record_switch, .resched_cpu_ipi = record_ipi, .clock = test_clock});
         sched_init_cpu(0, &idle0);
         sched_init_cpu(1, &idle1);
     }
