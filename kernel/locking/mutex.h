@@ -11,7 +11,7 @@ struct mutex {
     list_head wait_list;  // struct mutex_waiter, first come first served
     const char* name = nullptr;
 };
-#define DEFINE_MUTEX(m) mutex m = {nullptr, {}, LIST_HEAD_INIT(m.wait_list), #m}
+#define DEFINE_MUTEX(m) mutex m = {nullptr, {}, LIST_HEAD_INIT((&(m))->wait_list), #m}
 
 void __mutex_init(mutex* lock, const char* name);
 #define mutex_init(m) __mutex_init((m), #m)

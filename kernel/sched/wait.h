@@ -35,7 +35,9 @@ struct wait_queue_head {
 };
 
 // A wait queue head at namespace scope, ready before any code runs (Linux DECLARE_WAIT_QUEUE_HEAD).
-#define DECLARE_WAIT_QUEUE_HEAD(name) wait_queue_head name = {{}, LIST_HEAD_INIT(name.head)}
+// (The member is reached through the object's address: clang takes `name.head` in its own initializer
+// for a read of an uninitialised variable.)
+#define DECLARE_WAIT_QUEUE_HEAD(name) wait_queue_head name = {{}, LIST_HEAD_INIT((&(name))->head)}
 // Any context. The head must be initialised before use (a per-CPU or static one too: list heads point
 // to themselves, so they cannot be constant-initialised).
 void init_waitqueue_head(wait_queue_head* wq_head);

@@ -155,6 +155,20 @@ TEST_F(SchedThreadsSmp, MutexExcludesThreadsOnEveryCpu) {
     EXPECT_FALSE(mutex_is_locked(&c.m));
 }
 
+DEFINE_MUTEX(static_mutex);
+DECLARE_WAIT_QUEUE_HEAD(static_wq);
+
+// The static initialisers give a ready, empty, unlocked object before any code runs.
+TEST_F(SchedThreadsSmp, StaticMutexAndWaitQueueAreReadyBeforeAnyCode) {
+    EXPECT_FALSE(mutex_is_locked(&static_mutex));
+    EXPECT_TRUE(list_empty(&static_mutex.wait_list));
+    EXPECT_EQ(static_mutex.wait_list.prev, &static_mutex.wait_list);
+    EXPECT_STREQ(static_mutex.name, "static_mutex");
+    EXPECT_FALSE(waitqueue_active(&static_wq));
+    EXPECT_EQ(static_wq.head.prev, &static_wq.head);
+    EXPECT_EQ(wake_up(&static_wq), 0u);  // nobody to wake, and no crash on the empty list
+}
+
 struct Excl {
     wait_queue_head wq;
     std::atomic<int> tokens{0};
