@@ -60,9 +60,8 @@ void check(int err, const char* what) {
     if (err < 0) pr_err("%s failed: %d\n", what, err);
 }
 
-// The init thread: the crash tests, then the in-kernel tests or the shell.
+// The init thread: the in-kernel tests or the shell.
 int kernel_init(void*) {
-    crash_test_run();
     if (cmdline_has_flag("ktest")) {
         int failures = ktest_run_all();
         emulator_exit(failures == 0);
@@ -134,6 +133,9 @@ extern "C" [[noreturn]] void kernel_main(uint32_t magic, uint32_t mbi_addr) {
     pr_info("irqos: interrupts enabled, HZ=%u\n", HZ);
     workqueue_init_early();  // the worker pools and system workqueues: works may be queued from here
     smp_boot_cpus();
+    // A crash test (a boot image built for one) faults here, on the boot stack with its guard page, so
+    // a double fault from a stack overflow is caught there and the trace ends in kernel_main.
+    crash_test_run();
 
     // Linux rest_init: the rest runs in the first thread, init (pid 1, created first, started last), and
     // the boot code becomes the idle loop.

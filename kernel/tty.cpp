@@ -159,7 +159,10 @@ void tty_write(const char* s, size_t n) {
                 __atomic_fetch_add(&tty_in.output_dropped, n - done, __ATOMIC_RELAXED);
                 break;
             }
-            cpu_idle_once();  // returns with interrupts on, as they were
+            // Halt in place until the next interrupt (the UART's, when its FIFO has room), as a console
+            // write waits in Linux too, rather than sleeping: a sleeping writer is only woken at the
+            // idle loop's next halt or tick, which made console output crawl (a tick per FIFO).
+            arch_safe_halt();  // returns with interrupts on, as they were
         }
     }
 }

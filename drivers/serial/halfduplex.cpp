@@ -2,6 +2,7 @@
 // Linux drivers for half-duplex lines (RS-485 and one-wire UARTs): receive interrupt off while sending,
 // own echo drained, interrupt on again. The measurement around it is irqos's own.
 #include "drivers/serial/halfduplex.h"
+#include "kernel/bottom_half.h"
 #include "drivers/pic/i8259.h"
 #include "drivers/pic/legacy_pic.h"
 #include "drivers/serial/com2.h"
@@ -20,9 +21,18 @@ constexpr uint8_t IIR_CTI = 0x0C;   // character timeout (cleared by reading RBR
 irqreturn_t halfduplex_interrupt(int, void* dev_id) { return static_cast<HalfDuplexBus*>(dev_id)->handle_irq(); }
 
 // How long to let interrupts in after enable_irq. What the unmasked line delivers comes at once; a lost
-// edge replayed in software comes from the resend tasklet, which runs at the next timer interrupt's exit
-// on this CPU (or in its ksoftirqd): one tick more, whatever HZ the kernel was booted with.
+// edge replayed in software comes from the resend tasklet, which enable_irq scheduled on this CPU. It
+// would run at the next interrupt's exit or in ksoftirqd, a tick or more later on a busy host; the
+// measurement runs it at once instead (enable_and_replay), and keeps one tick of margin.
 unsigned late_settle_us() { return hdx::LATE_SETTLE_US + 1000000 / HZ; }
+
+// enable_irq, then the softirqs it raised on this CPU (the resend tasklet): local_bh_enable runs what
+// is pending, Linux's way of letting a deferred replay happen now rather than at the next interrupt.
+void enable_and_replay(unsigned irq) {
+    enable_irq(irq);
+    local_bh_disable();
+    local_bh_enable();
+}
 
 // A byte pattern that changes from byte to byte, so a stuck receiver shows.
 uint8_t pattern(unsigned i) { return (uint8_t)(0x41 + (i % 26)); }
@@ -146,7 +156,7 @@ int HalfDuplexBus::probe_loopback(loopback_facts* f) {
     f->echo = !err && got == 0xAA;
     f->irr_after_read = legacy_pic->irq_pending(irq_);
     unsigned before = READ_ONCE(calls_);
-    enable_irq(irq_);
+    enable_and_replay(irq_);
     io_->udelay(late_settle_us());
     f->calls_after_enable = READ_ONCE(calls_) - before;
     if (err) pr_err("halfduplex: no echo within %u us (LSR 0x%02x)\n", hdx::ECHO_TIMEOUT_US, lsr);
@@ -254,7 +264,7 @@ int HalfDuplexBus::transmit(unsigned n, hdx_mode mode, hdx_result* out) {
     r.irr_after = legacy_pic->irq_pending(irq_);
     r.pending = line_pending(irq_);
     WRITE_ONCE(phase_, LATE);
-    enable_irq(irq_);
+    enable_and_replay(irq_);
     io_->udelay(late_settle_us());
     WRITE_ONCE(phase_, IDLE);
     irq_clear_status_flags(irq_, IRQ_DISABLE_UNLAZY);
