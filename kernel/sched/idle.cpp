@@ -46,6 +46,15 @@ void cpu_idle_once() {
     local_irq_enable();
 }
 
+// Linux schedule_idle: the idle task stays runnable, it only lets the woken task run.
+void schedule_idle() {
+    preempt_disable();
+    local_irq_disable();
+    __schedule(false);
+    local_irq_enable();
+    preempt_enable_no_resched();
+}
+
 [[noreturn]] void cpu_startup_entry() {
     unsigned cpu = smp_processor_id();
     for (;;) {
@@ -63,11 +72,6 @@ void cpu_idle_once() {
             arch_safe_halt();
             wake_irq_waiters();
         }
-        // Linux schedule_idle: the idle task stays runnable, it only lets the woken task run.
-        preempt_disable();
-        local_irq_disable();
-        __schedule(false);
-        local_irq_enable();
-        preempt_enable_no_resched();
+        schedule_idle();
     }
 }

@@ -183,6 +183,9 @@ void might_sleep_ratelimit_reset();   // the next case prints (tests)
 // the tick's part of it (waking the tasks waiting in cpu_idle_once).
 void sched_init_idle(unsigned cpu, task_struct* idle);
 [[noreturn]] void cpu_startup_entry();
+// The idle task's switch to whatever was woken on its CPU (Linux schedule_idle): it stays runnable.
+// Only from an idle task, interrupts on.
+void schedule_idle();
 void sched_tick_idle_work();
 // From when the first task other than the boot CPU's is started (Linux system_state >= SYSTEM_SCHEDULING).
 extern bool sched_running;

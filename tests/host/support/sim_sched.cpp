@@ -87,18 +87,14 @@ SimSched::SimSched(unsigned cpus) : cpus_(cpus), idle_(cpus) {
     for (unsigned c = 0; c < cpus; c++) idle_threads_.emplace_back([this, c] { idle_loop(c); });
 }
 
-// Each CPU's idle task (kernel/sched/idle.cpp cpu_startup_entry without the halt): switch to whatever
-// was woken here, and come back here when nothing is left to run.
+// Each CPU's idle task (kernel/sched/idle.cpp cpu_startup_entry without the halt, through the same
+// schedule_idle): switch to whatever was woken here, and come back here when nothing is left to run.
 void SimSched::idle_loop(unsigned cpu) {
     SimCpu::set_current(cpu);
     SimCpu::set_irqs_enabled(cpu, true);
     while (!stop_.load()) {
         if (need_resched()) {
-            preempt_disable();
-            local_irq_disable();
-            __schedule(false);
-            local_irq_enable();
-            preempt_enable_no_resched();
+            schedule_idle();
         } else {
             std::this_thread::yield();
         }
