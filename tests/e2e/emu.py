@@ -8,6 +8,7 @@ import os
 import re
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 
@@ -194,47 +195,28 @@ def qemu_batch(iso, serial_log, timeout, extra=None):
 
 # The in-kernel tests run on Bochs with two CPUs (Debian's Bochs is built with SMP support).
 BOCHS_CPUS = 2
-BOCHSRC = """megs: 128
-cpu: model=corei7_sandy_bridge_2600k, count=$BX_CPUS, ips=50000000, reset_on_triple_fault=0
-clock: sync=none, time0=946684800
-pci: enabled=1, chipset=i440fx
-ata0-master: type=cdrom, path=$BX_ISO, status=inserted
-boot: cdrom
-com1: enabled=1, mode=file, dev=$BX_SERIAL
-com2: enabled=1, mode=null
-port_e9_hack: enabled=1
-magic_break: enabled=1
-speaker: enabled=0
-sound: driver=dummy
-mouse: enabled=0
-display_library: term
-log: $BX_LOG
-panic: action=fatal
-"""
+TOOLS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools")
+sys.path.insert(0, TOOLS)
+import bochs_headless  # noqa: E402  (tools/: `make run-bochs` starts Bochs through it too)
 
 
 def bochs_batch(iso, serial_log, bochs_log, timeout):
-    """Boot `iso` in headless Bochs until it ends ("Shutdown" at port 0x8900) or `timeout` seconds.
-    Bochs's exit status carries no verdict; returns (status or None on timeout)."""
+    """Boot `iso` in headless Bochs (tools/bochsrc.template, its screen drained by tools/bochs_headless.py)
+    until it ends ("Shutdown" at port 0x8900) or `timeout` seconds. Bochs's exit status carries no
+    verdict; returns (status or None on timeout)."""
     work = tempfile.mkdtemp(prefix="irqos-bochs-")
     rc_path = os.path.join(work, "bochsrc")
     cont_path = os.path.join(work, "cont.rc")
-    with open(rc_path, "w") as f:
-        f.write(BOCHSRC)
+    with open(os.path.join(TOOLS, "bochsrc.template")) as src, open(rc_path, "w") as f:
+        f.write(src.read())
     with open(cont_path, "w") as f:
         f.write("c\n")   # the Debian build has the debugger: continue at its first prompt
     open(serial_log, "w").close()
     env = dict(os.environ, BX_ISO=os.path.abspath(iso), BX_SERIAL=os.path.abspath(serial_log),
                BX_LOG=os.path.abspath(bochs_log), BX_CPUS=str(BOCHS_CPUS))
     try:
-        r = subprocess.run(["setsid", "bochs", "-q", "-f", rc_path, "-rc", cont_path], env=env,
-                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                           timeout=timeout, cwd=work)
-        status = r.returncode
-    except subprocess.TimeoutExpired:
-        # setsid(1) execs Bochs in place (our child is no group leader), so the kill reached Bochs itself.
-        status = None
-    for p in (rc_path, cont_path):
-        os.unlink(p)
-    os.rmdir(work)
-    return status
+        return bochs_headless.run(rc_path, cont_path, timeout, env=env, cwd=work)
+    finally:
+        for p in (rc_path, cont_path):
+            os.unlink(p)
+        os.rmdir(work)

@@ -156,6 +156,63 @@ class DocSnippets(unittest.TestCase):
             self.assertEqual(len(snippet_problems(f"{rel}/doc.md")), 1)
 
 
+# A stand-in for Debian's Bochs (debugger build, term display): it opens a pseudo-terminal of its own,
+# announces it on stderr as Bochs does, writes SIZE bytes of "screen" to it and exits 7. Unread, the
+# terminal fills after a few KiB and the write blocks for good, which is how real Bochs runs stopped.
+FAKE_BOCHS = """#!/usr/bin/env python3
+import ctypes, os, sys
+libc = ctypes.CDLL(None)
+libc.ptsname.restype = ctypes.c_char_p
+master = os.open("/dev/ptmx", os.O_RDWR | os.O_NOCTTY)  # as Bochs: the other side never opened here
+libc.grantpt(master)
+libc.unlockpt(master)
+name = libc.ptsname(master).decode()
+sys.stderr.write('\\nBochs connected to screen "%s"\\n' % name)
+sys.stderr.flush()
+chunk = b"x" * 4096
+for _ in range(SIZE // 4096):
+    os.write(master, chunk)
+sys.exit(7)
+"""
+
+
+class BochsScreen(unittest.TestCase):
+    """tools/bochs_headless.py drains the terminal Bochs draws its screen on, so the guest never stops."""
+
+    def run_fake(self, size, timeout=20):
+        sys.path.insert(0, os.path.join(HERE, "..", "..", "tools"))
+        import bochs_headless
+        with tempfile.TemporaryDirectory() as d:
+            fake = os.path.join(d, "bochs")
+            with open(fake, "w") as f:
+                f.write(FAKE_BOCHS.replace("SIZE", str(size)))
+            os.chmod(fake, 0o755)
+            env = dict(os.environ, PATH=d + os.pathsep + os.environ["PATH"])
+            screen = os.path.join(d, "screen")
+            status = bochs_headless.run("rc", "dbg", timeout, env=env, cwd=d,
+                                        output_log=os.path.join(d, "out"), screen_log=screen)
+            with open(screen, "rb") as f:
+                return status, len(f.read())
+
+    def test_a_screen_far_larger_than_the_terminal_buffer_is_drained_to_the_end(self):
+        status, drained = self.run_fake(4 << 20)
+        self.assertEqual(status, 7)  # it ran to its end, not into the timeout (None)
+        # What was still in the terminal when it exited may be lost with it (Linux drops a pty's
+        # unread input once its other side has closed): at most the buffer, never the bulk.
+        self.assertGreater(drained, (4 << 20) - (256 << 10))
+
+    def test_the_timeout_ends_a_run_and_says_so(self):
+        sys.path.insert(0, os.path.join(HERE, "..", "..", "tools"))
+        import bochs_headless
+        with tempfile.TemporaryDirectory() as d:
+            fake = os.path.join(d, "bochs")
+            with open(fake, "w") as f:
+                f.write("#!/bin/sh\nexec sleep 60\n")
+            os.chmod(fake, 0o755)
+            env = dict(os.environ, PATH=d + os.pathsep + os.environ["PATH"])
+            self.assertIsNone(bochs_headless.run("rc", "dbg", 1, env=env, cwd=d))
+
+
 class Recorder(unittest.TextTestResult):
     lines = []
 
