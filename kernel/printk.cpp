@@ -8,6 +8,7 @@
 #include "kernel/jiffies.h"
 #include "kernel/percpu.h"
 #include "kernel/printk_log.h"
+#include "kernel/sched/sched.h"
 #include "kernel/spinlock.h"
 #include "lib/string.h"
 #include "lib/vsprintf.h"
@@ -165,10 +166,20 @@ void clear_warn_once() {
         __atomic_store_n(once, false, __ATOMIC_RELAXED);
 }
 
+// Before the scheduler runs a CPU has no task yet: that is Linux's swapper, pid 0.
+void dump_stack() {
+    task_struct* c = sched_current();
+    printk("CPU: %u UID: 0 PID: %d Comm: %s irqos\n", smp_processor_id(), c ? c->pid : 0,
+           c ? c->comm : "swapper");
+    arch::dump_stack();
+}
+
 void __warn(const char* file, int line, const char* func, const char* fmt, ...) {
     __atomic_fetch_add(&warn_count, 1, __ATOMIC_RELAXED);
+    task_struct* c = sched_current();
     printk(KERN_WARNING "------------[ cut here ]------------\n");
-    printk(KERN_WARNING "WARNING: CPU: %u PID: 0 at %s:%d %s\n", smp_processor_id(), file, line, func);
+    printk(KERN_WARNING "WARNING: CPU: %u PID: %d at %s:%d %s\n", smp_processor_id(), c ? c->pid : 0, file,
+           line, func);
     if (fmt && fmt[0]) {
         char msg[PRINTK_LINE_MAX];
         va_list ap;
@@ -177,7 +188,7 @@ void __warn(const char* file, int line, const char* func, const char* fmt, ...) 
         va_end(ap);
         if (n > 0) printk(KERN_WARNING "%s%s", msg, msg[n - 1] == '\n' ? "" : "\n");
     }
-    arch::dump_stack();
+    dump_stack();
     printk(KERN_WARNING "---[ end trace ]---\n");
 }
 
@@ -190,7 +201,7 @@ void panic(const char* fmt, ...) {
     vscnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     printk(KERN_EMERG "Kernel panic - not syncing: %s\n", msg);
-    arch::dump_stack();
+    dump_stack();
     printk(KERN_EMERG "---[ end Kernel panic - not syncing: %s ]---\n", msg);
     arch::halt();
 }

@@ -113,6 +113,9 @@ bool __ratelimit(ratelimit_state* rs);  // true: print this one
 
 // WARN: prints "WARNING: at file:line func" , the message, and a stack dump; counts it. Returns cond.
 void __warn(const char* file, int line, const char* func, const char* fmt, ...) __printf(4, 5);
+// Linux's dump_stack(): the line naming the CPU and the task ("CPU: 0 UID: 0 PID: 1 Comm: init irqos"),
+// then the call trace. WARN, panic, might_sleep and the other reports print their stack through it.
+void dump_stack();
 extern unsigned long warn_count;  // how many WARNs fired (tests and the shell read it)
 // Forget which WARN_ONCEs fired. Any context; racing a WARN_ONCE at worst lets it print twice.
 void clear_warn_once();

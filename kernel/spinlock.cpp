@@ -20,7 +20,7 @@ void raw_spin_lock_contended(raw_spinlock_t* l) {
 [[noreturn]] static void spin_bug_recursion(raw_spinlock_t* l, unsigned cpu) {
     printk(KERN_EMERG "BUG: spinlock recursion on CPU#%u\n", cpu);
     printk(KERN_EMERG " lock: %pS, .owner_cpu: %d\n", (void*)l, __atomic_load_n(&l->owner_cpu, __ATOMIC_RELAXED));
-    arch::dump_stack();
+    dump_stack();
     arch::halt();
 }
 

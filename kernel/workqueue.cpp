@@ -582,7 +582,7 @@ void process_one_work(worker* w, work_struct* work) {
     if (unlikely(preempt_count() != 0)) {
         pr_err("BUG: workqueue leaked atomic, lock or RCU: %s[%d]\n     preempt=0x%08x workfn=%ps\n", w->task->comm,
                w->task->pid, preempt_count(), reinterpret_cast<void*>(w->current_func));
-        arch::dump_stack();
+        dump_stack();
     }
     raw_spin_lock_irq(&pool->lock);
     worker_clr_flags(w, WORKER_CPU_INTENSIVE);

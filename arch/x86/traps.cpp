@@ -14,6 +14,7 @@
 #include "kernel/irq/irq_stat.h"
 #include "kernel/preempt.h"
 #include "kernel/printk.h"
+#include "kernel/sched/sched.h"
 
 namespace {
 struct ExceptionName {
@@ -156,6 +157,11 @@ void print_frame(uintptr_t ret, void*) {
     if (vector == 10 || vector == 11 || vector == 12 || vector == 13) report_selector_error(f->error_code);
     put("CPU: ");
     emergency_dec(smp_processor_id());
+    task_struct* task = sched_current();  // none yet early in boot: Linux's swapper, pid 0
+    put(" PID: ");
+    emergency_dec(task ? uint64_t(task->pid) : 0);
+    put(" Comm: ");
+    put(task ? task->comm : "swapper");
     put(" preempt_count: 0x");
     emergency_hex(preempt_count(), 8);
     put("\n");

@@ -35,7 +35,7 @@ void __report_bad_irq(irq_desc* desc, irqreturn_t action_ret) {
         printk(KERN_ERR "irq event %d: bogus return value %x\n", (int)irq, (unsigned)action_ret);
     else
         printk(KERN_ERR "irq %d: nobody cared (try booting with the \"irqpoll\" option)\n", (int)irq);
-    arch::dump_stack();
+    dump_stack();
     printk(KERN_ERR "handlers:\n");
     unsigned long flags;
     raw_spin_lock_irqsave(&desc->lock, flags);

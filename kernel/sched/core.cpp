@@ -429,7 +429,7 @@ void schedule() {
     if (unlikely(preempt_count() != 0 && sched_current() != cpu_rq(smp_processor_id())->idle)) {
         pr_err("BUG: scheduling while atomic: %s/%d/0x%08x\n", sched_current()->comm, sched_current()->pid,
                preempt_count());
-        arch::dump_stack();
+        dump_stack();
     }
     preempt_disable();
     unsigned long flags;
@@ -507,7 +507,7 @@ void __might_sleep(const char* file, int line) {
     pr_err("in_atomic(): %d, irqs_disabled(): %d, non_block: %d, pid: %d, name: %s\n", pc != 0, irqs_off, 0,
            c ? c->pid : -1, c ? c->comm : "?");
     pr_err("preempt_count: %x, expected: %x\n", pc, 0u);
-    arch::dump_stack();
+    dump_stack();
 }
 
 void might_sleep_ratelimit_reset() { WRITE_ONCE(might_sleep_last_jiffy, 0ul); }

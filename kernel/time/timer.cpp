@@ -559,7 +559,7 @@ long schedule_timeout(long timeout) {
     }
     if (timeout < 0) {
         printk(KERN_ERR "schedule_timeout: wrong timeout value %lx\n", (unsigned long)timeout);
-        arch::dump_stack();
+        dump_stack();
         __set_current_state(TASK_RUNNING);
         return 0;
     }

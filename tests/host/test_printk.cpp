@@ -302,6 +302,11 @@ TEST_F(Printk, WarnReportAndCount) {
     EXPECT_LT(msg, end);
     EXPECT_NE(o.find("test_printk.cpp:", hdr), std::string::npos);
     EXPECT_NE(o.find("TestBody\n", hdr), std::string::npos);
+    // dump_stack's line before the trace: no task runs this test, which Linux calls the swapper, pid 0.
+    size_t info = o.find("CPU: 0 UID: 0 PID: 0 Comm: swapper irqos\n");
+    ASSERT_NE(info, std::string::npos) << o;
+    EXPECT_LT(msg, info);
+    EXPECT_LT(info, o.find("Call Trace:"));
 }
 
 TEST_F(Printk, WarnOnceFiresOnce) {

@@ -7,11 +7,14 @@
 #include "kernel/kthread.h"
 #include "kernel/locking/mutex.h"
 #include "kernel/preempt.h"
+#include "kernel/printk.h"
 #include "kernel/sched/wait.h"
 
 #include <gtest/gtest.h>
 #include <atomic>
+#include <string>
 
+#include "tests/host/support/capture_console.h"
 #include "tests/host/support/host_env.h"
 #include "tests/host/support/sim_sched.h"
 
@@ -214,5 +217,37 @@ TEST_F(SchedThreadsSmp, ExclusiveWaitersAreWokenOnePerWakeUp) {
     e.tokens = 2;
     wake_up_all(&e.wq);
     EXPECT_TRUE(SimSched::wait_until([&] { return e.woken.load() == 3; }));
+}
+// A WARN names the task it fired in, as Linux's "WARNING: CPU: 1 PID: 5 at ..." and dump_stack's
+// "CPU: 1 UID: 0 PID: 5 Comm: name" line do: the report of a thread is not the report of the idle task.
+struct Warner {
+    std::atomic<int> pid{-1};
+    std::atomic<int> cpu{-1};
+    std::atomic<bool> done{false};
+};
+int warner(void* data) {
+    auto* w = static_cast<Warner*>(data);
+    preempt_disable();  // stays on its CPU while it reports
+    w->pid = sched_current()->pid;
+    w->cpu = int(smp_processor_id());
+    WARN(true, "from a thread");
+    preempt_enable();
+    w->done = true;
+    return 0;
+}
+
+TEST_F(SchedThreadsSmp, WarnNamesTheTaskItFiredIn) {
+    SimSched s(CPUS);
+    Warner w;
+    host_console::reset();
+    ASSERT_FALSE(IS_ERR(kthread_run(warner, &w, "warner")));
+    ASSERT_TRUE(SimSched::wait_until([&] { return w.done.load(); }));
+    std::string out = host_console::text();
+    ASSERT_GT(w.pid.load(), 0);
+    std::string hdr = "WARNING: CPU: " + std::to_string(w.cpu.load()) + " PID: " + std::to_string(w.pid.load()) + " at ";
+    std::string info = "CPU: " + std::to_string(w.cpu.load()) + " UID: 0 PID: " + std::to_string(w.pid.load()) +
+                       " Comm: warner irqos\n";
+    EXPECT_NE(out.find(hdr), std::string::npos) << out;
+    EXPECT_NE(out.find(info), std::string::npos) << out;
 }
 }  // namespace
