@@ -169,8 +169,7 @@ void clear_warn_once() {
 // Before the scheduler runs a CPU has no task yet: that is Linux's swapper, pid 0.
 void dump_stack() {
     task_struct* c = sched_current();
-    printk("CPU: %u UID: 0 PID: %d Comm: %s irqos\n", smp_processor_id(), c ? c->pid : 0,
-           c ? c->comm : "swapper");
+    printk("CPU: %u UID: 0 PID: %d Comm: %s irqos\n", smp_processor_id(), c ? c->pid : 0, c ? c->comm : "swapper");
     arch::dump_stack();
 }
 
@@ -178,8 +177,7 @@ void __warn(const char* file, int line, const char* func, const char* fmt, ...) 
     __atomic_fetch_add(&warn_count, 1, __ATOMIC_RELAXED);
     task_struct* c = sched_current();
     printk(KERN_WARNING "------------[ cut here ]------------\n");
-    printk(KERN_WARNING "WARNING: CPU: %u PID: %d at %s:%d %s\n", smp_processor_id(), c ? c->pid : 0, file,
-           line, func);
+    printk(KERN_WARNING "WARNING: CPU: %u PID: %d at %s:%d %s\n", smp_processor_id(), c ? c->pid : 0, file, line, func);
     if (fmt && fmt[0]) {
         char msg[PRINTK_LINE_MAX];
         va_list ap;

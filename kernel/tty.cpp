@@ -35,7 +35,7 @@ DECLARE_WAIT_QUEUE_HEAD(tty_read_wait);
 // instead of halting the CPU.
 bool reader_can_sleep() {
     task_struct* c = sched_current();
-    return c && !(c->flags & PF_IDLE);
+    return c && !is_idle_task(c);
 }
 
 // Output devices, registered at boot; tty_write walks the list without a lock (it may idle while

@@ -497,7 +497,7 @@ void __might_sleep(const char* file, int line) {
     task_struct* c = sched_current();
     unsigned pc = preempt_count();
     bool irqs_off = irqs_disabled();
-    if (pc == 0 && !irqs_off && c && !(c->flags & PF_IDLE)) return;
+    if (pc == 0 && !irqs_off && c && !is_idle_task(c)) return;
     __atomic_fetch_add(&might_sleep_count, 1, __ATOMIC_RELAXED);
     unsigned long now_j = READ_ONCE(jiffies);
     unsigned long last = READ_ONCE(might_sleep_last_jiffy);

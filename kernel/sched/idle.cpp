@@ -32,7 +32,7 @@ void sched_tick_idle_work() { wake_irq_waiters(); }
 
 void cpu_idle_once() {
     task_struct* c = sched_current();
-    if (!c || (c->flags & PF_IDLE)) {
+    if (!c || is_idle_task(c)) {
         arch_safe_halt();
         return;
     }

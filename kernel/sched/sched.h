@@ -158,6 +158,8 @@ task_struct* sched_current();
 bool need_resched();
 // Linux's `current` (a macro there; a function here, since tests use the word).
 static inline task_struct* get_current() { return sched_current(); }
+// A CPU's idle task (Linux is_idle_task): it never sleeps, so waiting there means halting.
+static inline bool is_idle_task(const task_struct* p) { return p->flags & PF_IDLE; }
 // The task's state, as Linux's set_current_state: a full barrier after the store, so the condition the
 // caller checks next is read after the state is visible to a waker (which sets TASK_RUNNING after making
 // the condition true).

@@ -244,7 +244,8 @@ TEST_F(SchedThreadsSmp, WarnNamesTheTaskItFiredIn) {
     ASSERT_TRUE(SimSched::wait_until([&] { return w.done.load(); }));
     std::string out = host_console::text();
     ASSERT_GT(w.pid.load(), 0);
-    std::string hdr = "WARNING: CPU: " + std::to_string(w.cpu.load()) + " PID: " + std::to_string(w.pid.load()) + " at ";
+    std::string hdr =
+        "WARNING: CPU: " + std::to_string(w.cpu.load()) + " PID: " + std::to_string(w.pid.load()) + " at ";
     std::string info = "CPU: " + std::to_string(w.cpu.load()) + " UID: 0 PID: " + std::to_string(w.pid.load()) +
                        " Comm: warner irqos\n";
     EXPECT_NE(out.find(hdr), std::string::npos) << out;

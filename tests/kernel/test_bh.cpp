@@ -121,8 +121,8 @@ constexpr unsigned TIMERS_PER_CPU = 8;
 struct TimerCase {
     timer_list timer;
     unsigned long expires = 0;
-    unsigned long armed_at = 0, fired_at = 0;              // jiffies
-    unsigned long armed_ticks = 0, fired_ticks = 0;        // local_ticks() of the arming CPU
+    unsigned long armed_at = 0, fired_at = 0;        // jiffies
+    unsigned long armed_ticks = 0, fired_ticks = 0;  // local_ticks() of the arming CPU
     int fired_cpu = -1;
     int armed_cpu = -1;
     int fired = 0;
