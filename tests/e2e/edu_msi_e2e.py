@@ -14,6 +14,7 @@ in CHECKS; each function takes (iso, outdir, check) and records its results thro
 """
 import re
 
+import edu_affinity
 import emu
 
 BOOT_TIMEOUT = 60
@@ -23,46 +24,25 @@ SWITCHED = re.compile(r"edu 00:04\.0: INTx IRQ (\d+) -> MSI IRQ (\d+)\n")
 MSI_STATUS = re.compile(r"edu 00:04\.0: IRQ (\d+) \(edge, MSI\), driver ok, status 0x00000000\n.*\n"
                         r"  mode MSI: address 0xfee([0-9a-f]{2})000 data 0x00([0-9a-f]{2}) \(vector 0x\3, "
                         r"APIC ID (\d+)\), INTx disabled\n")
-RAISED = re.compile(r"edu 00:04\.0: raised (\d+), served (\d+) \(handler calls \+(\d+): handled \+(\d+), "
-                    r"not mine \+(\d+)\)")
-
-
-def columns(q, irq):
-    """The `interrupts` row of `irq` as (per-CPU counts, the rest of the line), or None."""
-    for line in emu.clean(q.command("interrupts")).splitlines():
-        m = re.match(rf"\s*{irq}:((?:\s+\d+)+)\s+(\S.*)$", line)
-        if m:
-            return [int(x) for x in m.group(1).split()], m.group(2).strip()
-    return None
 
 
 def row(q, irq):
     """The `interrupts` row of `irq` as (count summed over the CPUs, the rest of the line), or None."""
-    c = columns(q, irq)
+    c = edu_affinity.columns(q, irq)
     return (sum(c[0]), c[1]) if c else None
 
 
-def move_and_raise(q, outdir, irq, target):
-    """Move the MSI to `target`, raise 5: None when all 5 landed in `target`'s column, else what went wrong."""
-    out = emu.clean(q.command(f"irq {irq} affinity {target}"))
-    emu.note(outdir, "edu-msi", f"irqos> irq {irq} affinity {target}\n{out}")
-    if f"IRQ {irq}: affinity {target}, effective {target}" not in out:
-        return f"irq {irq} affinity {target} said: {out!r}"
+def message_names(q, target):
+    """None when the MSI message now carries `target`'s APIC ID (CPU n has APIC ID n on QEMU)."""
     s = MSI_STATUS.search(emu.clean(q.command("edu")))
     if not s or int(s.group(4)) != target:
         return f"the message does not name CPU {target}'s APIC ID: {s.group(0) if s else 'no MSI status'}"
-    before = columns(q, irq)
-    out = emu.clean(q.command("edu raise 5"))
-    after = columns(q, irq)
-    emu.note(outdir, "edu-msi", f"irqos> edu raise 5\n{out}\nIRQ {irq} per CPU: {before} -> {after}")
-    m = RAISED.search(out)
-    if not m or m.groups() != ("5", "5", "5", "5", "0"):
-        return f"edu raise 5 said: {out!r}"
-    if not before or not after or len(before[0]) != 2 or len(after[0]) != 2:
-        return f"IRQ {irq} row with two CPU columns expected: {before} / {after}"
-    grew = [a - b for a, b in zip(after[0], before[0])]
-    want = [5 if cpu == target else 0 for cpu in range(2)]
-    return None if grew == want else f"IRQ {irq} per-CPU growth {grew}, expected {want}"
+    return None
+
+
+def move_and_raise(q, outdir, irq, target):
+    """Move the MSI to `target` (its message must follow) and raise 5 there: None when all 5 landed."""
+    return edu_affinity.move_and_raise(q, outdir, "edu-msi", irq, target, message_names)
 
 
 def edu_on_msi(iso, outdir, check):
@@ -99,7 +79,7 @@ def edu_on_msi(iso, outdir, check):
             before, intx_before = row(q, msi), row(q, intx)
             out = emu.clean(q.command("edu raise 5"))
             after, intx_after = row(q, msi), row(q, intx)
-            m = RAISED.search(out)
+            m = edu_affinity.RAISED.search(out)
             if not m or m.groups() != ("5", "5", "5", "5", "0"):
                 return f"edu raise 5 said: {out!r}"
             if not before or not after:
@@ -130,7 +110,7 @@ def edu_on_msi(iso, outdir, check):
             before = row(q, intx)
             out = emu.clean(q.command("edu raise 2"))
             after = row(q, intx)
-            m = RAISED.search(out)
+            m = edu_affinity.RAISED.search(out)
             if not m or m.groups() != ("2", "2", "2", "2", "0"):
                 return f"edu raise 2 on INTx said: {out!r}"
             if not before or not after or after[0] - before[0] != 2:

@@ -56,11 +56,8 @@ protected:
     }
     // An edu-like function at 00:04.0, its MSI requested and settled on CPU 0.
     void make(uint16_t control) {
-        Fn& f = cfg.add(0, 4, 0, 0x1234, 0x11e8, 0x00ff00);
-        FakePciConfig::irq(f, 1, 11);
-        FakePciConfig::cap(f, 0x40, PCI_CAP_ID_MSI, 0x00, true);
-        f.regs[0x42] = (uint8_t)control;
-        f.regs[0x43] = (uint8_t)(control >> 8);
+        Fn& f = cfg.add_edu_like(4, 11);
+        FakePciConfig::msi_cap(f, control);
         ASSERT_EQ(pci_scan(cfg), 1u);
         fn = &f;
         dev = pci_dev_at(0);

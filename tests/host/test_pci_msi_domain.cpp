@@ -57,14 +57,9 @@ protected:
     }
     // An edu-like function at 00:04.0 with its INTx on IRQ 11 and an MSI capability at 0x40.
     void make(uint16_t control = PCI_MSI_FLAGS_64BIT, bool with_msi = true) {
-        Fn& f = cfg.add(0, 4, 0, 0x1234, 0x11e8, 0x00ff00);
-        FakePciConfig::irq(f, 1, INTX_IRQ);
+        Fn& f = cfg.add_edu_like(4, INTX_IRQ);
         f.regs[0x04] = PCI_COMMAND_MEMORY;
-        if (with_msi) {
-            FakePciConfig::cap(f, 0x40, PCI_CAP_ID_MSI, 0x00, true);
-            f.regs[0x42] = (uint8_t)control;
-            f.regs[0x43] = (uint8_t)(control >> 8);
-        }
+        if (with_msi) FakePciConfig::msi_cap(f, control);
         ASSERT_EQ(pci_scan(cfg), 1u);
         fn = &f;
         dev = pci_dev_at(0);
@@ -307,10 +302,8 @@ TEST_F(PciMsi, ApicIdAboveFFCannotBeAddressed) {
 
 TEST_F(PciMsi, TwoDevicesGetTwoIrqsAndMessages) {
     make();
-    Fn& f2 = cfg.add(0, 8, 0, 0x1234, 0x11e8, 0x00ff00);
-    FakePciConfig::irq(f2, 1, INTX_IRQ);
-    FakePciConfig::cap(f2, 0x40, PCI_CAP_ID_MSI, 0x00, true);
-    f2.regs[0x42] = (uint8_t)PCI_MSI_FLAGS_64BIT;
+    Fn& f2 = cfg.add_edu_like(8, INTX_IRQ);
+    FakePciConfig::msi_cap(f2, PCI_MSI_FLAGS_64BIT);
     ASSERT_EQ(pci_scan(cfg), 2u);
     pci_dev* a = pci_dev_at(0);
     pci_dev* b = pci_dev_at(1);

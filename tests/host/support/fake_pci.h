@@ -4,6 +4,7 @@
 // the command register seen whenever a BAR is written with all ones, so a test can check decoding was
 // off during the sizing.
 #pragma once
+#include "drivers/pci/capability.h"
 #include "drivers/pci/pci_config.h"
 
 #include <cstdint>
@@ -91,6 +92,19 @@ public:
         if (first) f.regs[0x34] = pos;
         f.regs[pos] = id;
         f.regs[pos + 1] = next;
+    }
+    // An edu-like function (QEMU's 1234:11e8, class 0x00ff) at 00:slot.0, its INTx on pin A routed to
+    // `line`.
+    Function& add_edu_like(unsigned slot, uint8_t line) {
+        Function& f = add(0, slot, 0, 0x1234, 0x11e8, 0x00ff00);
+        irq(f, 1, line);
+        return f;
+    }
+    // An MSI capability at 0x40, the function's only one, whose message control reads `control`.
+    static void msi_cap(Function& f, uint16_t control) {
+        cap(f, 0x40, pci_regs::PCI_CAP_ID_MSI, 0x00, true);
+        f.regs[0x42] = (uint8_t)control;
+        f.regs[0x43] = (uint8_t)(control >> 8);
     }
     struct Write {
         uint8_t bus, devfn;
