@@ -51,7 +51,8 @@ void task_list_add(task_struct* p) {
     raw_spin_unlock_irqrestore(&tasklist_lock, flags);
 }
 
-task_struct* kthread_create(int (*threadfn)(void*), void* data, const char* namefmt, ...) {
+namespace {
+task_struct* kthread_create_named(int (*threadfn)(void*), void* data, const char* name) {
     kthread* k = new kthread();
     if (!k) return ERR_PTR<task_struct>(-ENOMEM);
     k->stack = kmalloc(THREAD_SIZE);
@@ -59,11 +60,6 @@ task_struct* kthread_create(int (*threadfn)(void*), void* data, const char* name
         delete k;
         return ERR_PTR<task_struct>(-ENOMEM);
     }
-    char name[TASK_COMM_LEN];
-    va_list ap;
-    va_start(ap, namefmt);
-    irqos::vsnprintf(name, sizeof name, namefmt, ap);
-    va_end(ap);
     k->threadfn = threadfn;
     k->data = data;
     init_completion(&k->exited);
@@ -77,6 +73,30 @@ task_struct* kthread_create(int (*threadfn)(void*), void* data, const char* name
     if (sched_hooks().init_task_stack) sched_hooks().init_task_stack(p);
     p->pid = -1;
     task_list_add(p);
+    return p;
+}
+}  // namespace
+
+task_struct* kthread_create(int (*threadfn)(void*), void* data, const char* namefmt, ...) {
+    char name[TASK_COMM_LEN];
+    va_list ap;
+    va_start(ap, namefmt);
+    irqos::vsnprintf(name, sizeof name, namefmt, ap);
+    va_end(ap);
+    return kthread_create_named(threadfn, data, name);
+}
+
+task_struct* kthread_create_on_cpu(int (*threadfn)(void*), void* data, unsigned cpu, const char* namefmt) {
+    char name[TASK_COMM_LEN];
+    irqos::snprintf(name, sizeof name, namefmt, cpu);
+    task_struct* p = kthread_create_named(threadfn, data, name);
+    if (!IS_ERR(p)) kthread_bind(p, cpu);
+    return p;
+}
+
+task_struct* kthread_run_on_cpu(int (*threadfn)(void*), void* data, unsigned cpu, const char* namefmt) {
+    task_struct* p = kthread_create_on_cpu(threadfn, data, cpu, namefmt);
+    if (!IS_ERR(p)) wake_up_process(p);
     return p;
 }
 

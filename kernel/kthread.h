@@ -4,6 +4,7 @@
 //     task_struct* t = kthread_create(fn, data, "worker/%u", cpu);   // created, not running yet
 //     kthread_bind(t, cpu);                                          // optional: only this CPU
 //     wake_up_process(t);                                            // now it runs
+//     (the three in one: kthread_run_on_cpu(fn, data, cpu, "worker/%u"))
 //     ...
 //     int ret = kthread_stop(t);   // asks it to stop (kthread_should_stop() turns true), waits, gets its
 //                                  // return value
@@ -27,6 +28,11 @@ task_struct* kthread_create(int (*threadfn)(void* data), void* data, const char*
     })
 // Only `cpu` (before the first wake_up_process). WARNs and does nothing for a started thread.
 void kthread_bind(task_struct* k, unsigned cpu);
+// A thread bound to `cpu`, named by `namefmt` with the CPU number as its one argument ("worker/%u"), not
+// started (Linux kthread_create_on_cpu). Returns the task or ERR_PTR(-ENOMEM). Process context.
+task_struct* kthread_create_on_cpu(int (*threadfn)(void* data), void* data, unsigned cpu, const char* namefmt);
+// kthread_create_on_cpu and wake_up_process (Linux kthread_run_on_cpu).
+task_struct* kthread_run_on_cpu(int (*threadfn)(void* data), void* data, unsigned cpu, const char* namefmt);
 // Set it on the thread itself: ask it to stop, wake it, wait until it exited; its return value (or
 // -EINTR if it was stopped before it ever ran threadfn). Process context, sleeps.
 int kthread_stop(task_struct* k);

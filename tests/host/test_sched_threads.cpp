@@ -101,10 +101,7 @@ TEST_F(SchedThreadsSmp, CompletionReleasesOneWaiterPerComplete) {
     Comp c;
     init_completion(&c.c);
     for (unsigned i = 0; i < CPUS; i++) {
-        task_struct* t = kthread_create(comp_waiter, &c, "waiter/%u", i);
-        ASSERT_FALSE(IS_ERR(t));
-        kthread_bind(t, i);
-        wake_up_process(t);
+        ASSERT_FALSE(IS_ERR(kthread_run_on_cpu(comp_waiter, &c, i, "waiter/%u")));
     }
     ASSERT_TRUE(SimSched::wait_until([&] { return c.waiting.load() == int(CPUS); }));
     complete(&c.c);  // from the driver: any context may complete
@@ -147,10 +144,7 @@ TEST_F(SchedThreadsSmp, MutexExcludesThreadsOnEveryCpu) {
     MutexCase c;
     mutex_init(&c.m);
     for (unsigned i = 0; i < CPUS; i++) {
-        task_struct* t = kthread_create(mutex_worker, &c, "mutex/%u", i);
-        ASSERT_FALSE(IS_ERR(t));
-        kthread_bind(t, i);
-        wake_up_process(t);
+        ASSERT_FALSE(IS_ERR(kthread_run_on_cpu(mutex_worker, &c, i, "mutex/%u")));
     }
     ASSERT_TRUE(SimSched::wait_until([&] { return c.finished.load() == int(CPUS); }, 60000));
     EXPECT_EQ(c.counter, long(CPUS) * MUTEX_ROUNDS);
@@ -198,10 +192,7 @@ TEST_F(SchedThreadsSmp, ExclusiveWaitersAreWokenOnePerWakeUp) {
     Excl e;
     init_waitqueue_head(&e.wq);
     for (unsigned i = 0; i < 3; i++) {
-        task_struct* t = kthread_create(excl_waiter, &e, "excl/%u", i);
-        ASSERT_FALSE(IS_ERR(t));
-        kthread_bind(t, i);
-        wake_up_process(t);
+        ASSERT_FALSE(IS_ERR(kthread_run_on_cpu(excl_waiter, &e, i, "excl/%u")));
     }
     ASSERT_TRUE(SimSched::wait_until([&] {
         unsigned long flags;

@@ -73,10 +73,9 @@ protected:
     static TaskCall* start_on(unsigned cpu, std::function<void()> fn) {
         auto* c = new TaskCall;
         c->fn = std::move(fn);
-        task_struct* t = kthread_create(task_call, c, "wqtest/%u", cpu);
+        task_struct* t = kthread_create_on_cpu(task_call, c, cpu, "wqtest/%u");
         if (IS_ERR(t)) std::abort();
         get_task_struct(t);
-        kthread_bind(t, cpu);
         c->task = t;
         wake_up_process(t);
         return c;

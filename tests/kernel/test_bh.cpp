@@ -103,10 +103,7 @@ KTEST(bh, one_tasklet_scheduled_from_every_cpu_never_runs_twice_at_once) {
     tasklet_setup(&shared.t, shared_fn);
     unsigned n = arch::num_online_cpus();
     for (unsigned cpu = 0; cpu < n; cpu++) {
-        task_struct* k = kthread_create(scheduler_fn, &shared, "kt-tasklet/%u", cpu);
-        KASSERT(!IS_ERR(k));
-        kthread_bind(k, cpu);
-        wake_up_process(k);
+        KASSERT(!IS_ERR(kthread_run_on_cpu(scheduler_fn, &shared, cpu, "kt-tasklet/%u")));
     }
     KASSERT(ktest_wait_jiffies(all_done, &shared, msecs_to_jiffies(WAIT_MS)));
     KEXPECT_EQ(shared.max_inside, 1);
@@ -169,10 +166,7 @@ KTEST(timer, timers_fire_on_the_arming_cpu_within_one_tick_of_expiry) {
     for (unsigned cpu = 0; cpu < n; cpu++) {
         per[cpu] = PerCpuTimers{};
         init_completion(&per[cpu].done);
-        task_struct* k = kthread_create(arm_timers_fn, &per[cpu], "kt-timers/%u", cpu);
-        KASSERT(!IS_ERR(k));
-        kthread_bind(k, cpu);
-        wake_up_process(k);
+        KASSERT(!IS_ERR(kthread_run_on_cpu(arm_timers_fn, &per[cpu], cpu, "kt-timers/%u")));
     }
     for (unsigned cpu = 0; cpu < n; cpu++) {
         KASSERT(wait_for_completion_timeout(&per[cpu].done, msecs_to_jiffies(WAIT_MS)) != 0);

@@ -14,6 +14,7 @@
 #include "kernel/preempt.h"
 #include "kernel/sched/wait.h"
 #include "kernel/spinlock.h"
+#include "lib/vsprintf.h"
 
 namespace {
 constexpr unsigned long WAIT_JIFFIES_MS = 5000;  // generous: TCG on a busy host
@@ -83,11 +84,13 @@ KTEST(kthread, bound_thread_runs_on_its_cpu) {
     for (unsigned cpu = 0; cpu < arch::num_online_cpus(); cpu++) {
         Where w;
         init_completion(&w.c);
-        task_struct* t = kthread_create(where_fn, &w, "kt-bound/%u", cpu);
+        task_struct* t = kthread_create_on_cpu(where_fn, &w, cpu, "kt-bound/%u");
         KASSERT(!IS_ERR(t));
         get_task_struct(t);
-        kthread_bind(t, cpu);
         KEXPECT_TRUE(t->flags & PF_NO_SETAFFINITY);
+        char name[TASK_COMM_LEN];
+        snprintf(name, sizeof name, "kt-bound/%u", cpu);
+        KEXPECT_STREQ(t->comm, name);  // the CPU number filled into the name, as Linux's ksoftirqd/N
         wake_up_process(t);
         wait_for_completion(&w.c);
         KEXPECT_EQ(w.cpu, int(cpu));

@@ -491,10 +491,7 @@ KTEST(workqueue, stress_every_queued_instance_runs_exactly_once) {
     for (unsigned cpu = 0; cpu < cpus; cpu++) {
         for (int j = 0; j < STRESS_THREADS_PER_CPU; j++, threads++) {
             st[threads] = StressThread{&s, 7919u * unsigned(threads + 1)};
-            task_struct* t = kthread_create(stress_fn, &st[threads], "kt-wq-stress/%u", cpu);
-            KASSERT(!IS_ERR(t));
-            kthread_bind(t, cpu);
-            wake_up_process(t);
+            KASSERT(!IS_ERR(kthread_run_on_cpu(stress_fn, &st[threads], cpu, "kt-wq-stress/%u")));
         }
     }
     KASSERT(wait_at_least(&s.finished, threads, 6 * WAIT_MS));
