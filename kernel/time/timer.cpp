@@ -60,6 +60,10 @@ struct timer_base {
     // (never late) after a deletion emptied that bucket: next_expiry_recalc says so, and the next expiry
     // pass recomputes it. Read without the lock by this CPU's tick.
     unsigned long next_expiry = NEXT_TIMER_MAX_DELTA;
+    // The jiffies this CPU's last two ticks decided on (Linux keeps the last in
+    // tick_sched.last_tick_jiffies). Written by run_local_timers only, read by timer_base_snapshot: a
+    // timer's function can tell whether an earlier tick of its CPU had reached its bucket already.
+    unsigned long last_tick_jiffies = 0, prev_tick_jiffies = 0;
     unsigned cpu = 0;
     bool next_expiry_recalc = false;
     bool timers_pending = false;                                 // valid when !next_expiry_recalc
@@ -439,7 +443,10 @@ void __run_timer_base(timer_base* base) {
 // stale read costs at most one jiffy or one needless softirq, as on Linux.
 void run_local_timers() {
     timer_base* base = this_cpu_ptr(&timer_bases);
-    if (time_after_eq(jiffies_now(), read_next_expiry(base))) raise_softirq(TIMER_SOFTIRQ);
+    unsigned long now = jiffies_now();
+    WRITE_ONCE(base->prev_tick_jiffies, base->last_tick_jiffies);
+    WRITE_ONCE(base->last_tick_jiffies, now);
+    if (time_after_eq(now, read_next_expiry(base))) raise_softirq(TIMER_SOFTIRQ);
 }
 
 void init_timer_cpu(unsigned cpu) {
@@ -624,6 +631,8 @@ unsigned timer_base_snapshot(unsigned cpu, timer_base_info* info, timer_snapshot
         info->next_expiry = base->next_expiry;
         info->running = base->running_function;
         info->nr_pending = pending;
+        info->last_tick_jiffies = READ_ONCE(base->last_tick_jiffies);
+        info->prev_tick_jiffies = READ_ONCE(base->prev_tick_jiffies);
     }
     raw_spin_unlock_irqrestore(&base->lock, flags);
     return copied;

@@ -130,10 +130,12 @@ struct timer_snapshot {
     unsigned level;
 };
 struct timer_base_info {
-    unsigned long clk;             // the wheel's clock (jiffies it has caught up with)
-    unsigned long next_expiry;     // the first bucket due (may be stale-early after deletions, as on Linux)
-    void (*running)(timer_list*);  // the function of the timer running now, or NULL
-    unsigned nr_pending;           // all pending timers, also those beyond `max`
+    unsigned long clk;                // the wheel's clock (jiffies it has caught up with)
+    unsigned long next_expiry;        // the first bucket due (may be stale-early after deletions, as on Linux)
+    void (*running)(timer_list*);     // the function of the timer running now, or NULL
+    unsigned nr_pending;              // all pending timers, also those beyond `max`
+    unsigned long last_tick_jiffies;  // jiffies as this CPU's last tick compared them with next_expiry
+    unsigned long prev_tick_jiffies;  // and as the tick before it did
 };
 // Copy the wheel of `cpu`: up to `max` pending timers into `out` (bucket order) and the base's state
 // into *base. Returns how many were copied. Any context; takes that wheel's lock with interrupts off.

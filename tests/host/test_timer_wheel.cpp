@@ -575,6 +575,32 @@ TEST_F(TimerWheel, TheTickRaisesTheSoftirqOnlyWhenATimerIsDue) {
     EXPECT_EQ(times_fired(&t), 1u);
 }
 
+// Each CPU's wheel keeps the jiffies its last two ticks compared with next_expiry: another CPU's tick
+// changes neither, and a tick that saw no new jiffy (jiffies kept by another CPU) still counts as one.
+TEST_F(TimerWheel, TheWheelRecordsWhatItsCpusLastTwoTicksSaw) {
+    SimCpu::set_online(2);
+    start_at(20);
+    tick();  // 21
+    tick();  // 22
+    {
+        SimCpu::Scope c1(1);
+        tick(0);  // CPU 1's tick, jiffies still 22
+    }
+    timer_base_info i0, i1;
+    timer_base_snapshot(0, &i0, nullptr, 0);
+    timer_base_snapshot(1, &i1, nullptr, 0);
+    EXPECT_EQ(i0.last_tick_jiffies, 22ul);
+    EXPECT_EQ(i0.prev_tick_jiffies, 21ul);
+    EXPECT_EQ(i1.last_tick_jiffies, 22ul);
+    EXPECT_EQ(i1.prev_tick_jiffies, 0ul) << "CPU 1 ticked once";
+    {
+        SimCpu::Scope c1(1);
+        tick(0);
+    }
+    timer_base_snapshot(1, &i1, nullptr, 0);
+    EXPECT_EQ(i1.prev_tick_jiffies, 22ul) << "the same jiffy seen twice";
+}
+
 TEST_F(TimerWheel, EveryCpusApicTickRunsItsOwnTimersAfterTheTickCpuAdvancedJiffies) {
     SimCpu::set_online(2);
     apic_set_tick_do_timer_cpu(0);
