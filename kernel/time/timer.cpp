@@ -60,10 +60,16 @@ struct timer_base {
     // (never late) after a deletion emptied that bucket: next_expiry_recalc says so, and the next expiry
     // pass recomputes it. Read without the lock by this CPU's tick.
     unsigned long next_expiry = NEXT_TIMER_MAX_DELTA;
-    // The jiffies this CPU's last two ticks decided on (Linux keeps the last in
-    // tick_sched.last_tick_jiffies). Written by run_local_timers only, read by timer_base_snapshot: a
-    // timer's function can tell whether an earlier tick of its CPU had reached its bucket already.
+    // What this CPU's ticks saw, for timer_base_snapshot (Linux keeps the last in
+    // tick_sched.last_tick_jiffies): the jiffies its last two ticks compared with next_expiry; those of
+    // the tick that raised the TIMER softirq still to come (and of the tick before it); and those of the
+    // raise that started the expiry pass running now or last. Written by this CPU with interrupts off,
+    // read by any CPU: a timer's function can tell that its pass was raised by the first tick of its CPU
+    // that reached its bucket, however long the host then kept the emulated CPU from running it.
     unsigned long last_tick_jiffies = 0, prev_tick_jiffies = 0;
+    unsigned long raise_tick_jiffies = 0, raise_prev_tick_jiffies = 0;
+    bool raise_recorded = false;
+    unsigned long pass_tick_jiffies = 0, pass_prev_tick_jiffies = 0;
     unsigned cpu = 0;
     bool next_expiry_recalc = false;
     bool timers_pending = false;                                 // valid when !next_expiry_recalc
@@ -432,6 +438,13 @@ void __run_timers(timer_base* base) {
 }
 
 void __run_timer_base(timer_base* base) {
+    unsigned long flags = arch::irq_save();  // the tick writes the raise record
+    if (base->raise_recorded) {
+        base->raise_recorded = false;
+        WRITE_ONCE(base->pass_tick_jiffies, base->raise_tick_jiffies);
+        WRITE_ONCE(base->pass_prev_tick_jiffies, base->raise_prev_tick_jiffies);
+    }
+    arch::irq_restore(flags);
     if (time_before(jiffies_now(), read_next_expiry(base))) return;
     raw_spin_lock_irq(&base->lock);
     __run_timers(base);
@@ -443,10 +456,17 @@ void __run_timer_base(timer_base* base) {
 // stale read costs at most one jiffy or one needless softirq, as on Linux.
 void run_local_timers() {
     timer_base* base = this_cpu_ptr(&timer_bases);
-    unsigned long now = jiffies_now();
-    WRITE_ONCE(base->prev_tick_jiffies, base->last_tick_jiffies);
+    unsigned long now = jiffies_now(), prev = base->last_tick_jiffies;
+    WRITE_ONCE(base->prev_tick_jiffies, prev);
     WRITE_ONCE(base->last_tick_jiffies, now);
-    if (time_after_eq(now, read_next_expiry(base))) raise_softirq(TIMER_SOFTIRQ);
+    if (time_after_eq(now, read_next_expiry(base))) {
+        if (!base->raise_recorded) {  // the first raise before the softirq runs is the one that counts
+            base->raise_recorded = true;
+            base->raise_tick_jiffies = now;
+            base->raise_prev_tick_jiffies = prev;
+        }
+        raise_softirq(TIMER_SOFTIRQ);
+    }
 }
 
 void init_timer_cpu(unsigned cpu) {
@@ -633,6 +653,8 @@ unsigned timer_base_snapshot(unsigned cpu, timer_base_info* info, timer_snapshot
         info->nr_pending = pending;
         info->last_tick_jiffies = READ_ONCE(base->last_tick_jiffies);
         info->prev_tick_jiffies = READ_ONCE(base->prev_tick_jiffies);
+        info->pass_tick_jiffies = READ_ONCE(base->pass_tick_jiffies);
+        info->pass_prev_tick_jiffies = READ_ONCE(base->pass_prev_tick_jiffies);
     }
     raw_spin_unlock_irqrestore(&base->lock, flags);
     return copied;

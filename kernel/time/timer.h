@@ -136,6 +136,10 @@ struct timer_base_info {
     unsigned nr_pending;              // all pending timers, also those beyond `max`
     unsigned long last_tick_jiffies;  // jiffies as this CPU's last tick compared them with next_expiry
     unsigned long prev_tick_jiffies;  // and as the tick before it did
+    // The same two for the expiry pass running now (or last): the tick that raised its TIMER softirq,
+    // and the tick before that one.
+    unsigned long pass_tick_jiffies;
+    unsigned long pass_prev_tick_jiffies;
 };
 // Copy the wheel of `cpu`: up to `max` pending timers into `out` (bucket order) and the base's state
 // into *base. Returns how many were copied. Any context; takes that wheel's lock with interrupts off.

@@ -601,6 +601,33 @@ TEST_F(TimerWheel, TheWheelRecordsWhatItsCpusLastTwoTicksSaw) {
     EXPECT_EQ(i1.prev_tick_jiffies, 22ul) << "the same jiffy seen twice";
 }
 
+struct pass_ticks {
+    unsigned long tick, prev;
+};
+// The expiry pass remembers the tick that raised it: the first raise before the softirq ran, even when
+// later ticks came first (a busy or stopped CPU), and the tick before that one.
+pass_ticks seen_pass;
+void record_pass(timer_list*) {
+    timer_base_info i;
+    timer_base_snapshot(0, &i, nullptr, 0);
+    seen_pass = {i.pass_tick_jiffies, i.pass_prev_tick_jiffies};
+}
+TEST_F(TimerWheel, AnExpiryPassKnowsTheTickThatRaisedIt) {
+    start_at(100);
+    timer_list t;
+    timer_setup(&t, record_pass, 0);
+    mod_timer(&t, 103);  // bucket 104
+    unsigned long flags = arch::irq_save();
+    for (int k = 0; k < 6; k++) {  // ticks 101 .. 106, the softirq held back
+        do_timer(1);
+        update_process_times(0);
+    }
+    arch::irq_restore(flags);
+    run_raised_softirq();
+    EXPECT_EQ(seen_pass.tick, 104ul) << "the first tick that reached the bucket raised the pass";
+    EXPECT_EQ(seen_pass.prev, 103ul);
+}
+
 TEST_F(TimerWheel, EveryCpusApicTickRunsItsOwnTimersAfterTheTickCpuAdvancedJiffies) {
     SimCpu::set_online(2);
     apic_set_tick_do_timer_cpu(0);
