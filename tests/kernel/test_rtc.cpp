@@ -49,10 +49,12 @@ KTEST(rtc, periodic_interrupt_fires_on_irq8_until_stopped) {
     KEXPECT_EQ(kstat_irqs(RTC_IRQ), stopped);  // off means off
     // Each was a periodic one, except possibly the one on its way when PIE went off: clearing PIE reads
     // register C (as Linux's cmos_irq_disable does), so that late interrupt finds no flag and is
-    // IRQ_NONE, counted by the spurious detector, as on Linux.
-    unsigned late = d->irqs_unhandled - unhandled;
-    KEXPECT_TRUE(late <= 1);
-    KEXPECT_EQ(rtc_irq_count() - periodic + late, (unsigned long)(stopped - before));
+    // IRQ_NONE, counted by the spurious detector, as on Linux. That count is not compared: Linux's
+    // note_interrupt starts it again at 1 when the last unhandled interrupt is over 100 ms old.
+    unsigned long taken = stopped - before, periodic_seen = rtc_irq_count() - periodic;
+    KEXPECT_TRUE(periodic_seen <= taken);
+    KEXPECT_TRUE(taken - periodic_seen <= 1);
+    if (taken - periodic_seen == 1) KEXPECT_TRUE(d->irqs_unhandled != unhandled || unhandled == 1);
 
     KEXPECT_EQ(rtc_irq_set_freq(saved_freq), 0);
     KEXPECT_EQ(rtc_irq_set_state(saved_on), 0);
