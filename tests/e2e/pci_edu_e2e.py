@@ -15,6 +15,7 @@ CHECKS; each function takes (iso, outdir, check) and records its results through
 import os
 import re
 
+import edu_affinity
 import emu
 
 BOOT_TIMEOUT = 60
@@ -31,12 +32,12 @@ STATUS = re.compile(r"edu (\S+): IRQ (\d+) \((\w+), shared\), driver (ok|FAULTY)
 
 
 def irq_row(q, irq):
-    """The `interrupts` row of `irq`: (count, actions text), or None."""
-    for line in emu.clean(q.command("interrupts")).splitlines():
-        m = re.match(rf"\s*{irq}:\s+(\d+)\s+\S+\s+\S+\s+(.*)$", line)
-        if m:
-            return int(m.group(1)), m.group(2).strip()
-    return None
+    """The `interrupts` row of `irq`: (count over the CPUs, actions text after chip and hwirq), or None."""
+    c = edu_affinity.columns(q, irq)
+    if not c:
+        return None
+    fields = c[1].split(None, 2)
+    return sum(c[0]), fields[2].strip() if len(fields) == 3 else ""
 
 
 def status(q):
